@@ -1,0 +1,200 @@
+"""Land-use codes (GB/T 21010-2017 + 三调工作分类): names, parents, the class inside permanent basic
+farmland, normalisation of delivered codes and names (incl. 二调-era names).
+
+Facts only: what a class *means* for a check (category, problem type, measure) lives in the rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+import pandas as pd
+
+#: The classes a land-use code can have inside permanent basic farmland (`in_pbf` of the code table).
+PBF_CLASSES = ("ok", "infrastructure", "facility", "non_grain", "non_farm", "other")
+
+
+@dataclass(frozen=True)
+class LandUseCode:
+    code: str
+    name_zh: str
+    name_en: str
+    parent: str
+    group: str
+    in_pbf: str
+    scheme: str
+
+    @property
+    def is_cultivated(self) -> bool:
+        return self.code.startswith("01")
+
+
+@lru_cache(maxsize=1)
+def code_table() -> dict[str, LandUseCode]:
+    """The packaged code table, keyed by code (`0101`, `1104A`, `203` …)."""
+    text = resources.files("landcheck.data").joinpath("landuse_codes.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return {
+        r["code"]: LandUseCode(r["code"], r["name_zh"], r["name_en"], r["parent"], r["group"], r["in_pbf"], r["scheme"])
+        for r in rows
+    }
+
+
+@lru_cache(maxsize=1)
+def erdiao_table() -> dict[str, tuple[str, str]]:
+    """二调 code → (二调 name, 三调 code)."""
+    text = resources.files("landcheck.data").joinpath("erdiao_names.csv").read_text(encoding="utf-8")
+    return {r["code_2nd"]: (r["name_2nd"], r["code_3rd"]) for r in csv.DictReader(text.splitlines())}
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> dict[str, str]:
+    """Name → 三调 code: current names first, then 二调-era names (有林地, 村庄, 建制镇, 裸地 …)."""
+    index: dict[str, str] = {}
+    for code, (name, code3) in erdiao_table().items():
+        index.setdefault(name, code3)
+    for code, entry in code_table().items():
+        if len(code) >= 3 or code in ("09",):  # leaf codes and 三调's leaf '09'; not 一级 groupings
+            index[entry.name_zh] = code
+    return index
+
+
+def lookup(code: str | None) -> LandUseCode | None:
+    """The table entry of a normalised code, or None when unknown."""
+    if code is None:
+        return None
+    return code_table().get(code)
+
+
+def name_of(code: str | None) -> str | None:
+    entry = lookup(code)
+    return entry.name_zh if entry else None
+
+
+def code_for_name(name: str | None) -> str | None:
+    """三调 code for a land-use name (current or 二调-era), or None."""
+    if name is None or (isinstance(name, float) and pd.isna(name)):
+        return None
+    return _name_index().get(str(name).strip())
+
+
+def pbf_class(code: str | None) -> str | None:
+    """Class of a code inside permanent basic farmland (ok / infrastructure / facility / non_grain /
+    non_farm / other), from the table's `in_pbf` column; None when the code is unknown."""
+    entry = lookup(code)
+    return entry.in_pbf if entry else None
+
+
+_NUMERIC_FLOAT = re.compile(r"^(\d+)\.0+$")
+
+
+def clean_code(raw) -> str | None:
+    """Strip a delivered code, drop a float's `.0`, upper-case the suffix (`1104a` → `1104A`).
+    Does not pad: padding depends on the layer (see `normalise_codes`)."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw).strip().upper()
+    if not text:
+        return None
+    m = _NUMERIC_FLOAT.match(text)
+    return m.group(1) if m else text
+
+
+@dataclass
+class CodeReading:
+    """How a layer's land-use codes were read."""
+
+    codes: pd.Series
+    note: str
+    unknown: dict[str, int]
+    from_names: int = 0
+
+
+def _pad(code: str) -> str:
+    """Zero-pad a purely numeric 三调 code that lost its leading zero: `9` → `09`, `101` → `0101`,
+    `201`-style suffixed codes such as `104A`→`0104A` are not real; only digits and K/A suffix handled."""
+    m = re.match(r"^(\d+)([A-Z]?)$", code)
+    if not m:
+        return code
+    digits, suffix = m.groups()
+    if len(digits) == 1:
+        return "0" + digits + suffix
+    if len(digits) == 3:
+        return "0" + digits + suffix
+    return code
+
+
+def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading:
+    """Normalise a layer's land-use codes (DLBM) with its names (DLMC) when present.
+
+    * strip, upper-case suffix, `101.0` → `101`;
+    * 1- and 3-digit codes: a 3-digit code is either a 二调 code (`101` 铁路用地, `203` 村庄) or a 三调 code
+      that lost its leading zero (`101` → `0101` 水田). The layer decides as a whole, from its names
+      where they are given, else from its other codes (4-digit 三调 codes beside them → lost zero);
+    * 二调 codes become their 三调 equivalents (`031` 有林地 → `0301`; `203` 村庄 stays `203`);
+    * codes missing but a name given → the code of that name;
+    * unknown codes are kept as they are and counted.
+    """
+    cleaned = pd.Series([clean_code(v) for v in raw], dtype="object")
+    name_s = (
+        pd.Series([None if (n is None or (isinstance(n, float) and pd.isna(n))) else str(n).strip() for n in names], dtype="object")
+        if names is not None
+        else pd.Series([None] * len(cleaned), dtype="object")
+    )
+    table = code_table()
+    erdiao = erdiao_table()
+    short = cleaned.dropna()
+    short = short[short.str.fullmatch(r"\d{1,3}")]
+    reading = "none"
+    if len(short):
+        votes = Counter()
+        for code, name in zip(cleaned, name_s):
+            if code is None or not re.fullmatch(r"\d{1,3}", code) or not name:
+                continue
+            if name_of(_pad(code)) == name:
+                votes["3"] += 1
+            if code.zfill(3) in erdiao and erdiao[code.zfill(3)][0] == name:
+                votes["2"] += 1
+        if votes:
+            reading = "3" if votes["3"] >= votes["2"] else "2"
+            basis = "its DLMC names"
+        else:
+            long_codes = cleaned.dropna()
+            has_three_tiao = long_codes.str.fullmatch(r"\d{4}[A-Z]?|0\d|\d{2}H\d[A-Z]?").any()
+            all_erdiao = short.map(lambda c: c.zfill(3) in erdiao).all()
+            reading = "3" if has_three_tiao or not all_erdiao else "2"
+            basis = "its other codes" if has_three_tiao else "the code list"
+    out = []
+    from_names = 0
+    for code, name in zip(cleaned, name_s):
+        if code is None:
+            guess = code_for_name(name)
+            if guess is not None:
+                from_names += 1
+            out.append(guess)
+            continue
+        if re.fullmatch(r"\d{1,3}", code):
+            if reading == "2" and code.zfill(3) in erdiao:
+                code = erdiao[code.zfill(3)][1]
+            else:
+                code = _pad(code)
+        out.append(code)
+    codes = pd.Series(out, dtype="object", index=cleaned.index)
+    unknown = Counter(c for c in codes if c is not None and c not in table)
+    if reading == "3":
+        note = f"3-digit codes read as 三调 codes missing their leading zero (101 → 0101), judged from {basis}"
+    elif reading == "2":
+        note = f"3-digit codes read as 二调 codes and mapped to 三调 (031 有林地 → 0301), judged from {basis}"
+    else:
+        note = "codes read as given"
+    if from_names:
+        note += f"; {from_names} codes taken from land-use names"
+    return CodeReading(codes=codes, note=note, unknown=dict(unknown), from_names=from_names)
