@@ -1,0 +1,800 @@
+"""Read any delivered layer into a clean GeoDataFrame plus a `ReadReport` of everything that was
+decided, changed or dropped on the way.
+
+Formats: GeoPackage, Shapefile (also zipped), File Geodatabase (folder or zipped), GeoJSON, KML,
+GML, FlatGeobuf (through pyogrio/GDAL) and GeoParquet (through geopandas/pyarrow).
+
+What the reader does, in order: pick the layer (name hints, or fail listing the layers), find the
+text encoding (`.cpg`, the DBF language byte, then detection, then mojibake repair), read with
+pyogrio + Arrow, keep polygons (Z dropped, invalid rings repaired with `make_valid`, null/empty and
+non-polygonal features dropped and counted by id), settle the CRS (declared, or inferred from a
+zone-prefixed Gauss–Krüger easting or lon/lat; a declared CRS that contradicts the coordinates is
+reported with the likely right one), map field aliases to canonical names (DLBM, DLMC, BSM …),
+normalise land-use codes, and give every feature an id (`feature_id`: BSM or `#n`).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from . import landuse, units
+from .errors import LandcheckError
+
+# --------------------------------------------------------------------------------------------
+# Field aliases (case-insensitive). Canonical name → aliases seen in deliveries.
+# --------------------------------------------------------------------------------------------
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "BSM": ("BSM", "标识码"),
+    "DLBM": ("DLBM", "地类编码", "地类代码", "DLDM", "DL_BM", "DLBH", "地类编号", "LANDUSE_CODE"),
+    "DLMC": ("DLMC", "地类名称", "DL_MC", "地类", "LANDUSE_NAME"),
+    "TBBH": ("TBBH", "图斑编号"),
+    "YJJBNTTBBH": ("YJJBNTTBBH", "JBNTTBBH", "永久基本农田图斑编号", "基本农田图斑编号"),
+    "ZLDWDM": ("ZLDWDM", "坐落单位代码"),
+    "ZLDWMC": ("ZLDWMC", "坐落单位名称", "村名", "村", "村名称", "行政村", "所属村", "村庄名称"),
+    "QSDWDM": ("QSDWDM", "权属单位代码"),
+    "QSDWMC": ("QSDWMC", "权属单位名称"),
+    "ZZSXDM": ("ZZSXDM", "GDZZSXDM", "种植属性代码", "耕地种植属性代码"),
+    "ZZSXMC": ("ZZSXMC", "GDZZSXMC", "种植属性名称", "耕地种植属性名称"),
+    "KCDLBM": ("KCDLBM", "扣除地类编码"),
+    "KCXS": ("KCXS", "TKXS", "扣除地类系数", "田坎系数"),
+    "KCMJ": ("KCMJ", "TKMJ", "扣除地类面积", "田坎面积"),
+    "TBMJ": ("TBMJ", "图斑面积", "YJJBNTTBMJ"),
+    "TBDLMJ": ("TBDLMJ", "图斑地类面积"),
+    "XZDWKD": ("XZDWKD", "XXTBKD", "线状地物宽度", "线性图斑宽度"),
+    "CZCSXM": ("CZCSXM", "城镇村属性码"),
+    "TBXHDM": ("TBXHDM", "图斑细化代码"),
+}
+
+#: Layer-name hints per kind of layer (upper-cased substrings).
+LAYER_HINTS: dict[str, tuple[str, ...]] = {
+    "survey": ("DLTB", "地类图斑", "BGDLTB"),
+    "farmland": ("YJJBNTBHTB", "YJJBNTTB", "JBNTBHTB", "YJJBNT", "永久基本农田", "基本农田"),
+    "transfer": ("流转", "LZDK", "TDLZ", "TRANSFER"),
+    "facility": ("设施农用地", "SSNYD", "FACILITY"),
+}
+
+LANDUSE_FIELDS = ("DLBM", "DLMC")
+
+_DATASET_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".gml", ".xml", ".fgb", ".parquet", ".geoparquet", ".sqlite")
+
+# DBF language-driver byte → encoding (only the unambiguous ones; 0x57 "ANSI" means the writer's
+# system code page, so it is detected like 0).
+_LDID = {0x01: "CP437", 0x02: "CP850", 0x03: "CP1252", 0x4D: "GBK", 0x7A: "GBK", 0x4E: "CP949", 0x4F: "CP950",
+         0x13: "CP932", 0x7B: "CP932", 0x78: "CP950", 0x79: "CP949", 0x64: "CP852", 0xC8: "CP1250", 0xC9: "CP1251"}
+
+_CPG = {"UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8", "936": "GBK", "CP936": "GBK", "GBK": "GBK",
+        "ANSI 936": "GBK", "GB2312": "GBK", "GB18030": "GB18030", "54936": "GB18030", "950": "CP950", "BIG5": "CP950",
+        "ANSI 1252": "CP1252", "1252": "CP1252", "ISO-8859-1": "ISO-8859-1", "88591": "ISO-8859-1", "8859_1": "ISO-8859-1",
+        "ISO 88591": "ISO-8859-1", "LATIN1": "ISO-8859-1"}
+
+
+@dataclass
+class ReadReport:
+    """What the reader saw, decided, repaired and dropped. All areas in m² unless named _mu."""
+
+    path: str
+    layer: str | None = None
+    layers: list[str] = field(default_factory=list)
+    driver: str | None = None
+    n_read: int = 0
+    n_features: int = 0
+    encoding: str | None = None
+    encoding_source: str | None = None  # option / cpg / dbf_language_byte / detected / format
+    crs: str | None = None
+    crs_name: str | None = None
+    crs_source: str | None = None  # option / declared / inferred / corrected
+    crs_warning: str | None = None
+    likely_crs: str | None = None
+    field_map: dict[str, str] = field(default_factory=dict)
+    code_reading: str | None = None
+    unknown_codes: dict[str, int] = field(default_factory=dict)
+    repaired: list[dict] = field(default_factory=list)
+    dropped: list[dict] = field(default_factory=list)
+    mojibake_repaired: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources: resolve a path (zip, .gdb folder, GML) to what GDAL opens
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Source:
+    path: Path  # the file the user named
+    gdal_path: str  # what pyogrio opens (may be /vsizip/...)
+    kind: str  # "ogr" or "parquet"
+    open_options: dict = field(default_factory=dict)
+    dbf: tuple[str, str | None] | None = None  # (file or zip, member) of a shapefile's DBF
+    cpg: tuple[str, str | None] | None = None
+
+
+def resolve_source(path: str | Path) -> Source:
+    """Turn a user path into something GDAL (or pyarrow) can open; clear errors otherwise."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise LandcheckError(f"{p}: file not found. Check the path (and the working directory).")
+    suffix = p.suffix.lower()
+    if p.is_dir():
+        if suffix == ".gdb" or (p / "gdb").exists() or any(p.glob("*.gdbtable")):
+            return Source(p, str(p), "ogr")
+        shps = sorted(p.glob("*.shp"))
+        if len(shps) == 1:
+            return _shapefile_source(shps[0])
+        raise LandcheckError(
+            f"{p}: is a folder, not a File Geodatabase (.gdb) or a single-shapefile folder. Name the file itself."
+        )
+    if suffix in (".parquet", ".geoparquet"):
+        return Source(p, str(p), "parquet")
+    if suffix == ".shp":
+        return _shapefile_source(p)
+    if suffix == ".dbf":
+        raise LandcheckError(f"{p}: a .dbf alone has no geometry. Name the .shp file beside it.")
+    if suffix in (".gml", ".xml"):
+        # GDAL would write a .gfs schema file beside the input; never write beside an input.
+        return Source(p, str(p), "ogr", open_options={"WRITE_GFS": "NO"})
+    if suffix == ".zip":
+        return _zip_source(p)
+    return Source(p, str(p), "ogr")
+
+
+def _shapefile_source(shp: Path) -> Source:
+    dbf = _sidecar(shp, ".dbf")
+    cpg = _sidecar(shp, ".cpg")
+    return Source(shp, str(shp), "ogr", dbf=(str(dbf), None) if dbf else None, cpg=(str(cpg), None) if cpg else None)
+
+
+def _sidecar(shp: Path, ext: str) -> Path | None:
+    for cand in (shp.with_suffix(ext), shp.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _zip_source(p: Path) -> Source:
+    try:
+        with zipfile.ZipFile(p) as zf:
+            names = zf.namelist()
+    except zipfile.BadZipFile:
+        raise LandcheckError(f"{p}: not a readable zip archive. Re-download or unzip it and name the layer file.") from None
+    vsi = f"/vsizip/{p.resolve()}"
+    gdbs = sorted({re.split(r"(?i)\.gdb/", m)[0] + ".gdb" for m in names if re.search(r"(?i)\.gdb/", m)})
+    if gdbs:
+        if len(gdbs) > 1:
+            raise LandcheckError(f"{p}: holds several File Geodatabases ({', '.join(gdbs)}). Unzip it and name one.")
+        return Source(p, f"{vsi}/{gdbs[0]}", "ogr")
+    datasets = [m for m in names if m.lower().endswith(_DATASET_SUFFIXES) and not m.startswith("__MACOSX")]
+    if not datasets:
+        raise LandcheckError(f"{p}: the zip holds no GIS layer (.shp, .gpkg, .gdb, .geojson, .kml, .gml, .fgb).")
+    if len(datasets) > 1:
+        raise LandcheckError(f"{p}: the zip holds several layers files ({', '.join(datasets)}). Unzip it and name one.")
+    member = datasets[0]
+    low = member.lower()
+    if low.endswith((".parquet", ".geoparquet")):
+        raise LandcheckError(f"{p}: GeoParquet inside a zip cannot be read in place. Unzip it and name the .parquet file.")
+    if low.endswith(".shp"):
+        stem = member[:-4]
+        dbf = next((m for m in names if m.lower() == (stem + ".dbf").lower()), None)
+        cpg = next((m for m in names if m.lower() == (stem + ".cpg").lower()), None)
+        return Source(p, f"{vsi}/{member}", "ogr", dbf=(str(p), dbf) if dbf else None, cpg=(str(p), cpg) if cpg else None)
+    opts = {"WRITE_GFS": "NO"} if low.endswith((".gml", ".xml")) else {}
+    return Source(p, f"{vsi}/{member}", "ogr", open_options=opts)
+
+
+def _read_member(ref: tuple[str, str | None], limit: int | None = None) -> bytes:
+    path, member = ref
+    if member is None:
+        with open(path, "rb") as fh:
+            return fh.read() if limit is None else fh.read(limit)
+    with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+        return fh.read() if limit is None else fh.read(limit)
+
+
+# --------------------------------------------------------------------------------------------
+# Layers: list and choose
+# --------------------------------------------------------------------------------------------
+def list_layers(src: Source) -> list[tuple[str, str | None]]:
+    """(name, geometry type or None) of every layer in the source."""
+    if src.kind == "parquet":
+        return [(src.path.stem, "Unknown")]
+    try:
+        if src.open_options:  # GML: list_layers would write a .gfs; read_info takes open options
+            out = []
+            for i in range(64):
+                try:
+                    info = pyogrio.read_info(src.gdal_path, layer=i, **src.open_options)
+                except Exception:
+                    break
+                out.append((info["layer_name"], info["geometry_type"]))
+            if out:
+                return out
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [(str(n), None if t is None else str(t)) for n, t in pyogrio.list_layers(src.gdal_path)]
+    except Exception as exc:
+        raise LandcheckError(f"{src.path}: cannot be opened as a GIS layer ({_first_line(exc)}). Check the file is complete and a supported format.") from None
+
+
+def choose_layer(src: Source, layers: list[tuple[str, str | None]], kind: str, layer: str | int | None) -> str:
+    """The layer to read: the one asked for, the only spatial one, or the one whose name matches the
+    hints for `kind`; otherwise a message listing the layers and the `--layer` option."""
+    names = [n for n, _ in layers]
+    if layer is not None:
+        if isinstance(layer, int) or (isinstance(layer, str) and layer.isdigit() and layer not in names):
+            idx = int(layer)
+            if 0 <= idx < len(names):
+                return names[idx]
+        for n in names:
+            if n == layer or n.lower() == str(layer).lower():
+                return n
+        raise LandcheckError(f"{src.path}: has no layer '{layer}'. Layers: {', '.join(names)}.")
+    spatial = [n for n, t in layers if t is not None]
+    if len(spatial) == 1:
+        return spatial[0]
+    if not spatial:
+        raise LandcheckError(f"{src.path}: has no layer with geometry (tables only: {', '.join(names)}).")
+    kinds = [kind] if kind in LAYER_HINTS else list(LAYER_HINTS)
+    for k in kinds:
+        for hint in LAYER_HINTS[k]:
+            hits = [n for n in spatial if hint.upper() in n.upper()]
+            exact = [n for n in hits if n.upper() == hint.upper()]
+            if exact:
+                return exact[0]
+            if len(hits) == 1:
+                return hits[0]
+    what = {"survey": "地类图斑 (DLTB) layer", "farmland": "永久基本农田 layer", "transfer": "流转地块 layer"}.get(kind, "one to read")
+    raise LandcheckError(
+        f"{src.path}: has {len(spatial)} layers and none is clearly the {what}: {', '.join(spatial)}. "
+        f"Choose one with --layer NAME."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding
+# --------------------------------------------------------------------------------------------
+def detect_shapefile_encoding(src: Source) -> tuple[str, str]:
+    """(encoding, how it was found) of a shapefile's DBF text: .cpg, language byte, or detection."""
+    if src.cpg is not None:
+        raw = _read_member(src.cpg).decode("ascii", "ignore").strip().upper()
+        enc = _CPG.get(raw) or _CPG.get(raw.replace("ANSI ", ""))
+        if enc:
+            return enc, "cpg"
+    if src.dbf is None:
+        return "UTF-8", "default"
+    header = _read_member(src.dbf, 32)
+    ldid = header[29] if len(header) > 29 else 0
+    if ldid in _LDID:
+        return _LDID[ldid], "dbf_language_byte"
+    return detect_bytes_encoding(dbf_text_bytes(_read_member(src.dbf))), "detected"
+
+
+def dbf_text_bytes(data: bytes) -> bytes:
+    """The bytes of a DBF's field names and character (C) fields, one value per line; binary header
+    words and numeric fields are left out so that they cannot spoil the detection."""
+    if len(data) < 32:
+        return b""
+    n_records = int.from_bytes(data[4:8], "little")
+    header_len = int.from_bytes(data[8:10], "little")
+    record_len = int.from_bytes(data[10:12], "little")
+    names, slices, offset = [], [], 1  # byte 0 of a record is the deletion flag
+    for pos in range(32, min(header_len, len(data)) - 1, 32):
+        desc = data[pos:pos + 32]
+        if not desc or desc[0] == 0x0D or len(desc) < 32:
+            break
+        names.append(desc[:11].split(b"\x00")[0])
+        ftype, flen = chr(desc[11]), desc[16]
+        if ftype == "C":
+            flen += desc[17] << 8  # some writers use the decimal byte as a length extension for C
+            slices.append((offset, offset + flen))
+        offset += flen if ftype != "C" else flen
+    body = data[header_len:header_len + n_records * record_len]
+    n = len(body) // record_len if record_len else 0
+    if n == 0 or not slices:
+        return b"\n".join(names)
+    rec = np.frombuffer(body[: n * record_len], dtype=np.uint8).reshape(n, record_len)
+    parts = [b"\n".join(names)]
+    for a, b in slices:
+        block = rec[:, a:b]
+        # keep only rows with a non-ASCII byte: the rest cannot decide anything
+        rows = block[(block >= 0x80).any(axis=1)]
+        if len(rows):
+            parts.append(b"\n".join(bytes(r).rstrip(b" \x00") for r in rows))
+    return b"\n".join(parts)
+
+
+def _gbk_plausible(data: bytes) -> bool:
+    """True when GBK-decodable bytes look like Chinese text rather than Latin text that happens to
+    decode: in Chinese text nearly every double-byte character has a trail byte ≥ 0xA1 (GB2312
+    range), while a Latin letter such as 'ä' is usually followed by an ASCII letter."""
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    wide = "".join(re.findall(r"[^\x00-\x7f]+", text)).encode("gbk")
+    if not wide:
+        return True
+    arr = np.frombuffer(wide, dtype=np.uint8)
+    if len(arr) % 2:
+        return False
+    trail = arr[1::2]
+    cjk = len(_CJK.findall(text))
+    return (trail >= 0xA1).mean() >= 0.9 and cjk >= 0.5 * (len(arr) // 2)
+
+
+def detect_bytes_encoding(data: bytes) -> str:
+    """UTF-8 when the bytes decode strictly as UTF-8; GBK (or GB18030) when they decode as such and
+    look like Chinese; otherwise ISO-8859-1 (GDAL's default for DBF)."""
+    if not re.search(rb"[\x80-\xff]", data):
+        return "UTF-8"
+    try:
+        data.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if _gbk_plausible(data):
+        return "GBK"
+    try:
+        if _gbk_plausible(data.decode("gb18030").encode("gbk", "ignore")):
+            return "GB18030"
+    except UnicodeDecodeError:
+        pass
+    return "ISO-8859-1"
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_HIGH_LATIN = re.compile(r"[\u0080-\u00ff]")
+
+
+def unmojibake(text: str) -> str | None:
+    """If `text` is GBK or UTF-8 bytes mis-read as Latin-1 (水田 → 'Ë®Ìï'), the repaired text; else None.
+    Latin text with accents ('Mähweide') is left alone."""
+    if not isinstance(text, str) or not _HIGH_LATIN.search(text) or any(ord(c) > 0xFF for c in text):
+        return None
+    raw = text.encode("latin-1")
+    try:
+        fixed = raw.decode("utf-8")
+        if _CJK.search(fixed):
+            return fixed
+    except UnicodeDecodeError:
+        pass
+    if _gbk_plausible(raw):
+        return raw.decode("gbk")
+    return None
+
+
+def repair_mojibake(df: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
+    """Repair column names and text columns that came back as mojibake; count repairs per field."""
+    renames = {c: unmojibake(c) for c in df.columns if isinstance(c, str) and unmojibake(c)}
+    if renames:
+        df = df.rename(columns=renames)
+        report.mojibake_repaired["<field names>"] = len(renames)
+    geometry_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
+    for col in df.columns:
+        if col == geometry_name:
+            continue
+        s = df[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        values = s.dropna().unique()
+        high = [v for v in values if isinstance(v, str) and _HIGH_LATIN.search(v)]
+        if not high:
+            continue
+        fixes = {v: unmojibake(v) for v in high}
+        fixes = {k: v for k, v in fixes.items() if v}
+        if len(fixes) >= max(1, 0.5 * len(high)):
+            df[col] = s.map(lambda v: fixes.get(v, v) if isinstance(v, str) else v)
+            report.mojibake_repaired[col] = int(s.isin(list(fixes)).sum())
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# CRS
+# --------------------------------------------------------------------------------------------
+def _tm_params(crs: CRS) -> tuple[float, float] | None:
+    """(central meridian, false easting) of a Transverse Mercator CRS, else None."""
+    op = crs.coordinate_operation
+    if op is None or "Transverse Mercator" not in (op.method_name or ""):
+        return None
+    lon0 = fe = None
+    for prm in op.params:
+        name = prm.name.lower()
+        if "longitude of natural origin" in name or "central meridian" in name:
+            lon0 = prm.value
+        elif name == "false easting":
+            fe = prm.value
+    if lon0 is None or fe is None:
+        return None
+    return lon0, fe
+
+
+def infer_crs(bounds: tuple[float, float, float, float]) -> tuple[CRS | None, str]:
+    """CRS implied by the coordinates alone: zone-prefixed CGCS2000 Gauss–Krüger eastings, or
+    lon/lat (EPSG:4490 inside China, EPSG:4326 elsewhere); (None, why) when it cannot be told."""
+    minx, miny, maxx, maxy = bounds
+    if minx >= 1e7:
+        zmin, zmax = int(minx / 1e6), int(maxx / 1e6)
+        epsg = units.epsg_from_prefixed_easting(minx)
+        if epsg and zmin == zmax and 0 <= miny and maxy < 1e7:
+            return CRS.from_epsg(epsg), f"eastings carry the Gauss–Krüger zone prefix {zmin}"
+        return None, f"eastings {minx:.0f}–{maxx:.0f} do not match one CGCS2000 Gauss–Krüger zone"
+    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        if 73 <= minx and maxx <= 136 and 3 <= miny and maxy <= 54:
+            return CRS.from_epsg(4490), "coordinates are longitude/latitude inside China (CGCS2000)"
+        return CRS.from_epsg(4326), "coordinates are longitude/latitude outside China (WGS 84)"
+    return None, "plain projected coordinates without a zone prefix"
+
+
+def check_crs(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[str | None, CRS | None]:
+    """(warning, likely CRS) when `crs` contradicts the coordinates; (None, None) when it fits."""
+    minx, miny, maxx, maxy = bounds
+    if crs.is_geographic:
+        if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+            return None, None
+        likely, _ = infer_crs(bounds)
+        return f"declared {_crs_label(crs)} is geographic (degrees) but the coordinates are metre-sized ({minx:.0f}, {miny:.0f})", likely
+    tm = _tm_params(crs)
+    if tm is not None:
+        lon0, fe = tm
+        if fe >= 1e6:  # zone-prefixed Gauss–Krüger
+            zone = int(fe / 1e6)
+            if maxx < 1e7:
+                likely = _gk_epsg_for_cm(lon0, prefixed=False, six=_is_six_degree(zone))
+                return (f"declared {_crs_label(crs)} has zone-prefixed eastings ({zone} xxx xxx) but the eastings are "
+                        f"{minx:.0f}–{maxx:.0f} (no prefix)"), likely
+            if int(minx / 1e6) != zone:
+                likely, _ = infer_crs(bounds)
+                return f"declared {_crs_label(crs)} is zone {zone} but the eastings carry zone prefix {int(minx / 1e6)}", likely
+            return None, None
+        if minx >= 1e7:
+            likely, _ = infer_crs(bounds)
+            return (f"declared {_crs_label(crs)} has no zone prefix but the eastings ({minx:.0f}) carry one"), likely
+    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90 and crs.is_projected:
+        likely, _ = infer_crs(bounds)
+        return f"declared {_crs_label(crs)} is projected (metres) but the coordinates look like degrees", likely
+    aou = crs.area_of_use
+    if aou is not None and crs.is_projected:
+        try:
+            lon, lat = units._to_lonlat(crs).transform((minx + maxx) / 2, (miny + maxy) / 2)
+        except Exception:  # pragma: no cover - defensive
+            return None, None
+        if np.isfinite(lon) and not (aou.west - 5 <= lon <= aou.east + 5 and aou.south - 5 <= lat <= aou.north + 5):
+            return f"the data centre ({lon:.2f}, {lat:.2f}) lies outside the area of use of {_crs_label(crs)}", None
+    return None, None
+
+
+def _is_six_degree(zone: int) -> bool:
+    return zone in units.GK6_ZONES
+
+
+def _gk_epsg_for_cm(lon0: float, prefixed: bool, six: bool = False) -> CRS | None:
+    if six:
+        zone = int(round((lon0 + 3) / 6))
+        return CRS.from_epsg(units.gk6_epsg(zone, prefixed)) if zone in units.GK6_ZONES else None
+    zone = int(round(lon0 / 3))
+    return CRS.from_epsg(units.gk3_epsg(zone, prefixed)) if zone in units.GK3_ZONES else None
+
+
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg}" if epsg else (crs.name or "the CRS")
+
+
+def crs_id(crs: CRS) -> str:
+    """`EPSG:nnnn` when the CRS has one, else its WKT."""
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def settle_crs(declared: CRS | None, option: str | None, bounds, path: Path, report: ReadReport) -> CRS:
+    """Decide the CRS: --crs, else declared (checked against the coordinates), else inferred."""
+    extent = f"extent x {bounds[0]:.2f}–{bounds[2]:.2f}, y {bounds[1]:.2f}–{bounds[3]:.2f}"
+    if option:
+        try:
+            crs = CRS.from_user_input(option)
+        except Exception:
+            raise LandcheckError(f"{path}: --crs '{option}' is not a CRS pyproj knows. Use e.g. EPSG:4527.") from None
+        source = "option"
+        warning, likely = check_crs(crs, bounds)
+        if warning:
+            report.crs_warning = f"{warning}; kept as given with --crs"
+            report.likely_crs = crs_id(likely) if likely else None
+    elif declared is not None:
+        crs, source = declared, "declared"
+        warning, likely = check_crs(declared, bounds)
+        if warning:
+            report.crs_warning = warning
+            report.likely_crs = crs_id(likely) if likely else None
+            if likely is not None:
+                crs, source = likely, "corrected"
+                report.crs_warning += f"; read as {crs_id(likely)} (pass --crs to force another)"
+            elif "degrees" in warning or "metre-sized" in warning:
+                raise LandcheckError(
+                    f"{path}: {warning} ({extent}). Pass the right CRS with --crs (e.g. EPSG:4527 or EPSG:4548)."
+                )
+    else:
+        crs, why = infer_crs(bounds)
+        if crs is None:
+            raise LandcheckError(
+                f"{path}: has no CRS (.prj missing) and it cannot be inferred: {why} ({extent}). "
+                f"Pass it with --crs, e.g. EPSG:4548 for CGCS2000 3° GK CM 117°E without zone prefix."
+            )
+        source = "inferred"
+        report.warn(f"no CRS declared; inferred {crs_id(crs)} because {why}")
+    report.crs = crs_id(crs)
+    report.crs_name = crs.name
+    report.crs_source = source
+    return crs
+
+
+# --------------------------------------------------------------------------------------------
+# Fields, codes, ids
+# --------------------------------------------------------------------------------------------
+def map_fields(columns: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Canonical name → the layer's column, by explicit override, then case-insensitive alias, then
+    an alias cut to the 10-byte DBF field-name limit."""
+    found: dict[str, str] = {}
+    taken: set[str] = set()
+    by_upper = {str(c).upper(): c for c in columns}
+    for canon, col in (overrides or {}).items():
+        if col not in columns and str(col).upper() not in by_upper:
+            raise LandcheckError(f"field override {canon} = '{col}': no such field. Fields: {', '.join(map(str, columns))}.")
+        found[canon.upper()] = by_upper.get(str(col).upper(), col)
+        taken.add(found[canon.upper()])
+    for canon, aliases in FIELD_ALIASES.items():
+        if canon in found:
+            continue
+        for alias in aliases:
+            col = by_upper.get(alias.upper())
+            if col is None:
+                cut = alias.encode("utf-8")[:10].decode("utf-8", "ignore")
+                col = by_upper.get(cut.upper()) if cut != alias else None
+            if col is not None and col not in taken:
+                found[canon] = col
+                taken.add(col)
+                break
+    return found
+
+
+def feature_ids(df: pd.DataFrame, positions: np.ndarray) -> pd.Series:
+    """BSM (as text) where present, else `#n` with n the 1-based feature number in the file."""
+    fallback = pd.Series([f"#{n}" for n in positions + 1], index=df.index, dtype="object")
+    if "BSM" not in df.columns:
+        return fallback
+    bsm = df["BSM"].map(_id_text)
+    return bsm.where(bsm.notna(), fallback)
+
+
+def _id_text(v) -> str | None:
+    if v is None or (isinstance(v, float) and (pd.isna(v))):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    text = str(v).strip()
+    return text or None
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry
+# --------------------------------------------------------------------------------------------
+def clean_geometry(geoms: np.ndarray, ids: pd.Series, report: ReadReport) -> tuple[np.ndarray, np.ndarray]:
+    """Polygonal 2-D geometries and a keep-mask. Z dropped, GeometryCollections reduced to their
+    polygons, invalid rings repaired with make_valid (polygonal parts kept); null, empty and
+    non-polygonal features dropped. Every repair and drop is recorded by feature id."""
+    geoms = np.asarray(geoms, dtype=object)
+    keep = np.ones(len(geoms), dtype=bool)
+    null = np.array([g is None for g in geoms]) | shapely.is_missing(geoms)
+    for i in np.flatnonzero(null):
+        report.dropped.append({"feature_id": ids.iloc[i], "reason": "no geometry (null)"})
+    keep &= ~null
+    idx = np.flatnonzero(keep)
+    g = geoms[idx]
+    if shapely.has_z(g).any():
+        g = shapely.force_2d(g)
+    empty = shapely.is_empty(g)
+    for i in idx[empty]:
+        report.dropped.append({"feature_id": ids.iloc[i], "reason": "empty geometry"})
+    keep[idx[empty]] = False
+    idx, g = idx[~empty], g[~empty]
+    types = shapely.get_type_id(g)
+    # Collections: keep polygonal parts
+    coll = types == 7
+    if coll.any():
+        g[coll] = [_polygonal_part(x) for x in g[coll]]
+        types = shapely.get_type_id(g)
+    nonpoly = ~np.isin(types, (3, 6))
+    for i, t in zip(idx[nonpoly], g[nonpoly]):
+        kind = shapely.get_type_id(t)
+        label = {0: "point", 1: "line", 2: "ring", 4: "multipoint", 5: "multiline"}.get(int(kind), "not a polygon")
+        if t is None or shapely.is_empty(t):
+            label = "geometry collection without polygons"
+        report.dropped.append({"feature_id": ids.iloc[i], "reason": f"{label}, not a polygon"})
+    keep[idx[nonpoly]] = False
+    idx, g = idx[~nonpoly], g[~nonpoly]
+    invalid = ~shapely.is_valid(g)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(g[invalid])
+        before = shapely.area(g[invalid])
+        fixed = shapely.make_valid(g[invalid], method="structure", keep_collapsed=False)
+        fixed = np.array([_polygonal_part(x) for x in fixed], dtype=object)
+        for i, r, a0, fx in zip(idx[invalid], reasons, before, fixed):
+            if fx is None or shapely.is_empty(fx):
+                report.dropped.append({"feature_id": ids.iloc[i], "reason": f"invalid geometry ({r}) with no area left after repair"})
+                keep[i] = False
+            else:
+                report.repaired.append({"feature_id": ids.iloc[i], "reason": str(r),
+                                        "planar_area_before": round(float(a0), 3), "planar_area_after": round(float(shapely.area(fx)), 3)})
+        g[invalid] = fixed
+    out = geoms.copy()
+    out[idx] = g
+    return out, keep
+
+
+def _polygonal_part(geom):
+    """The polygons of a geometry (MultiPolygon when several), None when it has none."""
+    if geom is None:
+        return None
+    t = shapely.get_type_id(geom)
+    if t in (3, 6):
+        return geom
+    if t == 7:
+        parts = shapely.get_parts(geom)
+        polys = []
+        for p in parts:
+            pt = shapely.get_type_id(p)
+            if pt == 3:
+                polys.append(p)
+            elif pt == 6:
+                polys.extend(shapely.get_parts(p))
+            elif pt == 7:
+                sub = _polygonal_part(p)
+                if sub is not None:
+                    polys.extend(shapely.get_parts(sub))
+        polys = [p for p in polys if not p.is_empty]
+        if not polys:
+            return None
+        return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The reader
+# --------------------------------------------------------------------------------------------
+def read_layer(
+    path: str | Path,
+    *,
+    layer: str | int | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    kind: str = "any",
+    fields: dict[str, str] | None = None,
+    require_landuse: bool = False,
+) -> tuple[gpd.GeoDataFrame, ReadReport]:
+    """Read a delivered layer into a clean GeoDataFrame (polygons only, in its own CRS) and a
+    `ReadReport`.
+
+    `kind` (survey / farmland / transfer / facility / any) picks the layer among several by name
+    hints. `require_landuse` stops with a clear error when the layer has no land-use field
+    (DLBM / DLMC or an alias). Added columns: `feature_id` (BSM or `#n`), `feature_no` (1-based).
+    Canonical field names replace their aliases (地类编码 → DLBM); DLBM is normalised (text, zero
+    padded, suffix upper-case; from DLMC names when there is no code).
+    """
+    src = resolve_source(path)
+    report = ReadReport(path=str(src.path))
+    layers = list_layers(src)
+    report.layers = [n for n, _ in layers]
+    name = choose_layer(src, layers, kind, layer)
+    report.layer = name
+    df = _read_raw(src, name, encoding, report)
+    report.n_read = len(df)
+    if len(df) == 0:
+        raise LandcheckError(f"{src.path}: layer '{name}' is empty (0 features). Check that the right file and layer were delivered.")
+    df = repair_mojibake(df, report)
+
+    fmap = map_fields(list(df.columns.drop(df.geometry.name)), fields)
+    report.field_map = {k: str(v) for k, v in fmap.items()}
+    df = df.rename(columns={v: k for k, v in fmap.items() if v != k})
+    # a canonical name that is also present under its own name would collide: keep the mapped one
+    df = df.loc[:, ~df.columns.duplicated()]
+    if require_landuse and not any(f in df.columns for f in LANDUSE_FIELDS):
+        looked = ", ".join(FIELD_ALIASES["DLBM"][:4] + FIELD_ALIASES["DLMC"][:2])
+        raise LandcheckError(
+            f"{src.path}: layer '{name}' has no land-use field (looked for {looked} …). "
+            f"Fields: {', '.join(map(str, df.columns.drop(df.geometry.name)))}. "
+            f"Map yours in landcheck.toml ([layers.survey.fields] DLBM = \"…\")."
+        )
+    positions = np.arange(len(df))
+    ids = feature_ids(df, positions)
+
+    types = set(shapely.get_type_id(df.geometry.values[~shapely.is_missing(df.geometry.values)]).tolist())
+    if types and not (types & {3, 6, 7}):
+        kinds = sorted({ {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString"}.get(t, str(t)) for t in types})
+        raise LandcheckError(
+            f"{src.path}: layer '{name}' holds {', '.join(kinds)} features, not polygons. landcheck needs polygon "
+            f"layers (地类图斑 / 永久基本农田 / 流转地块); choose another layer with --layer."
+        )
+
+    geoms, keep = clean_geometry(df.geometry.values, ids, report)
+    declared = df.crs
+    df = df.assign(feature_id=ids.values, feature_no=positions + 1)
+    df = gpd.GeoDataFrame(df.drop(columns=df.geometry.name), geometry=gpd.GeoSeries(geoms, index=df.index), crs=None)
+    df = df.loc[keep].copy()
+    if len(df) == 0:
+        raise LandcheckError(f"{src.path}: layer '{name}' has no usable polygon (all {report.n_read} features dropped: "
+                             f"{report.dropped[0]['reason']} …). Check the delivery.")
+    bounds = tuple(df.total_bounds)
+    df = df.set_crs(settle_crs(declared, crs, bounds, src.path, report), allow_override=True)
+
+    if "DLBM" in df.columns or "DLMC" in df.columns:
+        raw_codes = df["DLBM"] if "DLBM" in df.columns else [None] * len(df)
+        names = df["DLMC"] if "DLMC" in df.columns else None
+        reading = landuse.normalise_codes(raw_codes, names)
+        df["DLBM"] = reading.codes.values
+        report.code_reading = reading.note
+        report.unknown_codes = reading.unknown
+        if reading.unknown:
+            shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown.items())[:10])
+            report.warn(f"unknown land-use codes kept as they are: {shown}")
+    report.n_features = len(df)
+    dup = df["feature_id"][df["feature_id"].duplicated(keep=False)]
+    if len(dup):
+        report.warn(f"{dup.nunique()} feature ids occur more than once (e.g. {dup.iloc[0]})")
+    return df, report
+
+
+def _read_raw(src: Source, name: str, encoding: str | None, report: ReadReport) -> gpd.GeoDataFrame:
+    """Read one layer with pyogrio + Arrow (or pyarrow for GeoParquet), with the right encoding."""
+    if src.kind == "parquet":
+        try:
+            df = gpd.read_parquet(src.path)
+        except Exception as exc:
+            raise LandcheckError(f"{src.path}: cannot be read as GeoParquet ({_first_line(exc)}).") from None
+        report.driver = "GeoParquet"
+        report.encoding, report.encoding_source = "UTF-8", "format"
+        return df
+    read_kwargs = dict(layer=name, use_arrow=True, **src.open_options)
+    if src.dbf is not None:
+        if encoding:
+            enc, how = encoding, "option"
+        else:
+            enc, how = detect_shapefile_encoding(src)
+        read_kwargs["encoding"] = enc
+        report.encoding, report.encoding_source = enc, how
+    else:
+        report.encoding, report.encoding_source = (encoding, "option") if encoding else ("UTF-8", "format")
+        if encoding:
+            read_kwargs["encoding"] = encoding
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = pyogrio.read_info(src.gdal_path, layer=name, **src.open_options)
+            report.driver = info.get("driver")
+            try:
+                df = pyogrio.read_dataframe(src.gdal_path, **read_kwargs)
+            except Exception:
+                read_kwargs["use_arrow"] = False
+                df = pyogrio.read_dataframe(src.gdal_path, **read_kwargs)
+    except LookupError:
+        raise LandcheckError(f"{src.path}: unknown text encoding '{read_kwargs.get('encoding')}'. Use e.g. --encoding GBK or UTF-8.") from None
+    except Exception as exc:
+        raise LandcheckError(f"{src.path}: cannot read layer '{name}' ({_first_line(exc)}).") from None
+    return df
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
