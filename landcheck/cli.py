@@ -1,0 +1,223 @@
+"""The `landcheck` command: a thin click layer (like rasterio's `rio`). Exit status: 0 nothing
+found, 1 findings or QA problems, 2 bad input or usage."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .config import CONFIG_TEMPLATE, load_run_config, sample_config
+from .describe import describe_layer
+from .errors import LandcheckError
+from .layers import read_layer
+
+log = logging.getLogger("landcheck")
+
+
+class LandcheckGroup(click.Group):
+    """A click group that turns landcheck's own errors into one line and exit status 2, and any
+    unexpected error into one line too (the traceback only with -v)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LandcheckError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # a bug: say so in one line, not a traceback
+            if (ctx.obj or {}).get("verbose", 0) > 0:
+                traceback.print_exc()
+            click.echo(f"Error: internal error {type(exc).__name__}: {exc} (run with -v for details and report it).", err=True)
+            ctx.exit(2)
+
+
+def console(err: bool = False) -> Console:
+    return Console(stderr=err, highlight=False)
+
+
+@contextmanager
+def progress_steps(enabled: bool):
+    """A rich spinner with elapsed time for long steps; silent when stderr is not a terminal."""
+    con = console(err=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=con,
+                  disable=not (enabled and con.is_terminal), transient=True) as prog:
+        task = prog.add_task("landcheck", total=None)
+
+        def step(text: str) -> None:
+            prog.update(task, description=text)
+            log.info(text)
+
+        yield step
+
+
+def input_options(fn):
+    """--layer/--crs/--encoding for a single-input command."""
+    fn = click.option("--encoding", default=None, help="Text encoding of the layer (e.g. GBK, UTF-8); detected when omitted.")(fn)
+    fn = click.option("--crs", default=None, help="CRS when the file has none and it cannot be inferred (e.g. EPSG:4527).")(fn)
+    fn = click.option("--layer", default=None, help="Layer name (or index) in a multi-layer source.")(fn)
+    return fn
+
+
+@click.group(cls=LandcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="landcheck")
+@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """landcheck — 耕地保护核查: permanent basic farmland, land transfer, survey layers, ledgers, maps."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = -1 if quiet else verbose
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------
+# inspect
+# ------------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@input_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def inspect(ctx: click.Context, path: Path, layer, crs, encoding, fmt: str) -> None:
+    """What landcheck sees in a layer file: layers, CRS, encoding, fields, codes, area (mu)."""
+    from .layers import list_layers, resolve_source
+
+    src = resolve_source(path)
+    layers = list_layers(src)
+    spatial = [n for n, t in layers if t is not None]
+    names = [layer] if layer is not None else None
+    if names is None:
+        try:
+            from .layers import choose_layer
+
+            names = [choose_layer(src, layers, "any", None)]
+        except LandcheckError:
+            names = spatial  # several layers and no hint: describe each of them
+    results = []
+    for name in names:
+        try:
+            gdf, report = read_layer(path, layer=name, crs=crs, encoding=encoding)
+            results.append(describe_layer(gdf, report))
+        except LandcheckError as exc:
+            if len(names) == 1:
+                raise
+            results.append({"path": str(path), "layer": name, "error": exc.message})
+    if fmt == "json":
+        click.echo(json.dumps(results[0] if len(results) == 1 else {"path": str(path), "layers": results},
+                              ensure_ascii=False, indent=2))
+        return
+    for res in results:
+        _print_description(res)
+
+
+def _print_description(d: dict) -> None:
+    con = console()
+    if "error" in d:
+        con.print(f"[bold]{d['path']}[/bold] · layer {d['layer']}: [red]{d['error']}[/red]\n", markup=True)
+        return
+    rr = d["read_report"]
+    t = Table(title=f"{d['path']}", show_header=False, title_justify="left")
+    t.add_column("", style="bold")
+    t.add_column("")
+    t.add_row("layers", ", ".join(d["layers"]))
+    t.add_row("layer", f"{d['layer']} ({d['driver']})")
+    t.add_row("features", f"{d['n_features']} (read {rr['n_read']}, repaired {len(rr['repaired'])}, dropped {len(rr['dropped'])})")
+    t.add_row("CRS", f"{d['crs'] if len(d['crs']) < 40 else d['crs_name']} — {d['crs_name']} ({d['crs_source']})")
+    t.add_row("encoding", f"{d['encoding']} ({d['encoding_source']})")
+    t.add_row("fields", ", ".join(map(str, d["fields"])))
+    if d["field_map"]:
+        t.add_row("field map", ", ".join(f"{k} ← {v}" for k, v in d["field_map"].items()))
+    t.add_row("extent (lon/lat)", ", ".join(f"{v:.5f}" for v in d["extent_lonlat"]))
+    t.add_row("total area", f"{d['total_area_mu']:.2f} 亩 ({d['total_area_m2']:.2f} m², ellipsoidal CGCS2000)")
+    if rr["code_reading"]:
+        t.add_row("codes", rr["code_reading"])
+    if rr["crs_warning"]:
+        t.add_row("CRS warning", f"[yellow]{rr['crs_warning']}[/yellow]")
+    for w in rr["warnings"]:
+        t.add_row("note", w)
+    if rr["mojibake_repaired"]:
+        t.add_row("mojibake repaired", ", ".join(f"{k}: {v}" for k, v in rr["mojibake_repaired"].items()))
+    con.print(t)
+    if d["codes"]:
+        c = Table(title="地类 (land-use codes)", title_justify="left")
+        for col, just in (("DLBM", "left"), ("DLMC", "left"), ("in 永久基本农田", "left"), ("图斑数", "right"), ("面积(亩)", "right")):
+            c.add_column(col, justify=just)
+        for row in d["codes"]:
+            c.add_row(row["code"], row["name"] or "?", row["pbf_class"] or "[red]unknown[/red]", str(row["count"]), f"{row['area_mu']:.2f}")
+        con.print(c)
+    for key, title in (("repaired", "repaired"), ("dropped", "dropped")):
+        items = rr[key]
+        if items:
+            shown = "; ".join(f"{x['feature_id']}: {x['reason']}" for x in items[:5])
+            more = f" … and {len(items) - 5} more (--format json lists all)" if len(items) > 5 else ""
+            con.print(f"{title}: {shown}{more}")
+    con.print()
+
+
+# ------------------------------------------------------------------------------------------
+# init / run
+# ------------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("landcheck.toml"))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented landcheck.toml template for your own layers."""
+    if path.exists() and not force:
+        raise LandcheckError(f"{path}: already exists. Edit it, or use --force to overwrite it with the template.")
+    from .export import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    click.echo(f"wrote {path}: set the layer paths, then run `landcheck run {path}`")
+
+
+@cli.command()
+@click.argument("config", type=click.Path(path_type=Path), required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Output folder (default: out/).")
+@click.pass_context
+def run(ctx: click.Context, config: Path | None, output: Path | None) -> None:
+    """The main job: all checks on the bundled sample township, or on your layers with CONFIG."""
+    from .pipeline import run as run_pipeline
+
+    cfg = load_run_config(config) if config else sample_config()
+    if output is not None:
+        cfg.output_dir = output
+    with progress_steps(ctx.obj["verbose"] >= 0) as step:
+        result = run_pipeline(cfg, step)
+    if ctx.obj["verbose"] >= 0:
+        con = console()
+        t = Table(title=f"landcheck run — {cfg.township or 'township'}", title_justify="left")
+        for col in ("layer", "file", "features", "CRS", "encoding", "area (亩)", "repaired", "dropped"):
+            t.add_column(col)
+        for role, d in result.inputs.items():
+            rr = d["read_report"]
+            t.add_row(role, Path(d["path"]).name, str(d["n_features"]), f"{d['crs']} ({d['crs_source']})",
+                      d["encoding"] or "", f"{d['total_area_mu']:.2f}", str(len(rr["repaired"])), str(len(rr["dropped"])))
+        con.print(t)
+        for name, p in result.outputs.items():
+            con.print(f"wrote {p}")
+    ctx.exit(result.exit_code)
+
+
+def main() -> None:
+    cli(obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

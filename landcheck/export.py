@@ -1,0 +1,84 @@
+"""Writing results: atomic file replacement, JSON, CSV and GeoPackage that are safe to open."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+#: A text cell starting with one of these would become a formula in Excel/LibreOffice.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it replaces `target` in one rename, on
+    failure it is removed and `target` is left as it was."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)  # writers (GDAL) want to create the file themselves
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, (np.bool_,)):
+        return bool(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def write_json(data: dict, target: str | Path) -> Path:
+    """Write JSON (UTF-8, Chinese kept readable) atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+    return Path(target)
+
+
+def formula_safe(value):
+    """Text that a spreadsheet would take as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
+    leading single quote, so it stays text (OWASP's CSV-injection advice). Other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of `df` with every text cell made formula-safe (for CSV)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(formula_safe)
+    return out
+
+
+def write_csv(df: pd.DataFrame, target: str | Path) -> Path:
+    """UTF-8 with BOM (Excel opens Chinese correctly), formula-safe, atomic."""
+    with atomic_path(target) as tmp:
+        formula_safe_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(target)
+
+
+def write_gpkg(gdf, target: str | Path, layer: str) -> Path:
+    """Write one layer as a new GeoPackage, replacing `target` atomically (pyogrio)."""
+    with atomic_path(target) as tmp:
+        gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    return Path(target)
