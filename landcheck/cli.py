@@ -16,7 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
-from .config import CONFIG_TEMPLATE, load_run_config, sample_config
+from .config import CONFIG_TEMPLATE, LayerSpec, load_run_config, sample_config
 from .describe import describe_layer
 from .errors import LandcheckError
 from .layers import read_layer
@@ -71,6 +71,23 @@ def input_options(fn):
     fn = click.option("--crs", default=None, help="CRS when the file has none and it cannot be inferred (e.g. EPSG:4527).")(fn)
     fn = click.option("--layer", default=None, help="Layer name (or index) in a multi-layer source.")(fn)
     return fn
+
+
+def named_input(name: str, required: bool, help: str):
+    """--NAME PATH with its companions --NAME-layer, --NAME-crs, --NAME-encoding."""
+
+    def deco(fn):
+        fn = click.option(f"--{name}-encoding", default=None, help=f"Text encoding of the {name} layer.")(fn)
+        fn = click.option(f"--{name}-crs", default=None, help=f"CRS of the {name} layer when it cannot be inferred.")(fn)
+        fn = click.option(f"--{name}-layer", default=None, help=f"Layer name in the {name} source.")(fn)
+        fn = click.option(f"--{name}", type=click.Path(path_type=Path), required=required, help=help)(fn)
+        return fn
+
+    return deco
+
+
+def layer_spec(path: Path | None, layer, crs, encoding) -> LayerSpec | None:
+    return None if path is None else LayerSpec(path=path, layer=layer, crs=crs, encoding=encoding)
 
 
 @click.group(cls=LandcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -200,19 +217,77 @@ def run(ctx: click.Context, config: Path | None, output: Path | None) -> None:
         cfg.output_dir = output
     with progress_steps(ctx.obj["verbose"] >= 0) as step:
         result = run_pipeline(cfg, step)
+    if ctx.obj["verbose"] >= 0 and result.farmland is not None:
+        print_farmland_summary(result.farmland.summary, f"{cfg.township or '乡镇'} 永久基本农田核查")
     if ctx.obj["verbose"] >= 0:
-        con = console()
-        t = Table(title=f"landcheck run — {cfg.township or 'township'}", title_justify="left")
-        for col in ("layer", "file", "features", "CRS", "encoding", "area (亩)", "repaired", "dropped"):
-            t.add_column(col)
-        for role, d in result.inputs.items():
-            rr = d["read_report"]
-            t.add_row(role, Path(d["path"]).name, str(d["n_features"]), f"{d['crs']} ({d['crs_source']})",
-                      d["encoding"] or "", f"{d['total_area_mu']:.2f}", str(len(rr["repaired"])), str(len(rr["dropped"])))
-        con.print(t)
-        for name, p in result.outputs.items():
-            con.print(f"wrote {p}")
+        for p in result.outputs.values():
+            console().print(f"wrote {p}")
     ctx.exit(result.exit_code)
+
+
+@cli.command()
+@named_input("survey", True, "地类图斑 DLTB layer (latest 年度变更调查).")
+@named_input("farmland", True, "永久基本农田 layer.")
+@click.option("--facility-records", type=click.Path(path_type=Path), default=None, help="设施农用地备案 polygons: 1202 inside them is not a finding.")
+@click.option("--rules", type=click.Path(path_type=Path), default=None, help="TOML overriding the packaged rules.")
+@click.option("--township", default="", help="乡镇 name written into the findings.")
+@click.option("--threads", type=int, default=None, help="Threads for the overlay (default: all cores).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("out/farmland"), show_default=True)
+@click.pass_context
+def farmland(ctx, survey, survey_layer, survey_crs, survey_encoding, farmland, farmland_layer, farmland_crs,
+             farmland_encoding, facility_records, rules, township, threads, output) -> None:
+    """Find non-farm and non-grain use inside permanent basic farmland (exit 1 when found)."""
+    from .pipeline import farmland_job
+
+    with progress_steps(ctx.obj["verbose"] >= 0) as step:
+        result, outputs = farmland_job(
+            layer_spec(survey, survey_layer, survey_crs, survey_encoding),
+            layer_spec(farmland, farmland_layer, farmland_crs, farmland_encoding),
+            output, facility_records=layer_spec(facility_records, None, None, None), rules_path=rules,
+            township=township, step=step, threads=threads,
+        )
+    if ctx.obj["verbose"] >= 0:
+        print_farmland_summary(result.summary, "永久基本农田核查")
+        for p in outputs.values():
+            console().print(f"wrote {p}")
+    ctx.exit(1 if result.summary["n_findings"] else 0)
+
+
+CATEGORY_ZH = {
+    "cultivated": "耕地（种粮）", "non_grain_crop": "种植非粮作物", "abandoned": "撂荒", "non_grain": "非粮化",
+    "non_farm": "非农化", "facility": "设施农用地（未备案）", "infrastructure": "农田配套设施", "other": "其他非耕地",
+}
+
+
+def print_farmland_summary(summary: dict, title: str) -> None:
+    """Totals and a per-village table of findings, in mu."""
+    con = console()
+    t = Table(title=title, title_justify="left")
+    t.add_column("类别")
+    t.add_column("面积(亩)", justify="right")
+    t.add_column("图斑数", justify="right")
+    t.add_row("永久基本农田", f"{summary['pbf_mu']:.2f}", "")
+    for c, zh in CATEGORY_ZH.items():
+        n = summary["n_by_category"].get(c, "")
+        t.add_row(zh, f"{summary[c + '_mu']:.2f}", str(n))
+    t.add_row("细碎图斑（不计问题）", f"{summary['sliver_mu']:.2f}", "")
+    t.add_row("调查未覆盖", f"{summary['uncovered_mu']:.2f}", "")
+    con.print(t)
+    v = Table(title="分村问题", title_justify="left")
+    v.add_column("行政村")
+    for c in ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other"):
+        v.add_column(CATEGORY_ZH[c], justify="right")
+    v.add_column("合计(亩)", justify="right")
+    v.add_column("问题数", justify="right")
+    for name, entry in summary["by_village"].items():
+        if not entry.get("n_findings"):
+            continue
+        cats = entry["categories"]
+        v.add_row(name, *[f"{cats[c]['mu']:.2f}" if c in cats else "" for c in
+                          ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other")],
+                  f"{entry['findings_mu']:.2f}", str(entry["n_findings"]))
+    con.print(v)
+    con.print(f"问题 {summary['n_findings']} 处, 合计 {summary['findings_mu']:.2f} 亩")
 
 
 def main() -> None:

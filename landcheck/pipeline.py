@@ -12,9 +12,10 @@ from typing import Callable
 
 import geopandas as gpd
 
-from .config import RunConfig
-from .describe import describe_layer
-from .export import write_json
+from .checks.farmland import FarmlandResult, check_farmland
+from .config import LayerSpec, RunConfig, load_rules
+from .export import write_csv, write_gpkg, write_json
+from .findings import for_output
 from .layers import ReadReport, read_layer
 
 #: Which layers must carry a land-use field, and the kind used to pick a layer among several.
@@ -37,33 +38,72 @@ class RunResult:
     reports: dict[str, ReadReport] = field(default_factory=dict)
     inputs: dict[str, dict] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
+    farmland: FarmlandResult | None = None
     exit_code: int = 0
 
 
-def read_inputs(config: RunConfig, step: Step | None = None) -> RunResult:
-    """Read every configured layer (in a fixed order) and describe it."""
-    result = RunResult(config=config)
-    for role in ("survey", "farmland", "transfer", "facility_records"):
-        spec = config.layers.get(role)
-        if spec is None:
-            continue
-        if step:
-            step(f"读取 {role}: {spec.path.name}")
-        gdf, report = read_layer(spec.path, **spec.read_options(), **ROLE_READ[role])
-        result.layers[role] = gdf
-        result.reports[role] = report
-        result.inputs[role] = describe_layer(gdf, report)
-    return result
+def read_role(role: str, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, ReadReport]:
+    """Read one configured layer the way its role needs."""
+    return read_layer(spec.path, **spec.read_options(), **ROLE_READ[role])
+
+
+def write_findings(findings: gpd.GeoDataFrame, out: Path) -> dict[str, Path]:
+    """findings.gpkg (layer `findings`) and findings.csv (utf-8-sig, formula-safe) in `out`."""
+    rows = for_output(findings)
+    return {
+        "findings_gpkg": write_gpkg(rows, out / "findings.gpkg", layer="findings"),
+        "findings_csv": write_csv(rows.drop(columns="geometry"), out / "findings.csv"),
+    }
+
+
+def farmland_job(
+    survey: LayerSpec,
+    farmland: LayerSpec,
+    output_dir: Path,
+    facility_records: LayerSpec | None = None,
+    rules_path: Path | None = None,
+    township: str = "",
+    step: Step | None = None,
+    threads: int | None = None,
+) -> tuple[FarmlandResult, dict[str, Path]]:
+    """The farmland check from files to files: findings.gpkg, findings.csv, summary.json."""
+    rules = load_rules(rules_path)
+    reports = {}
+    if step:
+        step(f"读取地类图斑 {survey.path.name}")
+    sv, reports["survey"] = read_role("survey", survey)
+    if step:
+        step(f"读取永久基本农田 {farmland.path.name}")
+    fm, reports["farmland"] = read_role("farmland", farmland)
+    fac = None
+    if facility_records is not None:
+        fac, reports["facility_records"] = read_role("facility_records", facility_records)
+    if step:
+        step(f"套合分析 {len(sv)} 图斑 × {len(fm)} 永久基本农田图斑")
+    result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads)
+    result.summary["rules"] = rules.source
+    result.summary["thresholds"] = {"sliver_width_m": rules.sliver_width_m, "min_area_m2": rules.min_area_m2}
+    result.summary["read_report"] = {k: r.to_dict() for k, r in reports.items()}
+    if step:
+        step("写出结果")
+    out = Path(output_dir)
+    outputs = write_findings(result.findings, out)
+    outputs["summary"] = write_json(result.summary, out / "summary.json")
+    return result, outputs
 
 
 def run(config: RunConfig, step: Step | None = None) -> RunResult:
-    """The main job on a configuration: read and describe the inputs, write `inputs.json` into the
-    output folder. Later checks (farmland, transfer) add their outputs here."""
-    result = read_inputs(config, step)
+    """The main job on a configuration: the farmland check (when survey and farmland layers are
+    configured) into `{output}/farmland/`. Exit code 1 when anything is found."""
+    result = RunResult(config=config)
     out = Path(config.output_dir)
-    result.outputs["inputs"] = write_json(
-        {"township": config.township, "config": str(config.source) if config.source else "bundled sample",
-         "inputs": result.inputs},
-        out / "inputs.json",
-    )
+    if "survey" in config.layers and "farmland" in config.layers:
+        fr, outputs = farmland_job(
+            config.layers["survey"], config.layers["farmland"], out / "farmland",
+            facility_records=config.layers.get("facility_records"), township=config.township, step=step,
+        )
+        result.farmland = fr
+        result.outputs.update({f"farmland_{k}": v for k, v in outputs.items()})
+        if fr.summary["n_findings"]:
+            result.exit_code = 1
     return result
