@@ -1,0 +1,100 @@
+"""The command line as a user meets it: exit codes, one-line errors, JSON for scripts."""
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from click.testing import CliRunner
+from pyproj import Transformer
+
+from landcheck.cli import cli
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+def _patches(tmp_path: Path, name="dltb.gpkg", **cols) -> Path:
+    x, y = Transformer.from_crs(4490, 4527, always_xy=True).transform(117.1, 37.3)
+    geoms = [shapely.box(x, y, x + 300, y + 222.2222), shapely.box(x + 300, y, x + 400, y + 100)]
+    data = {"DLBM": ["0103", "0201"], "DLMC": ["旱地", "果园"], "BSM": ["1", "2"], **cols}
+    path = tmp_path / name
+    gpd.GeoDataFrame(data, geometry=geoms, crs=4527).to_file(path, layer="DLTB", engine="pyogrio")
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_version_and_help():
+    r = invoke("--version")
+    assert r.exit_code == 0 and "landcheck" in r.output
+    r = invoke("--help")
+    assert r.exit_code == 0 and "inspect" in r.output and "run" in r.output and "farmland" in r.output
+
+
+def test_inspect_json_reports_codes_and_ellipsoidal_area(tmp_path):
+    r = invoke("inspect", _patches(tmp_path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["layer"] == "DLTB" and d["n_features"] == 2 and d["crs"] == "EPSG:4527"
+    codes = {c["code"]: c for c in d["codes"]}
+    assert codes["0103"]["name"] == "旱地" and codes["0201"]["pbf_class"] == "non_grain"
+    # 66 666.53 m² (ellipsoidal, not planar 66 666.67) + 10 000 m² → 114.99978 mu
+    assert codes["0103"]["area_mu"] == 100.0
+    assert abs(d["total_area_m2"] - (66666.53 + 9999.98)) < 0.1
+
+
+def test_inspect_text_output_names_what_it_saw(tmp_path):
+    r = invoke("inspect", _patches(tmp_path))
+    assert r.exit_code == 0
+    assert "EPSG:4527" in r.output and "旱地" in r.output and "果园" in r.output
+
+
+@pytest.mark.parametrize("make,expect", [
+    (lambda p: p / "missing.shp", "file not found"),
+    (lambda p: (p / "broken.gpkg").write_bytes(b"not a geopackage") and p / "broken.gpkg", "cannot be opened"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, make, expect):
+    r = invoke("inspect", make(tmp_path))
+    assert r.exit_code == 2
+    assert expect in r.output
+    assert "Traceback" not in r.output
+    assert len([line for line in r.output.splitlines() if line.strip()]) == 1
+
+
+def test_inspect_point_layer_exit_2(tmp_path):
+    p = tmp_path / "pts.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(117, 37)], crs=4490).to_file(p, engine="pyogrio")
+    r = invoke("inspect", p)
+    assert r.exit_code == 2 and "not polygons" in r.output
+
+
+def test_init_writes_template_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "landcheck.toml"
+    r = invoke("init", target)
+    assert r.exit_code == 0 and target.exists()
+    assert "[layers.survey]" in target.read_text(encoding="utf-8")
+    target.write_text("# mine", encoding="utf-8")
+    r = invoke("init", target)
+    assert r.exit_code == 2 and "already exists" in r.output
+    assert target.read_text(encoding="utf-8") == "# mine"
+
+
+def test_run_with_a_config_without_layers_is_exit_2(tmp_path):
+    cfg = tmp_path / "landcheck.toml"
+    cfg.write_text("[township]\nname = '甲镇'\n", encoding="utf-8")
+    r = invoke("run", cfg)
+    assert r.exit_code == 2 and "no layers configured" in r.output
+
+
+@pytest.mark.skipif(not (REAL / "fiboa-cli-fixtures" / "pt" / "Continente.gpkg").exists(), reason="real data absent")
+def test_inspect_multilayer_describes_each_layer():
+    r = invoke("inspect", REAL / "fiboa-cli-fixtures" / "pt" / "Continente.gpkg", "--format", "json")
+    assert r.exit_code == 0
+    d = json.loads(r.output)
+    by_name = {x["layer"]: x for x in d["layers"]}
+    assert set(by_name) == {"Continente", "Culturas_Aveiro", "OcupacoesSolo_Aveiro"}
+    assert "empty" in by_name["Continente"]["error"]
+    assert by_name["Culturas_Aveiro"]["n_features"] == 100
