@@ -183,3 +183,45 @@ def test_farmland_command_survey_without_landuse_field_exits_2(tmp_path):
     gpd.GeoDataFrame({"NAME": ["x"]}, geometry=[box(0, 0, 100, 100)], crs=4527).to_file(sv, engine="pyogrio")
     r = CliRunner().invoke(cli, ["farmland", "--survey", str(sv), "--farmland", str(sv), "-o", str(tmp_path / "o")])
     assert r.exit_code == 2 and "no land-use field" in r.output
+
+
+def _agree(fast: dict, plain: dict, rel=1e-4, abs_mu=0.01):
+    """Every category of the fast check equals the plain geopandas overlay to 0.01 % (or 0.01 mu)."""
+    pbf = plain["pbf"]
+    for cat in ("cultivated", "non_grain_crop", "abandoned", "non_grain", "non_farm", "facility", "infrastructure",
+                "other", "sliver", "uncovered"):
+        got = fast[cat]
+        want = plain[cat]
+        assert abs(got - want) <= max(rel * pbf, abs_mu * 10000 / 15) if cat in ("cultivated", "uncovered") \
+            else abs(got - want) <= max(rel * max(want, 1.0), abs_mu * 10000 / 15), (cat, got, want)
+
+
+def _fast_m2(res) -> dict:
+    return res.summary["areas_m2"]
+
+
+def test_fast_check_agrees_with_plain_geopandas_overlay_on_fixture():
+    from landcheck.checks.farmland_plain import plain_totals
+
+    fast = check_farmland(survey_frame(), farmland_frame(), load_rules(), facility_records=records_frame())
+    plain = plain_totals(survey_frame(), farmland_frame(), load_rules(), facility_records=records_frame())
+    _agree(_fast_m2(fast), plain)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "layers"
+
+
+@pytest.mark.skipif(not (SAMPLE / "survey" / "DLTB.shp").exists(), reason="sample township not generated")
+def test_fast_check_agrees_with_plain_geopandas_overlay_on_sample_township():
+    from landcheck.checks.farmland_plain import plain_totals
+    from landcheck.layers import read_layer
+
+    sv, _ = read_layer(SAMPLE / "survey" / "DLTB.shp", kind="survey", require_landuse=True)
+    fm, _ = read_layer(SAMPLE / "farmland.gpkg", kind="farmland")
+    rec, _ = read_layer(SAMPLE / "facility_records.gpkg", kind="facility")
+    fast = check_farmland(sv, fm, load_rules(), facility_records=rec)
+    plain = plain_totals(sv, fm, load_rules(), facility_records=rec)
+    # exact m² from the unrounded summary balance
+    _agree(_fast_m2(fast), plain)
+    assert fast.summary["n_findings"] > 50
+    assert {"non_farm", "non_grain", "non_grain_crop", "facility"} <= set(fast.findings["category"])
