@@ -259,6 +259,10 @@ CATEGORY_ZH = {
 }
 
 
+SHORT_ZH = {"non_farm": "非农化", "non_grain": "非粮化", "non_grain_crop": "非粮作物", "abandoned": "撂荒",
+            "facility": "设施", "other": "其他"}
+
+
 def print_farmland_summary(summary: dict, title: str) -> None:
     """Totals and a per-village table of findings, in mu."""
     con = console()
@@ -273,12 +277,12 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     t.add_row("细碎图斑（不计问题）", f"{summary['sliver_mu']:.2f}", "")
     t.add_row("调查未覆盖", f"{summary['uncovered_mu']:.2f}", "")
     con.print(t)
-    v = Table(title="分村问题", title_justify="left")
-    v.add_column("行政村")
+    v = Table(title="分村问题（亩）", title_justify="left")
+    v.add_column("行政村", no_wrap=True)
     for c in ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other"):
-        v.add_column(CATEGORY_ZH[c], justify="right")
-    v.add_column("合计(亩)", justify="right")
-    v.add_column("问题数", justify="right")
+        v.add_column(SHORT_ZH[c], justify="right")
+    v.add_column("合计", justify="right")
+    v.add_column("处", justify="right")
     for name, entry in summary["by_village"].items():
         if not entry.get("n_findings"):
             continue
