@@ -21,6 +21,7 @@ import shapely
 from .. import landuse, overlay, units
 from ..config import CATEGORIES, NOT_FINDINGS, Rule, Rules
 from ..findings import empty_findings, make_findings
+from ..layers import feature_ids
 
 CHECK = "farmland"
 
@@ -31,6 +32,13 @@ class FarmlandResult:
     summary: dict
     farmland_overlaps: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
+
+
+def with_feature_ids(df: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """`df` with a `feature_id` column (BSM or `#n`, as the reader gives) when it has none."""
+    if "feature_id" in df.columns:
+        return df
+    return df.assign(feature_id=feature_ids(df, np.arange(len(df))).to_numpy())
 
 
 def farmland_ids(farmland: gpd.GeoDataFrame) -> np.ndarray:
@@ -99,6 +107,7 @@ def check_farmland(
     in the survey's CRS (or its Gauss–Krüger zone when the survey is in lon/lat)."""
     if survey.crs is None or farmland.crs is None:
         raise ValueError("survey and farmland need a CRS")
+    survey, farmland = with_feature_ids(survey), with_feature_ids(farmland)
     work_crs = units.metric_crs(survey.crs, tuple(survey.total_bounds))
     sv = survey.to_crs(work_crs) if survey.crs != work_crs else survey
     fm = farmland.to_crs(work_crs) if farmland.crs != work_crs else farmland
