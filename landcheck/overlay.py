@@ -136,6 +136,11 @@ def _chunks_by_key(key: np.ndarray, n_chunks: int) -> list[tuple[int, int]]:
     return [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
 
 
+def _cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+    """np.concatenate that also takes an empty list (no chunks: no candidate pairs)."""
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
+
+
 def _private_copies(geoms: np.ndarray) -> np.ndarray:
     """Fresh, unprepared copies (bit-identical coordinates) that belong to the calling thread only."""
     return shapely.from_wkb(shapely.to_wkb(geoms, include_srid=False))
@@ -365,10 +370,10 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
 
     spans = _chunks_by_key(ib, threads * _CHUNKS_PER_THREAD)
     results = _run(work, spans, threads)
-    whole_idx = np.concatenate([r[0] for r in results]) if results else np.empty(0, np.int64)
-    plain_idx = np.concatenate([r[1] for r in results]) if results else np.empty(0, np.int64)
-    plain_geo = np.concatenate([r[2] for r in results]) if results else np.empty(0, object)
-    big_idx = np.concatenate([r[3] for r in results]) if results else np.empty(0, np.int64)
+    whole_idx = _cat([r[0] for r in results], np.int64)
+    plain_idx = _cat([r[1] for r in results], np.int64)
+    plain_geo = _cat([r[2] for r in results], object)
+    big_idx = _cat([r[3] for r in results], np.int64)
     if len(big_idx):
         big_geo = _intersect_big(a, b, ia[big_idx], ib[big_idx], max_vertices, threads)
     else:
@@ -424,8 +429,8 @@ def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | No
                              bounds_b[cib], bounds_a[cia])
 
         res = _run(relate, _chunks_by_key(ib, threads * _CHUNKS_PER_THREAD), threads)
-        inter = np.concatenate([r[0] for r in res])
-        within = np.concatenate([r[1] for r in res])  # b lies inside one a
+        inter = _cat([r[0] for r in res], bool)
+        within = _cat([r[1] for r in res], bool)  # b lies inside one a
         fully[ib[within]] = True
         ib, ia = ib[inter], ia[inter]
         todo = ~fully[ib]
@@ -477,8 +482,8 @@ def self_overlaps(b: Any, *, min_area: float = 0.0, threads: int | None = None
         return lo + sel, geoms
 
     res = _run(work, _chunks_by_key(i, threads * _CHUNKS_PER_THREAD), threads)
-    sel = np.concatenate([r[0] for r in res]).astype(np.int64)
-    geo = np.concatenate([r[1] for r in res])
+    sel = _cat([r[0] for r in res], np.int64)
+    geo = _cat([r[1] for r in res], object)
     ok = ~shapely.is_missing(geo)
     ok[ok] = shapely.area(geo[ok]) > max(min_area, 0.0)
     sel, geo = sel[ok], geo[ok]

@@ -241,6 +241,18 @@ def test_geoseries_input_and_crs_checks():
     assert len(intersect_pairs(arr(None, shapely.Polygon()), b)) == 0
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_no_candidate_pairs_at_all(threads):
+    far = arr(box(1000, 1000, 1010, 1010))
+    near = arr(box(0, 0, 10, 10), box(20, 0, 30, 10))
+    assert len(intersect_pairs(near, far, threads=threads)) == 0
+    u = uncovered(near, far, threads=threads)
+    assert u[0] is near[0] and u[1] is near[1]
+    i, j, g = self_overlaps(near, threads=threads)
+    assert len(i) == len(j) == len(g) == 0
+    assert len(self_overlaps(arr(box(0, 0, 1, 1)))[0]) == 0
+
+
 # ------------------------------------------------------------------------------------ uncovered
 @pytest.mark.parametrize("threads", [1, 2])
 def test_uncovered_part_of_farmland_sticking_out_of_the_survey(threads):
