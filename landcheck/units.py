@@ -31,6 +31,9 @@ GK6_ZONES = range(13, 24)
 #: areal scale; bigger features are measured exactly on the ellipsoid with pyproj.Geod.
 _LOCAL_SCALE_MAX_EXTENT_M = 20_000.0
 
+#: Longest edge (metres) of a projected polygon measured on the ellipsoid: longer edges are densified.
+_SEGMENT_M = 1_000.0
+
 
 def m2_to_mu(m2):
     """Square metres → mu (亩): 1 mu = 10000/15 m² exactly. Works on scalars and arrays."""
@@ -125,14 +128,31 @@ def _is_grs80_like(crs: CRS) -> bool:
     return ell is not None and abs(ell.semi_major_metre - 6378137.0) < 1e-3 and abs(ell.inverse_flattening - 298.257) < 1e-2
 
 
+#: Projection methods whose PROJ scale factors are those of the ellipsoidal map the coordinates are in
+#: (not e.g. Web Mercator, whose spherical formulas sit on a WGS 84 datum).
+_LOCAL_SCALE_METHODS = ("Transverse Mercator", "Lambert Conic Conformal", "Albers Equal Area")
+
+
+def _local_scale_ok(crs: CRS) -> bool:
+    """True when planar area / PROJ's areal scale gives m² on the ellipsoid: a Gauss–Krüger-like
+    projection on GRS80/CGCS2000 with metre axes."""
+    if not (crs.is_projected and _is_grs80_like(crs)):
+        return False
+    if not crs.axis_info or any(a.unit_conversion_factor != 1.0 for a in crs.axis_info[:2]):
+        return False  # feet: the planar area is not in m²
+    op = crs.coordinate_operation
+    return op is not None and (op.method_name or "").startswith(_LOCAL_SCALE_METHODS)
+
+
 def ellipsoidal_area(geoms, crs: CRS | str | int | None) -> np.ndarray:
     """Ellipsoidal area in m² on the CGCS2000 ellipsoid of each geometry (array-like of shapely
     geometries in `crs`). Non-polygonal and empty geometries give 0.
 
-    For parcels in a projected CRS on the GRS80/CGCS2000 ellipsoid (Gauss–Krüger, UTM…), the planar
-    area is divided by the projection's areal scale at the parcel (exact to well under 0.01 m² for a
-    100-mu parcel and vectorised). Larger features and other CRSs are measured exactly with
-    pyproj.Geod(GRS80) on CGCS2000 lon/lat.
+    For parcels in a Gauss–Krüger-like projected CRS in metres on the GRS80/CGCS2000 ellipsoid
+    (Transverse Mercator, Lambert conformal conic, Albers), the planar area is divided by the
+    projection's areal scale at the parcel (exact to well under 0.01 m² for a 100-mu parcel and
+    vectorised). Larger features and other CRSs (feet, Web Mercator, other ellipsoids) are measured
+    exactly with pyproj.Geod(GRS80) on CGCS2000 lon/lat, projected edges densified to 1 km first.
     """
     if crs is None:
         raise ValueError("cannot measure area without a CRS")
@@ -148,7 +168,7 @@ def ellipsoidal_area(geoms, crs: CRS | str | int | None) -> np.ndarray:
     g = geoms[mask]
     result = np.empty(len(g), dtype="float64")
     exact = np.ones(len(g), dtype=bool)
-    if crs.is_projected and _is_grs80_like(crs):
+    if _local_scale_ok(crs):
         xmin, ymin, xmax, ymax = shapely.bounds(g).T
         small = np.hypot(xmax - xmin, ymax - ymin) <= _LOCAL_SCALE_MAX_EXTENT_M
         if small.any():
@@ -169,6 +189,11 @@ def _geod_area(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     if crs.to_epsg() == 4490:
         ll = geoms
     else:
+        if crs.is_projected:
+            # edges are straight in the projected plane, not geodesics: densify before transforming
+            # (with 1 km steps a 100 km square agrees with a 50 m densification to ~2e-9)
+            unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+            geoms = shapely.segmentize(geoms, _SEGMENT_M / unit)
         ll = shapely.transform(geoms, lambda xy: np.column_stack(_to_lonlat(crs).transform(xy[:, 0], xy[:, 1])))
     ll = shapely.orient_polygons(ll)
     return np.array([abs(GEOD.geometry_area_perimeter(g)[0]) for g in ll], dtype="float64")
