@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable
@@ -59,9 +59,10 @@ def _name_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for code, (name, code3) in erdiao_table().items():
         index.setdefault(name, code3)
-    for code, entry in code_table().items():
-        if len(code) >= 3 or code in ("09",):  # leaf codes and 三调's leaf '09'; not 一级 groupings
-            index[entry.name_zh] = code
+    leaves = [(c, e) for c, e in code_table().items() if len(c) >= 3 or c in ("09",)]  # not 一级 groupings
+    # 城镇村属性码 (201…205) first, so that a land class of the same name wins (特殊用地 → 09, not 205)
+    for code, entry in sorted(leaves, key=lambda ce: ce[1].parent != "20"):
+        index[entry.name_zh] = code
     return index
 
 
@@ -116,6 +117,10 @@ class CodeReading:
     note: str
     unknown: dict[str, int]
     from_names: int = 0
+    #: names (DLMC) of rows without a code that match no known land-use name
+    unknown_names: dict[str, int] = field(default_factory=dict)
+    #: rows whose own name overruled the layer's reading of a 3-digit code
+    by_own_name: int = 0
 
 
 def _pad(code: str) -> str:
@@ -139,9 +144,11 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
     * 1- and 3-digit codes: a 3-digit code is either a 二调 code (`101` 铁路用地, `203` 村庄) or a 三调 code
       that lost its leading zero (`101` → `0101` 水田). The layer decides as a whole, from its names
       where they are given, else from its other codes (4-digit 三调 codes beside them → lost zero);
+    * a row whose own name fits exactly one reading of its code is read that way (`203` 村庄 in a
+      layer read as 三调 stays `203`, not `0203` 橡胶园), and counted;
     * 二调 codes become their 三调 equivalents (`031` 有林地 → `0301`; `203` 村庄 stays `203`);
     * codes missing but a name given → the code of that name;
-    * unknown codes are kept as they are and counted.
+    * unknown codes are kept as they are and counted; so are names that give no code.
     """
     cleaned = pd.Series([clean_code(v) for v in raw], dtype="object")
     name_s = (
@@ -174,15 +181,26 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
             basis = "its other codes" if has_three_tiao else "the code list"
     out = []
     from_names = 0
+    by_own_name = 0
+    unknown_names: Counter = Counter()
     for code, name in zip(cleaned, name_s):
         if code is None:
             guess = code_for_name(name)
             if guess is not None:
                 from_names += 1
+            elif name:
+                unknown_names[name] += 1
             out.append(guess)
             continue
         if re.fullmatch(r"\d{1,3}", code):
-            if reading == "2" and code.zfill(3) in erdiao:
+            row = reading
+            if name:
+                fits3 = name_of(_pad(code)) == name
+                fits2 = code.zfill(3) in erdiao and erdiao[code.zfill(3)][0] == name
+                if fits3 != fits2:
+                    row = "3" if fits3 else "2"
+                    by_own_name += row != reading
+            if row == "2" and code.zfill(3) in erdiao:
                 code = erdiao[code.zfill(3)][1]
             else:
                 code = _pad(code)
@@ -195,6 +213,12 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
         note = f"3-digit codes read as 二调 codes and mapped to 三调 (031 有林地 → 0301), judged from {basis}"
     else:
         note = "codes read as given"
+    if by_own_name:
+        note += f"; {by_own_name} rows read the other way, as their own DLMC name says"
     if from_names:
         note += f"; {from_names} codes taken from land-use names"
-    return CodeReading(codes=codes, note=note, unknown=dict(unknown), from_names=from_names)
+    if unknown_names:
+        shown = ", ".join(f"{n} ×{k}" for n, k in unknown_names.most_common(10))
+        note += f"; {sum(unknown_names.values())} rows have neither a code nor a known land-use name ({shown})"
+    return CodeReading(codes=codes, note=note, unknown=dict(unknown), from_names=from_names,
+                       unknown_names=dict(unknown_names), by_own_name=by_own_name)
