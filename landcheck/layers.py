@@ -15,6 +15,7 @@ normalise land-use codes, and give every feature an id (`feature_id`: BSM or `#n
 
 from __future__ import annotations
 
+import codecs
 import re
 import warnings
 import zipfile
@@ -99,6 +100,7 @@ class ReadReport:
     field_map: dict[str, str] = field(default_factory=dict)
     code_reading: str | None = None
     unknown_codes: dict[str, int] = field(default_factory=dict)
+    unknown_names: dict[str, int] = field(default_factory=dict)  # DLMC without DLBM that gave no code
     repaired: list[dict] = field(default_factory=list)
     dropped: list[dict] = field(default_factory=list)
     mojibake_repaired: dict[str, int] = field(default_factory=dict)
@@ -213,18 +215,18 @@ def list_layers(src: Source) -> list[tuple[str, str | None]]:
     if src.kind == "parquet":
         return [(src.path.stem, "Unknown")]
     try:
-        if src.open_options:  # GML: list_layers would write a .gfs; read_info takes open options
-            out = []
-            for i in range(64):
-                try:
-                    info = pyogrio.read_info(src.gdal_path, layer=i, **src.open_options)
-                except Exception:
-                    break
-                out.append((info["layer_name"], info["geometry_type"]))
-            if out:
-                return out
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # GDAL's notes on the layer itself are reported by the read
             warnings.simplefilter("ignore")
+            if src.open_options:  # GML: list_layers would write a .gfs; read_info takes open options
+                out = []
+                for i in range(64):
+                    try:
+                        info = pyogrio.read_info(src.gdal_path, layer=i, **src.open_options)
+                    except Exception:
+                        break
+                    out.append((info["layer_name"], info["geometry_type"]))
+                if out:
+                    return out
             return [(str(n), None if t is None else str(t)) for n, t in pyogrio.list_layers(src.gdal_path)]
     except Exception as exc:
         raise LandcheckError(f"{src.path}: cannot be opened as a GIS layer ({_first_line(exc)}). Check the file is complete and a supported format.") from None
@@ -320,7 +322,8 @@ def dbf_text_bytes(data: bytes) -> bytes:
 def _gbk_plausible(data: bytes) -> bool:
     """True when GBK-decodable bytes look like Chinese text rather than Latin text that happens to
     decode: in Chinese text nearly every double-byte character has a trail byte ≥ 0xA1 (GB2312
-    range), while a Latin letter such as 'ä' is usually followed by an ASCII letter."""
+    range), while a Latin letter such as 'ä' is usually followed by an ASCII letter; and the few
+    accented pairs that do decode give 'characters' glued to Latin letters."""
     try:
         text = data.decode("gbk")
     except UnicodeDecodeError:
@@ -333,19 +336,28 @@ def _gbk_plausible(data: bytes) -> bool:
         return False
     trail = arr[1::2]
     cjk = len(_CJK.findall(text))
-    return (trail >= 0xA1).mean() >= 0.9 and cjk >= 0.5 * (len(arr) // 2)
+    # Latin words whose accented letters come in pairs decode too ('Ocupação' → 'Ocupa玢o',
+    # 'Größe' → 'Gr鲞e'): there the 'characters' stick to Latin letters, which Chinese text rarely does
+    glued = len(_CJK_BY_LATIN.findall(text))
+    return (trail >= 0xA1).mean() >= 0.9 and cjk >= 0.5 * (len(arr) // 2) and glued <= 0.5 * cjk
+
+
+def _utf8_line(line: bytes) -> bool:
+    """Strict UTF-8, except that a field name (≤ 10 bytes) may end inside a character: the DBF cut it."""
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return len(line) <= 10 and exc.reason == "unexpected end of data"
 
 
 def detect_bytes_encoding(data: bytes) -> str:
-    """UTF-8 when the bytes decode strictly as UTF-8; GBK (or GB18030) when they decode as such and
-    look like Chinese; otherwise ISO-8859-1 (GDAL's default for DBF)."""
+    """UTF-8 when the bytes (one value per line) decode strictly as UTF-8; GBK (or GB18030) when they
+    decode as such and look like Chinese; otherwise ISO-8859-1 (GDAL's default for DBF)."""
     if not re.search(rb"[\x80-\xff]", data):
         return "UTF-8"
-    try:
-        data.decode("utf-8")
+    if all(_utf8_line(line) for line in data.split(b"\n")):
         return "UTF-8"
-    except UnicodeDecodeError:
-        pass
     if _gbk_plausible(data):
         return "GBK"
     try:
@@ -357,6 +369,7 @@ def detect_bytes_encoding(data: bytes) -> str:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_BY_LATIN = re.compile(r"(?<=[A-Za-z])[\u3400-\u9fff]|[\u3400-\u9fff](?=[A-Za-z])")
 _HIGH_LATIN = re.compile(r"[\u0080-\u00ff]")
 
 
@@ -447,6 +460,10 @@ def check_crs(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[str 
             return None, None
         likely, _ = infer_crs(bounds)
         return f"declared {_crs_label(crs)} is geographic (degrees) but the coordinates are metre-sized ({minx:.0f}, {miny:.0f})", likely
+    if crs.is_projected and -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+        # before the Gauss–Krüger checks: degrees are not "eastings without the zone prefix"
+        likely, _ = infer_crs(bounds)
+        return f"declared {_crs_label(crs)} is projected (metres) but the coordinates look like degrees", likely
     tm = _tm_params(crs)
     if tm is not None:
         lon0, fe = tm
@@ -463,9 +480,6 @@ def check_crs(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[str 
         if minx >= 1e7:
             likely, _ = infer_crs(bounds)
             return (f"declared {_crs_label(crs)} has no zone prefix but the eastings ({minx:.0f}) carry one"), likely
-    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90 and crs.is_projected:
-        likely, _ = infer_crs(bounds)
-        return f"declared {_crs_label(crs)} is projected (metres) but the coordinates look like degrees", likely
     aou = crs.area_of_use
     if aou is not None and crs.is_projected:
         try:
@@ -544,9 +558,33 @@ def settle_crs(declared: CRS | None, option: str | None, bounds, path: Path, rep
 # --------------------------------------------------------------------------------------------
 # Fields, codes, ids
 # --------------------------------------------------------------------------------------------
+def _dbf_cuts(alias: str) -> set[str]:
+    """The alias as a DBF writes it when longer than 10 bytes: cut at 10 bytes of UTF-8 or of GBK."""
+    cuts = set()
+    for enc in ("utf-8", "gbk"):
+        raw = alias.encode(enc)
+        if len(raw) > 10:
+            cuts.add(raw[:10].decode(enc, "ignore"))
+    return cuts
+
+
+def _build_cut_names() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for canon, aliases in FIELD_ALIASES.items():
+        for alias in aliases:
+            for cut in _dbf_cuts(alias):
+                out.setdefault(cut.upper(), set()).add(canon)
+    return out
+
+
+#: Cut alias (upper case) → the canonical fields it may stand for (several: e.g. UTF-8 '坐落单' is
+#: both 坐落单位代码 and 坐落单位名称).
+_CUT_NAMES = _build_cut_names()
+
+
 def map_fields(columns: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
     """Canonical name → the layer's column, by explicit override, then case-insensitive alias, then
-    an alias cut to the 10-byte DBF field-name limit."""
+    an alias cut to the 10-byte DBF field-name limit (in UTF-8 or GBK bytes)."""
     found: dict[str, str] = {}
     taken: set[str] = set()
     by_upper = {str(c).upper(): c for c in columns}
@@ -560,9 +598,9 @@ def map_fields(columns: list[str], overrides: dict[str, str] | None = None) -> d
             continue
         for alias in aliases:
             col = by_upper.get(alias.upper())
-            if col is None:
-                cut = alias.encode("utf-8")[:10].decode("utf-8", "ignore")
-                col = by_upper.get(cut.upper()) if cut != alias else None
+            for cut in _dbf_cuts(alias):
+                if col is None and _CUT_NAMES.get(cut.upper()) == {canon}:  # ambiguous cuts are not guessed
+                    col = by_upper.get(cut.upper())
             if col is not None and col not in taken:
                 found[canon] = col
                 taken.add(col)
@@ -707,6 +745,11 @@ def read_layer(
 
     fmap = map_fields(list(df.columns.drop(df.geometry.name)), fields)
     report.field_map = {k: str(v) for k, v in fmap.items()}
+    for col in df.columns.drop(df.geometry.name):
+        could_be = _CUT_NAMES.get(str(col).upper(), set()) - set(fmap)
+        if len(could_be) > 1 and col not in fmap.values():
+            report.warn(f"field '{col}' is a name cut at the DBF's 10-byte limit and could be any of "
+                        f"{', '.join(sorted(could_be))}: map it in landcheck.toml ([layers.<name>.fields])")
     df = df.rename(columns={v: k for k, v in fmap.items() if v != k})
     # a canonical name that is also present under its own name would collide: keep the mapped one
     df = df.loc[:, ~df.columns.duplicated()]
@@ -749,6 +792,10 @@ def read_layer(
         if reading.unknown:
             shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown.items())[:10])
             report.warn(f"unknown land-use codes kept as they are: {shown}")
+        report.unknown_names = reading.unknown_names
+        if reading.unknown_names:
+            shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown_names.items())[:10])
+            report.warn(f"land-use names without a code that match no known class (DLBM left empty): {shown}")
     report.n_features = len(df)
     dup = df["feature_id"][df["feature_id"].duplicated(keep=False)]
     if len(dup):
@@ -766,6 +813,11 @@ def _read_raw(src: Source, name: str, encoding: str | None, report: ReadReport) 
         report.driver = "GeoParquet"
         report.encoding, report.encoding_source = "UTF-8", "format"
         return df
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise LandcheckError(f"{src.path}: unknown text encoding '{encoding}'. Use e.g. --encoding GBK or UTF-8.") from None
     read_kwargs = dict(layer=name, use_arrow=True, **src.open_options)
     if src.dbf is not None:
         if encoding:
@@ -775,24 +827,85 @@ def _read_raw(src: Source, name: str, encoding: str | None, report: ReadReport) 
         read_kwargs["encoding"] = enc
         report.encoding, report.encoding_source = enc, how
     else:
-        report.encoding, report.encoding_source = (encoding, "option") if encoding else ("UTF-8", "format")
+        enc, how = (encoding, "option") if encoding else ("UTF-8", "format")
+        report.encoding, report.encoding_source = enc, how
         if encoding:
             read_kwargs["encoding"] = encoding
+            read_kwargs["use_arrow"] = False  # pyogrio reads other encodings than UTF-8 without Arrow only
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            info = pyogrio.read_info(src.gdal_path, layer=name, **src.open_options)
+        with warnings.catch_warnings(record=True) as gdal_notes:
+            warnings.simplefilter("always")
+            try:
+                info = pyogrio.read_info(src.gdal_path, layer=name, **src.open_options)
+            except UnicodeDecodeError:  # field names not in the declared encoding: see below
+                info = pyogrio.read_info(src.gdal_path, layer=name, encoding="ISO-8859-1", **src.open_options)
             report.driver = info.get("driver")
             try:
-                df = pyogrio.read_dataframe(src.gdal_path, **read_kwargs)
-            except Exception:
-                read_kwargs["use_arrow"] = False
-                df = pyogrio.read_dataframe(src.gdal_path, **read_kwargs)
-    except LookupError:
-        raise LandcheckError(f"{src.path}: unknown text encoding '{read_kwargs.get('encoding')}'. Use e.g. --encoding GBK or UTF-8.") from None
+                df = _read_ogr(src.gdal_path, read_kwargs)
+            except UnicodeDecodeError:
+                # Text that is not in `enc` (a wrong .cpg or --encoding, GBK inside a GeoJSON), or a field
+                # name cut inside a character at the DBF's 10-byte limit: read every byte as it is and
+                # decode here (with the encoding the user or the file named, else detected from the bytes).
+                raw = _read_ogr(src.gdal_path, {**read_kwargs, "encoding": "ISO-8859-1", "use_arrow": False})
+                df = _decode_latin1_bytes(raw, enc if how in ("option", "cpg", "dbf_language_byte") else None, how, report)
+        # what GDAL said while reading (a duplicate field skipped, M values dropped …) goes into the report
+        for note in dict.fromkeys(str(w.message).strip() for w in gdal_notes if issubclass(w.category, RuntimeWarning)):
+            report.warn(f"GDAL: {note}")
+    except LandcheckError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise LandcheckError(f"{src.path}: the text of layer '{name}' is not {report.encoding} ({exc.reason}). "
+                             f"Name its encoding with --encoding (e.g. GBK, GB18030 or UTF-8).") from None
     except Exception as exc:
         raise LandcheckError(f"{src.path}: cannot read layer '{name}' ({_first_line(exc)}).") from None
     return df
+
+
+def _read_ogr(path: str, kwargs: dict) -> gpd.GeoDataFrame:
+    """pyogrio read, with Arrow when it can; text that is not valid in the encoding raises
+    UnicodeDecodeError here (Arrow decodes lazily: the error would otherwise surface much later)."""
+    if kwargs.get("use_arrow"):
+        try:
+            df = pyogrio.read_dataframe(path, **kwargs)
+            for col in df.columns:
+                if col != df.geometry.name and (df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype)):
+                    df[col].tolist()
+            return df
+        except UnicodeDecodeError:
+            raise
+        except Exception:
+            pass
+    return pyogrio.read_dataframe(path, **{**kwargs, "use_arrow": False})
+
+
+def _decode_latin1_bytes(df: gpd.GeoDataFrame, enc: str | None, how: str, report: ReadReport) -> gpd.GeoDataFrame:
+    """`df` was read as ISO-8859-1, so each text character is one byte of the file: decode the bytes
+    as `enc`, or as the encoding detected from them when `enc` is None. A field name whose last
+    character was cut by the DBF's 10-byte limit loses that partial character (and is reported)."""
+    geom = df.geometry.name
+    text_cols = [c for c in df.columns if c != geom and (df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype))]
+    if enc is None:
+        sample = [v.encode("latin-1") for c in text_cols for v in df[c].dropna().unique() if isinstance(v, str)]
+        sample += [str(c).encode("latin-1") for c in df.columns if c != geom]
+        enc, how = detect_bytes_encoding(b"\n".join(sample)), "detected"
+    report.encoding, report.encoding_source = enc, how
+    out = df.copy()
+    for c in text_cols:
+        out[c] = pd.Series([v.encode("latin-1").decode(enc) if isinstance(v, str) else v for v in df[c]],
+                           index=df.index, dtype=object)
+    renames = {}
+    for c in df.columns:
+        if c == geom or not isinstance(c, str):
+            continue
+        raw = c.encode("latin-1")
+        try:
+            renames[c] = raw.decode(enc)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(raw) - 3:
+                raise
+            renames[c] = raw[:exc.start].decode(enc)
+            report.warn(f"field name '{renames[c]}' was cut inside a character at the DBF's 10-byte limit")
+    return out.rename(columns=renames)
 
 
 def _first_line(exc: BaseException) -> str:
