@@ -294,6 +294,23 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     con.print(f"问题 {summary['n_findings']} 处, 合计 {summary['findings_mu']:.2f} 亩")
 
 
+def _register_subcommands() -> None:
+    """Command groups that live in their own modules (one job each) join the main group here."""
+    import importlib
+
+    for module, name in (("landcheck.cli_ledger", "ledger"),):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        cli.add_command(getattr(mod, name))
+
+
+_register_subcommands()
+
+
 def main() -> None:
     cli(obj={})
 
