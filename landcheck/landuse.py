@@ -159,7 +159,7 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
     table = code_table()
     erdiao = erdiao_table()
     short = cleaned.dropna()
-    short = short[short.str.fullmatch(r"\d{1,3}")]
+    short = short[short.str.fullmatch(r"\d{1,3}") & ~short.str.fullmatch(r"0\d")]  # `09` is already 三调
     reading = "none"
     if len(short):
         votes = Counter()
@@ -192,7 +192,7 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
                 unknown_names[name] += 1
             out.append(guess)
             continue
-        if re.fullmatch(r"\d{1,3}", code):
+        if re.fullmatch(r"\d{1,3}", code) and not re.fullmatch(r"0\d", code):
             row = reading
             if name:
                 fits3 = name_of(_pad(code)) == name

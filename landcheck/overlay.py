@@ -331,7 +331,8 @@ def _intersect_big(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray,
 
 
 # -------------------------------------------------------------------------------------- public API
-def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices: int = 256) -> Pieces:
+def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices: int = 256,
+                    only: np.ndarray | None = None) -> Pieces:
     """Intersect every polygon of `a` with every polygon of `b` whose interior it overlaps.
 
     a, b: arrays (or GeoSeries) of valid polygons in one projected CRS (metres).
@@ -340,6 +341,8 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     object a[ia] itself and `whole` is True. Polygons with more than `max_vertices` vertices are
     subdivided for the intersection; their pieces are merged back (one piece per pair; areas agree
     with a plain intersection to rounding). `threads`: worker threads (default: all usable cores).
+    `only`: boolean mask over `a`; a partial pair whose a is not in it is listed (so that the pairs are
+    complete, e.g. for `uncovered(pieces=…)`) but not intersected: its geometry is None.
     """
     a, crs_a = _as_geoms(a)
     b, crs_b = _as_geoms(b)
@@ -363,10 +366,13 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
         inter, covers = _classify(_private_copies(b[ub])[inv], a[cia], "covers", threads,
                                   bounds_b[cib], bounds_a[cia])
         partial = inter & ~covers
+        skip = np.zeros(len(cia), dtype=bool) if only is None else partial & ~only[cia]
+        partial &= ~skip
         big = partial & ((nv_a[cia] > max_vertices) | (nv_b[cib] > max_vertices))
         plain = partial & ~big
         geoms = _polygonal(shapely.intersection(a[cia[plain]], b[cib[plain]]))
-        return (lo + np.flatnonzero(covers), lo + np.flatnonzero(plain), geoms, lo + np.flatnonzero(big))
+        return (lo + np.flatnonzero(covers), lo + np.flatnonzero(plain), geoms, lo + np.flatnonzero(big),
+                lo + np.flatnonzero(skip))
 
     spans = _chunks_by_key(ib, threads * _CHUNKS_PER_THREAD)
     results = _run(work, spans, threads)
@@ -374,17 +380,21 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     plain_idx = _cat([r[1] for r in results], np.int64)
     plain_geo = _cat([r[2] for r in results], object)
     big_idx = _cat([r[3] for r in results], np.int64)
+    skip_idx = _cat([r[4] for r in results], np.int64)
     if len(big_idx):
         big_geo = _intersect_big(a, b, ia[big_idx], ib[big_idx], max_vertices, threads)
     else:
         big_geo = np.empty(0, dtype=object)
 
-    idx = np.concatenate([whole_idx, plain_idx, big_idx]).astype(np.int64)
-    geo = np.concatenate([a[ia[whole_idx]], plain_geo, big_geo])
-    whole = np.concatenate([np.ones(len(whole_idx), bool), np.zeros(len(plain_idx) + len(big_idx), bool)])
+    idx = np.concatenate([whole_idx, plain_idx, big_idx, skip_idx]).astype(np.int64)
+    geo = np.concatenate([a[ia[whole_idx]], plain_geo, big_geo, np.full(len(skip_idx), None, dtype=object)])
+    whole = np.concatenate([np.ones(len(whole_idx), bool), np.zeros(len(idx) - len(whole_idx), bool)])
     # drop pairs whose computed intersection has no area (numerically degenerate overlaps)
-    keep = whole.copy()
-    keep[~whole] = shapely.area(geo[~whole]) > 0  # area(None) is NaN: dropped too
+    computed = np.ones(len(idx), dtype=bool)
+    computed[len(idx) - len(skip_idx):] = False
+    keep = ~computed | whole
+    check = computed & ~whole
+    keep[check] = shapely.area(geo[check]) > 0  # area(None) is NaN: dropped too
     idx, geo, whole = idx[keep], geo[keep], whole[keep]
     order = np.lexsort((ib[idx], ia[idx]))
     idx = idx[order]

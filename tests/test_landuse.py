@@ -156,3 +156,11 @@ def test_index_is_kept_and_lengths_match():
     s = pd.Series(["101", "0102"], index=[10, 11])
     r = normalise_codes(s, pd.Series(["水田", "水浇地"], index=[10, 11]))
     assert len(r.codes) == 2 and r.codes.tolist() == ["0101", "0102"]
+
+
+def test_two_digit_sanshi_codes_do_not_trigger_a_reading():
+    from landcheck.landuse import normalise_codes
+
+    r = normalise_codes(["0103", "09", "1006"], ["旱地", "特殊用地", "农村道路"])
+    assert list(r.codes) == ["0103", "09", "1006"]
+    assert r.note == "codes read as given"

@@ -295,3 +295,21 @@ def test_self_overlaps_of_farmland():
     assert list(shapely.area(g)) == [25.0, 100.0, 25.0]
     i, j, g = self_overlaps(farm, min_area=50)
     assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 3)]
+
+
+def test_only_mask_lists_partial_pairs_without_intersecting_them():
+    import numpy as np
+    import shapely
+
+    from landcheck.overlay import intersect_pairs, uncovered
+
+    a = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(2, 2, 4, 4)], dtype=object)
+    b = np.array([shapely.box(5, 0, 15, 12)], dtype=object)
+    full = intersect_pairs(a, b)
+    part = intersect_pairs(a, b, only=np.array([False, True, True]))
+    assert list(part.ia) == list(full.ia) == [0, 1]
+    assert part.geometry[0] is None and not part.whole[0]
+    assert part.geometry[1].equals(full.geometry[1])
+    got = uncovered(b, a, pieces=part)[0]
+    want = uncovered(b, a)[0]
+    assert abs(got.area - want.area) < 1e-9 and abs(got.area - 20) < 1e-9  # the strip y 10..12 over x 5..15

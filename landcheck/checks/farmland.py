@@ -122,17 +122,20 @@ def check_farmland(
     category = np.array([r.category for r in p_rules], dtype=object)
     kcxs = pd.to_numeric(sv["KCXS"], errors="coerce").fillna(0.0).clip(0, 1).to_numpy() if "KCXS" in sv.columns else np.zeros(len(sv))
     plain = (category == "cultivated") & (kcxs == 0)
-    work = np.flatnonzero(~plain)
 
-    pieces = overlay.intersect_pairs(s_geom[work], f_geom, threads=threads)
-    pi = work[pieces.ia]  # survey index of each piece
-    pf = pieces.ib
-    pg = np.asarray(pieces.geometry, dtype=object)
+    # every pair is classified (touch / whole / partial) once; partial pairs of plain cultivated
+    # patches are not intersected (their total is derived), but their pairs serve `uncovered`
+    all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain)
+    unc = overlay.uncovered(f_geom, s_geom, pieces=all_pairs, threads=threads)
+    uncovered_m2 = float(units.ellipsoidal_area(unc, work_crs).sum())
+    sel = ~plain[all_pairs.ia]
+    pi = all_pairs.ia[sel]  # survey index of each piece
+    pf = all_pairs.ib[sel]
+    pg = np.asarray(all_pairs.geometry, dtype=object)[sel]
+    whole = np.asarray(all_pairs.whole, dtype=bool)[sel]
     area = np.empty(len(pi), dtype="float64")
     if len(pi):
-        whole = np.asarray(pieces.whole, dtype=bool)
-        patch_area = units.ellipsoidal_area(s_geom[pi[whole]], work_crs) if whole.any() else np.array([])
-        area[whole] = patch_area
+        area[whole] = units.ellipsoidal_area(s_geom[pi[whole]], work_crs)
         area[~whole] = units.ellipsoidal_area(pg[~whole], work_crs)
 
     totals = {c: 0.0 for c in CATEGORIES}
@@ -173,8 +176,6 @@ def check_farmland(
             continue
         totals[c] += float(main[keep][piece_cat[keep] == c].sum())
 
-    unc = overlay.uncovered(f_geom, s_geom, threads=threads)
-    uncovered_m2 = float(units.ellipsoidal_area(unc, work_crs).sum())
     derived = pbf_m2 - uncovered_m2 - sliver_m2 - sum(v for k, v in totals.items() if k != "cultivated")
     totals["cultivated"] = derived
 
