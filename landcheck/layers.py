@@ -629,7 +629,7 @@ def _id_text(v) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Geometry
 # --------------------------------------------------------------------------------------------
-def clean_geometry(geoms: np.ndarray, ids: pd.Series, report: ReadReport) -> tuple[np.ndarray, np.ndarray]:
+def clean_geometry(geoms: np.ndarray, ids: pd.Series, report: ReadReport) -> tuple[np.ndarray, np.ndarray, dict]:
     """Polygonal 2-D geometries and a keep-mask. Z dropped, GeometryCollections reduced to their
     polygons, invalid rings repaired with make_valid (polygonal parts kept); null, empty and
     non-polygonal features dropped. Every repair and drop is recorded by feature id."""
@@ -664,22 +664,36 @@ def clean_geometry(geoms: np.ndarray, ids: pd.Series, report: ReadReport) -> tup
     keep[idx[nonpoly]] = False
     idx, g = idx[~nonpoly], g[~nonpoly]
     invalid = ~shapely.is_valid(g)
+    originals: dict[int, object] = {}
     if invalid.any():
         reasons = shapely.is_valid_reason(g[invalid])
-        before = shapely.area(g[invalid])
         fixed = shapely.make_valid(g[invalid], method="structure", keep_collapsed=False)
         fixed = np.array([_polygonal_part(x) for x in fixed], dtype=object)
-        for i, r, a0, fx in zip(idx[invalid], reasons, before, fixed):
+        for i, r, g0, fx in zip(idx[invalid], reasons, g[invalid], fixed):
             if fx is None or shapely.is_empty(fx):
                 report.dropped.append({"feature_id": ids.iloc[i], "reason": f"invalid geometry ({r}) with no area left after repair"})
                 keep[i] = False
             else:
-                report.repaired.append({"feature_id": ids.iloc[i], "reason": str(r),
-                                        "planar_area_before": round(float(a0), 3), "planar_area_after": round(float(shapely.area(fx)), 3)})
+                report.repaired.append({"feature_id": ids.iloc[i], "reason": str(r)})
+                originals[int(i)] = g0
         g[invalid] = fixed
     out = geoms.copy()
     out[idx] = g
-    return out, keep
+    return out, keep, originals
+
+
+def _measure_repairs(report: ReadReport, originals: dict, repaired: gpd.GeoSeries) -> None:
+    """Add the ellipsoidal area (m²) before and after each repair to the report, so that what a
+    repair changed is accounted for. Before = GEOS's area of the invalid ring (self-overlapping
+    lobes count with their sign), after = the repaired polygon."""
+    if not originals:
+        return
+    pos = np.fromiter(originals, dtype=np.int64)
+    before = units.ellipsoidal_area(np.array(list(originals.values()), dtype=object), repaired.crs)
+    after = units.ellipsoidal_area(repaired.iloc[pos].to_numpy(), repaired.crs)
+    for entry, b, a in zip(report.repaired, before, after):
+        entry["area_before_m2"] = units.round_half_up(float(b), 2)
+        entry["area_after_m2"] = units.round_half_up(float(a), 2)
 
 
 def _polygonal_part(geom):
@@ -771,7 +785,7 @@ def read_layer(
             f"layers (地类图斑 / 永久基本农田 / 流转地块); choose another layer with --layer."
         )
 
-    geoms, keep = clean_geometry(df.geometry.values, ids, report)
+    geoms, keep, originals = clean_geometry(df.geometry.values, ids, report)
     declared = df.crs
     df = df.assign(feature_id=ids.values, feature_no=positions + 1)
     df = gpd.GeoDataFrame(df.drop(columns=df.geometry.name), geometry=gpd.GeoSeries(geoms, index=df.index), crs=None)
@@ -780,7 +794,9 @@ def read_layer(
         raise LandcheckError(f"{src.path}: layer '{name}' has no usable polygon (all {report.n_read} features dropped: "
                              f"{report.dropped[0]['reason']} …). Check the delivery.")
     bounds = tuple(df.total_bounds)
-    df = df.set_crs(settle_crs(declared, crs, bounds, src.path, report), allow_override=True)
+    settled = settle_crs(declared, crs, bounds, src.path, report)
+    _measure_repairs(report, originals, gpd.GeoSeries(geoms, crs=settled))
+    df = df.set_crs(settled, allow_override=True)
 
     if "DLBM" in df.columns or "DLMC" in df.columns:
         raw_codes = df["DLBM"] if "DLBM" in df.columns else [None] * len(df)

@@ -456,7 +456,9 @@ def test_invalid_null_empty_and_z_geometries(patches, write, tmp_path):
         assert df["feature_id"].tolist() == ["B1", "B2", "B5"]
         assert [d["feature_id"] for d in r.repaired] == ["B1"]
         assert "intersection" in r.repaired[0]["reason"].lower()
-        assert r.repaired[0]["planar_area_after"] == pytest.approx(5000.0)  # both triangles kept
+        # both triangles kept; the report gives the ellipsoidal area before and after, in m²
+        assert r.repaired[0]["area_after_m2"] == pytest.approx(5000.0, rel=1e-4)
+        assert r.repaired[0]["area_before_m2"] == pytest.approx(0.0, abs=1.0)  # the lobes cancel out
         assert sorted(d["feature_id"] for d in r.dropped) == ["B3", "B4"], fmt
         assert df.geometry.iloc[0].area == pytest.approx(5000.0)
 
