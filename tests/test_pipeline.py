@@ -1,0 +1,70 @@
+"""`landcheck run`: the main job on the bundled sample township and on a landcheck.toml."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from landcheck.cli import cli
+from landcheck.config import bundled_layers_dir, load_run_config, sample_config
+from landcheck.pipeline import run
+
+SAMPLE = bundled_layers_dir()
+needs_sample = pytest.mark.skipif(not (SAMPLE / "survey" / "DLTB.shp").exists(), reason="sample township absent")
+
+
+@needs_sample
+def test_run_on_the_bundled_sample(tmp_path):
+    cfg = sample_config()
+    cfg.output_dir = tmp_path / "out"
+    result = run(cfg)
+    assert result.exit_code == 1
+    s = json.loads((tmp_path / "out" / "farmland" / "summary.json").read_text(encoding="utf-8"))
+    assert s["n_findings"] == result.farmland.summary["n_findings"] > 50
+    assert s["read_report"]["survey"]["encoding"] == "GBK"
+    assert s["read_report"]["survey"]["crs"] == "EPSG:4527"
+    assert s["read_report"]["survey"]["crs_source"] == "inferred"
+    assert "facility_records" in s["read_report"]
+    assert len(s["by_village"]) >= 20
+    # the books balance
+    parts = sum(s["areas_m2"][k] for k in s["areas_m2"] if k != "pbf")
+    assert abs(parts - s["areas_m2"]["pbf"]) <= 1e-4 * s["areas_m2"]["pbf"]
+
+
+@needs_sample
+def test_run_cli_prints_village_table_and_exits_1(tmp_path):
+    r = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "o")])
+    assert r.exit_code == 1, r.output
+    assert "永久基本农田" in r.output and "分村问题" in r.output
+    assert (tmp_path / "o" / "farmland" / "findings.gpkg").exists()
+
+
+@needs_sample
+def test_run_with_own_config_and_field_overrides(tmp_path):
+    """An officer's own layout: renamed fields mapped in landcheck.toml, paths relative to it."""
+    import geopandas as gpd
+
+    data = tmp_path / "data"
+    data.mkdir()
+    sv = gpd.read_file(SAMPLE / "survey" / "DLTB.shp", encoding="GBK", engine="pyogrio").set_crs(4527)
+    sv = sv.rename(columns={"DLBM": "CODE_X", "ZLDWMC": "CUN"}).iloc[:3000]
+    sv.to_file(data / "dltb.gpkg", layer="my_patches", engine="pyogrio")
+    shutil.copy(SAMPLE / "farmland.gpkg", data / "pbf.gpkg")
+    cfg = tmp_path / "landcheck.toml"
+    cfg.write_text(
+        '[township]\nname = "乙镇"\ncode = "371426999"\n'
+        '[layers.survey]\npath = "data/dltb.gpkg"\nlayer = "my_patches"\n'
+        '[layers.survey.fields]\nDLBM = "CODE_X"\nZLDWMC = "CUN"\n'
+        '[layers.farmland]\npath = "data/pbf.gpkg"\n'
+        '[output]\ndir = "results"\n', encoding="utf-8")
+    conf = load_run_config(cfg)
+    assert conf.prefix == "371426999"
+    r = CliRunner().invoke(cli, ["run", str(cfg)])
+    assert r.exit_code in (0, 1), r.output
+    s = json.loads((tmp_path / "results" / "farmland" / "summary.json").read_text(encoding="utf-8"))
+    assert s["read_report"]["survey"]["field_map"]["DLBM"] == "CODE_X"
+    f = gpd.read_file(tmp_path / "results" / "farmland" / "findings.gpkg", layer="findings")
+    assert set(f["township"]) <= {"乙镇"}
+    assert f["village"].str.endswith(("村", "社区")).all()
