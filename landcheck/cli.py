@@ -292,6 +292,11 @@ def print_farmland_summary(summary: dict, title: str) -> None:
                   f"{entry['findings_mu']:.2f}", str(entry["n_findings"]))
     con.print(v)
     con.print(f"问题 {summary['n_findings']} 处, 合计 {summary['findings_mu']:.2f} 亩")
+    if summary.get("farmland_overlaps"):
+        con.print(f"[yellow]永久基本农田图斑相互重叠 {summary['farmland_overlaps']} 处 "
+                  f"({summary['farmland_overlap_mu']:.2f} 亩), 只计一次[/yellow]")
+    for w in summary.get("warnings", []):
+        con.print(f"[yellow]warning: {w}[/yellow]")
 
 
 def _register_subcommands() -> None:

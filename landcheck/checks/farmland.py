@@ -161,12 +161,10 @@ def check_farmland(
         main[fac_idx] = main[fac_idx] * (1 - share)
         finding_geom[fac_idx] = unfiled
 
+    # cultivated patches with KCXS > 0 were intersected for their 田坎 share; their cultivated share
+    # is part of the derived cultivated total below
+    totals["infrastructure"] += float(main[piece_cat == "infrastructure"].sum())
     is_finding = np.array([c not in NOT_FINDINGS for c in piece_cat], dtype=bool)
-    nonfinding = ~is_finding
-    for c in ("infrastructure",):
-        totals[c] += float(main[nonfinding & (piece_cat == c)].sum())
-    # cultivated patches with KCXS > 0: their cultivated share is part of the derived cultivated total
-
     cand = np.flatnonzero(is_finding & (main > 0))
     sliver = overlay.is_sliver(finding_geom[cand], main[cand], width_m=rules.sliver_width_m, min_area_m2=rules.min_area_m2) if len(cand) else np.zeros(0, bool)
     sliver_m2 = float(main[cand[sliver]].sum())
@@ -178,13 +176,19 @@ def check_farmland(
 
     derived = pbf_m2 - uncovered_m2 - sliver_m2 - sum(v for k, v in totals.items() if k != "cultivated")
     totals["cultivated"] = derived
+    notes = []
+    if derived < -0.01:
+        notes.append("the categories exceed the farmland area: survey patches overlap each other inside the "
+                     "farmland (check the layer with `landcheck survey`)")
 
     findings = _findings(sv, fm, keep, pi, pf, f_ids, finding_geom, main, p_rules, township, work_crs)
     findings = findings.to_crs(survey.crs) if survey.crs != work_crs else findings
     summary = _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, fm, overlaps, work_crs)
     overlap_frame = _overlap_frame(overlaps, overlap_geoms, f_ids, work_crs)
     summary["farmland_overlap_mu"] = _mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
-    return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame)
+    summary["derived_by_subtraction"] = ["cultivated_mu"]
+    summary["warnings"] = notes
+    return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
 
 
 def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) -> gpd.GeoDataFrame:
