@@ -30,7 +30,9 @@ import shapely
 from pyproj import CRS
 
 from . import landuse, units
+from .crs import check_crs, crs_id, infer_crs
 from .errors import LandcheckError
+from .textenc import _CPG, _HIGH_LATIN, _LDID, dbf_text_bytes, detect_bytes_encoding, unmojibake
 
 # --------------------------------------------------------------------------------------------
 # Field aliases (case-insensitive). Canonical name → aliases seen in deliveries.
@@ -68,17 +70,6 @@ LAYER_HINTS: dict[str, tuple[str, ...]] = {
 LANDUSE_FIELDS = ("DLBM", "DLMC")
 
 _DATASET_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".gml", ".xml", ".fgb", ".parquet", ".geoparquet", ".sqlite")
-
-# DBF language-driver byte → encoding (only the unambiguous ones; 0x57 "ANSI" means the writer's
-# system code page, so it is detected like 0).
-_LDID = {0x01: "CP437", 0x02: "CP850", 0x03: "CP1252", 0x4D: "GBK", 0x7A: "GBK", 0x4E: "CP949", 0x4F: "CP950",
-         0x13: "CP932", 0x7B: "CP932", 0x78: "CP950", 0x79: "CP949", 0x64: "CP852", 0xC8: "CP1250", 0xC9: "CP1251"}
-
-_CPG = {"UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8", "936": "GBK", "CP936": "GBK", "GBK": "GBK",
-        "ANSI 936": "GBK", "GB2312": "GBK", "GB18030": "GB18030", "54936": "GB18030", "950": "CP950", "BIG5": "CP950",
-        "ANSI 1252": "CP1252", "1252": "CP1252", "ISO-8859-1": "ISO-8859-1", "88591": "ISO-8859-1", "8859_1": "ISO-8859-1",
-        "ISO 88591": "ISO-8859-1", "LATIN1": "ISO-8859-1"}
-
 
 @dataclass
 class ReadReport:
@@ -285,111 +276,6 @@ def detect_shapefile_encoding(src: Source) -> tuple[str, str]:
     return detect_bytes_encoding(dbf_text_bytes(_read_member(src.dbf))), "detected"
 
 
-def dbf_text_bytes(data: bytes) -> bytes:
-    """The bytes of a DBF's field names and character (C) fields, one value per line; binary header
-    words and numeric fields are left out so that they cannot spoil the detection."""
-    if len(data) < 32:
-        return b""
-    n_records = int.from_bytes(data[4:8], "little")
-    header_len = int.from_bytes(data[8:10], "little")
-    record_len = int.from_bytes(data[10:12], "little")
-    names, slices, offset = [], [], 1  # byte 0 of a record is the deletion flag
-    for pos in range(32, min(header_len, len(data)) - 1, 32):
-        desc = data[pos:pos + 32]
-        if not desc or desc[0] == 0x0D or len(desc) < 32:
-            break
-        names.append(desc[:11].split(b"\x00")[0])
-        ftype, flen = chr(desc[11]), desc[16]
-        if ftype == "C":
-            flen += desc[17] << 8  # some writers use the decimal byte as a length extension for C
-            slices.append((offset, offset + flen))
-        offset += flen if ftype != "C" else flen
-    body = data[header_len:header_len + n_records * record_len]
-    n = len(body) // record_len if record_len else 0
-    if n == 0 or not slices:
-        return b"\n".join(names)
-    rec = np.frombuffer(body[: n * record_len], dtype=np.uint8).reshape(n, record_len)
-    parts = [b"\n".join(names)]
-    for a, b in slices:
-        block = rec[:, a:b]
-        # keep only rows with a non-ASCII byte: the rest cannot decide anything
-        rows = block[(block >= 0x80).any(axis=1)]
-        if len(rows):
-            parts.append(b"\n".join(bytes(r).rstrip(b" \x00") for r in rows))
-    return b"\n".join(parts)
-
-
-def _gbk_plausible(data: bytes) -> bool:
-    """True when GBK-decodable bytes look like Chinese text rather than Latin text that happens to
-    decode: in Chinese text nearly every double-byte character has a trail byte ≥ 0xA1 (GB2312
-    range), while a Latin letter such as 'ä' is usually followed by an ASCII letter; and the few
-    accented pairs that do decode give 'characters' glued to Latin letters."""
-    try:
-        text = data.decode("gbk")
-    except UnicodeDecodeError:
-        return False
-    wide = "".join(re.findall(r"[^\x00-\x7f]+", text)).encode("gbk")
-    if not wide:
-        return True
-    arr = np.frombuffer(wide, dtype=np.uint8)
-    if len(arr) % 2:
-        return False
-    trail = arr[1::2]
-    cjk = len(_CJK.findall(text))
-    # Latin words whose accented letters come in pairs decode too ('Ocupação' → 'Ocupa玢o',
-    # 'Größe' → 'Gr鲞e'): there the 'characters' stick to Latin letters, which Chinese text rarely does
-    glued = len(_CJK_BY_LATIN.findall(text))
-    return (trail >= 0xA1).mean() >= 0.9 and cjk >= 0.5 * (len(arr) // 2) and glued <= 0.5 * cjk
-
-
-def _utf8_line(line: bytes) -> bool:
-    """Strict UTF-8, except that a field name (≤ 10 bytes) may end inside a character: the DBF cut it."""
-    try:
-        line.decode("utf-8")
-        return True
-    except UnicodeDecodeError as exc:
-        return len(line) <= 10 and exc.reason == "unexpected end of data"
-
-
-def detect_bytes_encoding(data: bytes) -> str:
-    """UTF-8 when the bytes (one value per line) decode strictly as UTF-8; GBK (or GB18030) when they
-    decode as such and look like Chinese; otherwise ISO-8859-1 (GDAL's default for DBF)."""
-    if not re.search(rb"[\x80-\xff]", data):
-        return "UTF-8"
-    if all(_utf8_line(line) for line in data.split(b"\n")):
-        return "UTF-8"
-    if _gbk_plausible(data):
-        return "GBK"
-    try:
-        if _gbk_plausible(data.decode("gb18030").encode("gbk", "ignore")):
-            return "GB18030"
-    except UnicodeDecodeError:
-        pass
-    return "ISO-8859-1"
-
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_BY_LATIN = re.compile(r"(?<=[A-Za-z])[\u3400-\u9fff]|[\u3400-\u9fff](?=[A-Za-z])")
-_HIGH_LATIN = re.compile(r"[\u0080-\u00ff]")
-
-
-def unmojibake(text: str) -> str | None:
-    """If `text` is GBK or UTF-8 bytes mis-read as Latin-1 (水田 → 'Ë®Ìï'), the repaired text; else None.
-    Latin text with accents ('Mähweide') is left alone."""
-    if not isinstance(text, str) or not _HIGH_LATIN.search(text) or any(ord(c) > 0xFF for c in text):
-        return None
-    raw = text.encode("latin-1")
-    try:
-        fixed = raw.decode("utf-8")
-        if _CJK.search(fixed):
-            return fixed
-    except UnicodeDecodeError:
-        pass
-    if _gbk_plausible(raw):
-        return raw.decode("gbk")
-    return None
-
-
 def repair_mojibake(df: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
     """Repair column names and text columns that came back as mojibake; count repairs per field."""
     renames = {c: unmojibake(c) for c in df.columns if isinstance(c, str) and unmojibake(c)}
@@ -418,102 +304,6 @@ def repair_mojibake(df: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # CRS
 # --------------------------------------------------------------------------------------------
-def _tm_params(crs: CRS) -> tuple[float, float] | None:
-    """(central meridian, false easting) of a Transverse Mercator CRS, else None."""
-    op = crs.coordinate_operation
-    if op is None or "Transverse Mercator" not in (op.method_name or ""):
-        return None
-    lon0 = fe = None
-    for prm in op.params:
-        name = prm.name.lower()
-        if "longitude of natural origin" in name or "central meridian" in name:
-            lon0 = prm.value
-        elif name == "false easting":
-            fe = prm.value
-    if lon0 is None or fe is None:
-        return None
-    return lon0, fe
-
-
-def infer_crs(bounds: tuple[float, float, float, float]) -> tuple[CRS | None, str]:
-    """CRS implied by the coordinates alone: zone-prefixed CGCS2000 Gauss–Krüger eastings, or
-    lon/lat (EPSG:4490 inside China, EPSG:4326 elsewhere); (None, why) when it cannot be told."""
-    minx, miny, maxx, maxy = bounds
-    if minx >= 1e7:
-        zmin, zmax = int(minx / 1e6), int(maxx / 1e6)
-        epsg = units.epsg_from_prefixed_easting(minx)
-        if epsg and zmin == zmax and 0 <= miny and maxy < 1e7:
-            return CRS.from_epsg(epsg), f"eastings carry the Gauss–Krüger zone prefix {zmin}"
-        return None, f"eastings {minx:.0f}–{maxx:.0f} do not match one CGCS2000 Gauss–Krüger zone"
-    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
-        if 73 <= minx and maxx <= 136 and 3 <= miny and maxy <= 54:
-            return CRS.from_epsg(4490), "coordinates are longitude/latitude inside China (CGCS2000)"
-        return CRS.from_epsg(4326), "coordinates are longitude/latitude outside China (WGS 84)"
-    return None, "plain projected coordinates without a zone prefix"
-
-
-def check_crs(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[str | None, CRS | None]:
-    """(warning, likely CRS) when `crs` contradicts the coordinates; (None, None) when it fits."""
-    minx, miny, maxx, maxy = bounds
-    if crs.is_geographic:
-        if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
-            return None, None
-        likely, _ = infer_crs(bounds)
-        return f"declared {_crs_label(crs)} is geographic (degrees) but the coordinates are metre-sized ({minx:.0f}, {miny:.0f})", likely
-    if crs.is_projected and -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
-        # before the Gauss–Krüger checks: degrees are not "eastings without the zone prefix"
-        likely, _ = infer_crs(bounds)
-        return f"declared {_crs_label(crs)} is projected (metres) but the coordinates look like degrees", likely
-    tm = _tm_params(crs)
-    if tm is not None:
-        lon0, fe = tm
-        if fe >= 1e6:  # zone-prefixed Gauss–Krüger
-            zone = int(fe / 1e6)
-            if maxx < 1e7:
-                likely = _gk_epsg_for_cm(lon0, prefixed=False, six=_is_six_degree(zone))
-                return (f"declared {_crs_label(crs)} has zone-prefixed eastings ({zone} xxx xxx) but the eastings are "
-                        f"{minx:.0f}–{maxx:.0f} (no prefix)"), likely
-            if int(minx / 1e6) != zone:
-                likely, _ = infer_crs(bounds)
-                return f"declared {_crs_label(crs)} is zone {zone} but the eastings carry zone prefix {int(minx / 1e6)}", likely
-            return None, None
-        if minx >= 1e7:
-            likely, _ = infer_crs(bounds)
-            return (f"declared {_crs_label(crs)} has no zone prefix but the eastings ({minx:.0f}) carry one"), likely
-    aou = crs.area_of_use
-    if aou is not None and crs.is_projected:
-        try:
-            lon, lat = units._to_lonlat(crs).transform((minx + maxx) / 2, (miny + maxy) / 2)
-        except Exception:  # pragma: no cover - defensive
-            return None, None
-        if np.isfinite(lon) and not (aou.west - 5 <= lon <= aou.east + 5 and aou.south - 5 <= lat <= aou.north + 5):
-            return f"the data centre ({lon:.2f}, {lat:.2f}) lies outside the area of use of {_crs_label(crs)}", None
-    return None, None
-
-
-def _is_six_degree(zone: int) -> bool:
-    return zone in units.GK6_ZONES
-
-
-def _gk_epsg_for_cm(lon0: float, prefixed: bool, six: bool = False) -> CRS | None:
-    if six:
-        zone = int(round((lon0 + 3) / 6))
-        return CRS.from_epsg(units.gk6_epsg(zone, prefixed)) if zone in units.GK6_ZONES else None
-    zone = int(round(lon0 / 3))
-    return CRS.from_epsg(units.gk3_epsg(zone, prefixed)) if zone in units.GK3_ZONES else None
-
-
-def _crs_label(crs: CRS) -> str:
-    epsg = crs.to_epsg(min_confidence=70)
-    return f"EPSG:{epsg}" if epsg else (crs.name or "the CRS")
-
-
-def crs_id(crs: CRS) -> str:
-    """`EPSG:nnnn` when the CRS has one, else its WKT."""
-    epsg = crs.to_epsg(min_confidence=70)
-    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
-
-
 def settle_crs(declared: CRS | None, option: str | None, bounds, path: Path, report: ReadReport) -> CRS:
     """Decide the CRS: --crs, else declared (checked against the coordinates), else inferred."""
     extent = f"extent x {bounds[0]:.2f}–{bounds[2]:.2f}, y {bounds[1]:.2f}–{bounds[3]:.2f}"

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely

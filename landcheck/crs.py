@@ -1,0 +1,104 @@
+"""CRS from the coordinates: infer a missing CRS (zone-prefixed CGCS2000 Gauss–Krüger eastings,
+lon/lat) and tell when a declared CRS contradicts the coordinates, with the likely right one."""
+
+from __future__ import annotations
+
+import numpy as np
+from pyproj import CRS
+
+from . import units
+
+def _tm_params(crs: CRS) -> tuple[float, float] | None:
+    """(central meridian, false easting) of a Transverse Mercator CRS, else None."""
+    op = crs.coordinate_operation
+    if op is None or "Transverse Mercator" not in (op.method_name or ""):
+        return None
+    lon0 = fe = None
+    for prm in op.params:
+        name = prm.name.lower()
+        if "longitude of natural origin" in name or "central meridian" in name:
+            lon0 = prm.value
+        elif name == "false easting":
+            fe = prm.value
+    if lon0 is None or fe is None:
+        return None
+    return lon0, fe
+
+
+def infer_crs(bounds: tuple[float, float, float, float]) -> tuple[CRS | None, str]:
+    """CRS implied by the coordinates alone: zone-prefixed CGCS2000 Gauss–Krüger eastings, or
+    lon/lat (EPSG:4490 inside China, EPSG:4326 elsewhere); (None, why) when it cannot be told."""
+    minx, miny, maxx, maxy = bounds
+    if minx >= 1e7:
+        zmin, zmax = int(minx / 1e6), int(maxx / 1e6)
+        epsg = units.epsg_from_prefixed_easting(minx)
+        if epsg and zmin == zmax and 0 <= miny and maxy < 1e7:
+            return CRS.from_epsg(epsg), f"eastings carry the Gauss–Krüger zone prefix {zmin}"
+        return None, f"eastings {minx:.0f}–{maxx:.0f} do not match one CGCS2000 Gauss–Krüger zone"
+    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        if 73 <= minx and maxx <= 136 and 3 <= miny and maxy <= 54:
+            return CRS.from_epsg(4490), "coordinates are longitude/latitude inside China (CGCS2000)"
+        return CRS.from_epsg(4326), "coordinates are longitude/latitude outside China (WGS 84)"
+    return None, "plain projected coordinates without a zone prefix"
+
+
+def check_crs(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[str | None, CRS | None]:
+    """(warning, likely CRS) when `crs` contradicts the coordinates; (None, None) when it fits."""
+    minx, miny, maxx, maxy = bounds
+    if crs.is_geographic:
+        if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+            return None, None
+        likely, _ = infer_crs(bounds)
+        return f"declared {_crs_label(crs)} is geographic (degrees) but the coordinates are metre-sized ({minx:.0f}, {miny:.0f})", likely
+    if crs.is_projected and -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+        # before the Gauss–Krüger checks: degrees are not "eastings without the zone prefix"
+        likely, _ = infer_crs(bounds)
+        return f"declared {_crs_label(crs)} is projected (metres) but the coordinates look like degrees", likely
+    tm = _tm_params(crs)
+    if tm is not None:
+        lon0, fe = tm
+        if fe >= 1e6:  # zone-prefixed Gauss–Krüger
+            zone = int(fe / 1e6)
+            if maxx < 1e7:
+                likely = _gk_epsg_for_cm(lon0, prefixed=False, six=_is_six_degree(zone))
+                return (f"declared {_crs_label(crs)} has zone-prefixed eastings ({zone} xxx xxx) but the eastings are "
+                        f"{minx:.0f}–{maxx:.0f} (no prefix)"), likely
+            if int(minx / 1e6) != zone:
+                likely, _ = infer_crs(bounds)
+                return f"declared {_crs_label(crs)} is zone {zone} but the eastings carry zone prefix {int(minx / 1e6)}", likely
+            return None, None
+        if minx >= 1e7:
+            likely, _ = infer_crs(bounds)
+            return (f"declared {_crs_label(crs)} has no zone prefix but the eastings ({minx:.0f}) carry one"), likely
+    aou = crs.area_of_use
+    if aou is not None and crs.is_projected:
+        try:
+            lon, lat = units._to_lonlat(crs).transform((minx + maxx) / 2, (miny + maxy) / 2)
+        except Exception:  # pragma: no cover - defensive
+            return None, None
+        if np.isfinite(lon) and not (aou.west - 5 <= lon <= aou.east + 5 and aou.south - 5 <= lat <= aou.north + 5):
+            return f"the data centre ({lon:.2f}, {lat:.2f}) lies outside the area of use of {_crs_label(crs)}", None
+    return None, None
+
+
+def _is_six_degree(zone: int) -> bool:
+    return zone in units.GK6_ZONES
+
+
+def _gk_epsg_for_cm(lon0: float, prefixed: bool, six: bool = False) -> CRS | None:
+    if six:
+        zone = int(round((lon0 + 3) / 6))
+        return CRS.from_epsg(units.gk6_epsg(zone, prefixed)) if zone in units.GK6_ZONES else None
+    zone = int(round(lon0 / 3))
+    return CRS.from_epsg(units.gk3_epsg(zone, prefixed)) if zone in units.GK3_ZONES else None
+
+
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg}" if epsg else (crs.name or "the CRS")
+
+
+def crs_id(crs: CRS) -> str:
+    """`EPSG:nnnn` when the CRS has one, else its WKT."""
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
