@@ -7,16 +7,14 @@ import json
 import logging
 import sys
 import traceback
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
-from .config import CONFIG_TEMPLATE, LayerSpec, load_run_config, sample_config
+from .cli_common import console, input_options, layer_spec, named_input, progress_steps
+from .config import CONFIG_TEMPLATE, load_run_config, sample_config
 from .describe import describe_layer
 from .errors import LandcheckError
 from .layers import read_layer
@@ -44,50 +42,6 @@ class LandcheckGroup(click.Group):
                 traceback.print_exc()
             click.echo(f"Error: internal error {type(exc).__name__}: {exc} (run with -v for details and report it).", err=True)
             ctx.exit(2)
-
-
-def console(err: bool = False) -> Console:
-    return Console(stderr=err, highlight=False)
-
-
-@contextmanager
-def progress_steps(enabled: bool):
-    """A rich spinner with elapsed time for long steps; silent when stderr is not a terminal."""
-    con = console(err=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=con,
-                  disable=not (enabled and con.is_terminal), transient=True) as prog:
-        task = prog.add_task("landcheck", total=None)
-
-        def step(text: str) -> None:
-            prog.update(task, description=text)
-            log.info(text)
-
-        yield step
-
-
-def input_options(fn):
-    """--layer/--crs/--encoding for a single-input command."""
-    fn = click.option("--encoding", default=None, help="Text encoding of the layer (e.g. GBK, UTF-8); detected when omitted.")(fn)
-    fn = click.option("--crs", default=None, help="CRS when the file has none and it cannot be inferred (e.g. EPSG:4527).")(fn)
-    fn = click.option("--layer", default=None, help="Layer name (or index) in a multi-layer source.")(fn)
-    return fn
-
-
-def named_input(name: str, required: bool, help: str):
-    """--NAME PATH with its companions --NAME-layer, --NAME-crs, --NAME-encoding."""
-
-    def deco(fn):
-        fn = click.option(f"--{name}-encoding", default=None, help=f"Text encoding of the {name} layer.")(fn)
-        fn = click.option(f"--{name}-crs", default=None, help=f"CRS of the {name} layer when it cannot be inferred.")(fn)
-        fn = click.option(f"--{name}-layer", default=None, help=f"Layer name in the {name} source.")(fn)
-        fn = click.option(f"--{name}", type=click.Path(path_type=Path), required=required, help=help)(fn)
-        return fn
-
-    return deco
-
-
-def layer_spec(path: Path | None, layer, crs, encoding) -> LayerSpec | None:
-    return None if path is None else LayerSpec(path=path, layer=layer, crs=crs, encoding=encoding)
 
 
 @click.group(cls=LandcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -303,7 +257,8 @@ def _register_subcommands() -> None:
     """Command groups that live in their own modules (one job each) join the main group here."""
     import importlib
 
-    for module, name in (("landcheck.cli_ledger", "ledger"),):
+    for module, name in (("landcheck.cli_ledger", "ledger"), ("landcheck.cli_maps", "map"),
+                         ("landcheck.cli_transfer", "transfer")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
