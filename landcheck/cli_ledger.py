@@ -1,0 +1,173 @@
+"""`landcheck ledger …`: the rectification ledger 整改台账 from the command line (export, import, status).
+
+Thin: options in, functions of `ledger.py` / `spreadsheet.py` called, results printed. Exit status:
+0 done, 2 bad input (LandcheckError, handled by the main group); `status` exits 1 when tasks are overdue.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .ledger import HEADERS, export_csv, export_gpkg, ledger_status, load_ledger
+
+DEFAULT_LEDGER = Path("out/ledger.gpkg")
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _quiet(ctx: click.Context) -> bool:
+    return ((ctx.find_root().obj or {}).get("verbose", 0)) < 0
+
+
+@click.group("ledger")
+def ledger() -> None:
+    """整改台账 (rectification ledger): export to Excel, import officers' edits, progress by village.
+
+    The ledger (default out/ledger.gpkg) is written by the checks' runs (--ledger); these commands read it
+    and bring the officers' 核查结论, 整改措施, 责任人, 整改时限 and 整改状态 back in.
+    """
+
+
+@ledger.command("export")
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LEDGER, required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="FILE.xlsx, FILE.csv or FILE.gpkg (default: beside the ledger, ledger.xlsx / ledger-county.xlsx).")
+@click.option("--template", type=click.Choice(["default", "county"]), default="default", show_default=True,
+              help="default: 汇总 + one sheet per village; county: the county's 非农违法图斑清单 (14 columns).")
+@click.option("--county", default="", help="县名称 written into the county template.")
+@click.option("--force", is_flag=True, help="Overwrite a workbook even if it has edits not imported yet.")
+@click.pass_context
+def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: str, county: str, force: bool) -> None:
+    """Write the ledger PATH as Excel (or CSV / GeoPackage by the output's suffix)."""
+    from .spreadsheet import export_xlsx
+
+    if output is None:
+        output = path.with_name(path.stem + ("-county" if template == "county" else "") + ".xlsx")
+    suffix = output.suffix.lower()
+    if suffix != ".xlsx" and template != "default":
+        raise click.UsageError("--template county writes .xlsx only.")
+    if suffix == ".xlsx":
+        export_xlsx(path, output, template=template, county=county, force=force)
+    elif suffix == ".csv":
+        export_csv(path, output)
+    elif suffix == ".gpkg":
+        if output.resolve() == path.resolve():
+            raise click.UsageError("the output would replace the ledger itself; choose another file.")
+        export_gpkg(path, output)
+    else:
+        raise click.UsageError(f"{output}: unknown output type; use .xlsx, .csv or .gpkg.")
+    if not _quiet(ctx):
+        n = len(load_ledger(path).tasks)
+        _console().print(f"wrote {output} ({n} tasks)")
+
+
+@ledger.command("import")
+@click.argument("first", metavar="[LEDGER]", type=click.Path(path_type=Path))
+@click.argument("second", metavar="FILE.xlsx", type=click.Path(path_type=Path), required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -> None:
+    """Apply the officers' edits in FILE.xlsx to the ledger (default out/ledger.gpkg).
+
+    Every value is checked first; one bad value (unknown status, bad date, unknown 问题编号 …) stops the
+    import with a list of every bad cell (sheet, row, column), exit 2, and nothing is applied.
+    """
+    from .spreadsheet import import_xlsx
+
+    ledger_path, xlsx = (first, second) if second is not None else (DEFAULT_LEDGER, first)
+    if xlsx.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"{xlsx}: give the .xlsx workbook (exported by `landcheck ledger export`).")
+    result = import_xlsx(ledger_path, xlsx)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if _quiet(ctx):
+        return
+    con = _console()
+    if result.changes:
+        t = Table(title=f"{xlsx.name} → {ledger_path}: {len(result.changes)} changes", title_justify="left")
+        for col in ("问题编号", "字段", "原值", "新值", "位置"):
+            t.add_column(col, no_wrap=col in ("问题编号",))
+        for c in result.changes:
+            t.add_row(c["issue_id"], HEADERS.get(c["field"], c["field"]), c["old"], c["new"], f"{c['sheet']}!{c['column']}{c['row']}")
+        con.print(t)
+    else:
+        con.print(f"{xlsx.name}: nothing new to import ({result.n_rows} rows read).")
+    for c in result.conflicts:
+        con.print(f"[yellow]note[/yellow]: {c['issue_id']} {HEADERS.get(c['field'], c['field'])} was changed in the ledger "
+                  f"({c['exported']} → {c['ledger']}) since this workbook was exported; the workbook's {c['workbook']} was applied "
+                  f"(the ledger's value is kept in history).", markup=True)
+    for w in result.warnings:
+        con.print(f"[yellow]warning[/yellow]: {w}", markup=True)
+    if result.skipped_sheets:
+        con.print(f"sheets without a 问题编号 column were not read: {', '.join(result.skipped_sheets)}")
+
+
+@ledger.command("status")
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LEDGER, required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--as-of", "as_of", default=None, help="Count overdue tasks as of this date (YYYY-MM-DD; default today).")
+@click.pass_context
+def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> None:
+    """Progress per village: tasks and mu by status, overdue tasks. Exit 1 when a task is overdue."""
+    try:
+        today = datetime.strptime(as_of, "%Y-%m-%d").date() if as_of else date.today()
+    except ValueError:
+        raise click.BadParameter(f"'{as_of}' is not a date like 2026-09-30.", param_hint="--as-of") from None
+    s = ledger_status(path, today=today)
+    if fmt == "json":
+        click.echo(json.dumps(s, ensure_ascii=False, indent=2))
+    elif not _quiet(ctx):
+        _print_status(s)
+    ctx.exit(1 if s["overdue"] else 0)
+
+
+def _print_status(s: dict) -> None:
+    from .config import vocabulary
+
+    statuses = vocabulary().statuses
+    con = _console()
+    t = Table(title=f"整改台账 {s['ledger']} · {s['as_of']}", title_justify="left")
+    t.add_column("行政村", no_wrap=True)
+    t.add_column("处", justify="right", no_wrap=True)
+    t.add_column("亩", justify="right", no_wrap=True)
+    for st in statuses:
+        t.add_column(st, justify="right")
+    t.add_column("未完成亩", justify="right", no_wrap=True)
+    t.add_column("逾期", justify="right")
+
+    def cells(b: dict) -> list[str]:
+        out = [str(b["n"]), f"{b['mu']:.2f}"]
+        for st in statuses:
+            x = b["by_status"][st]
+            out.append(str(x["n"]) if x["n"] else "")
+        out.append(f"{b['open']['mu']:.2f}")
+        out.append(f"[red]{b['overdue']}[/red]" if b["overdue"] else "")
+        return out
+
+    for v, b in s["by_village"].items():
+        t.add_row(v, *cells(b))
+    t.add_section()
+    t.add_row("合计", *cells(s))
+    con.print(t)
+    con.print("status columns: number of tasks; 未完成亩: mu not 已整改/已销号")
+    if s["overdue_tasks"]:
+        o = Table(title=f"逾期 {len(s['overdue_tasks'])} 处 (deadline passed, not 已整改)", title_justify="left")
+        for col in ("问题编号", "行政村", "整改时限", "整改状态", "责任人", "亩"):
+            o.add_column(col, justify="right" if col == "亩" else "left")
+        for x in s["overdue_tasks"]:
+            o.add_row(x["issue_id"], x["village"], x["deadline"], x["status"], x["resp_person"], f"{x['area_mu']:.2f}")
+        con.print(o)
+    if s.get("unknown_statuses"):
+        con.print(f"[yellow]statuses not in the vocabulary[/yellow]: {', '.join(s['unknown_statuses'])}", markup=True)
+
+
+__all__ = ["ledger"]
