@@ -173,9 +173,13 @@ def run(ctx: click.Context, config: Path | None, output: Path | None) -> None:
         result = run_pipeline(cfg, step)
     if ctx.obj["verbose"] >= 0 and result.farmland is not None:
         print_farmland_summary(result.farmland.summary, f"{cfg.township or '乡镇'} 永久基本农田核查")
+        if "ledger" in result.farmland.summary:
+            print_ledger_merge(result.farmland.summary["ledger"])
     if ctx.obj["verbose"] >= 0:
         for p in result.outputs.values():
             console().print(f"wrote {p}")
+    for w in result.warnings:
+        console(err=True).print(f"[yellow]warning: {w}[/yellow]")
     ctx.exit(result.exit_code)
 
 
@@ -186,10 +190,13 @@ def run(ctx: click.Context, config: Path | None, output: Path | None) -> None:
 @click.option("--rules", type=click.Path(path_type=Path), default=None, help="TOML overriding the packaged rules.")
 @click.option("--township", default="", help="乡镇 name written into the findings.")
 @click.option("--threads", type=int, default=None, help="Threads for the overlay (default: all cores).")
+@click.option("--ledger", type=click.Path(path_type=Path), default=None,
+              help="整改台账 GeoPackage to merge the findings into (e.g. out/ledger.gpkg).")
+@click.option("--prefix", default=None, help="Issue-id prefix of new tasks (default: --township, else the township code).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("out/farmland"), show_default=True)
 @click.pass_context
 def farmland(ctx, survey, survey_layer, survey_crs, survey_encoding, farmland, farmland_layer, farmland_crs,
-             farmland_encoding, facility_records, rules, township, threads, output) -> None:
+             farmland_encoding, facility_records, rules, township, threads, ledger, prefix, output) -> None:
     """Find non-farm and non-grain use inside permanent basic farmland (exit 1 when found)."""
     from .pipeline import farmland_job
 
@@ -198,13 +205,24 @@ def farmland(ctx, survey, survey_layer, survey_crs, survey_encoding, farmland, f
             layer_spec(survey, survey_layer, survey_crs, survey_encoding),
             layer_spec(farmland, farmland_layer, farmland_crs, farmland_encoding),
             output, facility_records=layer_spec(facility_records, None, None, None), rules_path=rules,
-            township=township, step=step, threads=threads,
+            township=township, step=step, threads=threads, ledger_path=ledger, prefix=prefix,
         )
     if ctx.obj["verbose"] >= 0:
         print_farmland_summary(result.summary, "永久基本农田核查")
+        if "ledger" in result.summary:
+            print_ledger_merge(result.summary["ledger"])
         for p in outputs.values():
             console().print(f"wrote {p}")
     ctx.exit(1 if result.summary["n_findings"] else 0)
+
+
+def print_ledger_merge(m: dict) -> None:
+    """One line on what the run did to the ledger."""
+    text = (f"整改台账: 新增 {m['n_new']} 项, 沿用 {m['n_matched']} 项, 更新 {m['n_updated']} 项, "
+            f"待复核（已消失） {m['n_disappeared']} 项, 共 {m['n_tasks']} 项")
+    if m.get("finished_but_found"):
+        text += f"; [yellow]已整改/已销号但仍检出 {len(m['finished_but_found'])} 项[/yellow]"
+    console().print(text)
 
 
 CATEGORY_ZH = {

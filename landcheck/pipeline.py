@@ -39,6 +39,7 @@ class RunResult:
     inputs: dict[str, dict] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
     farmland: FarmlandResult | None = None
+    warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
 
 
@@ -56,6 +57,25 @@ def write_findings(findings: gpd.GeoDataFrame, out: Path) -> dict[str, Path]:
     }
 
 
+def default_prefix(findings: gpd.GeoDataFrame, township: str = "") -> str:
+    """Issue-id prefix when none is configured: the township name, else the township code the
+    findings carry (ZLDWDM[:9]), else LC."""
+    if township:
+        return township
+    towns = [t for t in findings["township"].unique() if t] if len(findings) else []
+    return towns[0] if towns else "LC"
+
+
+def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str, checks: tuple[str, ...],
+                      step: Step | None = None) -> dict:
+    """Merge a run's findings into the ledger; returns what changed (for summary.json)."""
+    from .ledger import merge_findings
+
+    if step:
+        step(f"更新整改台账 {ledger_path.name}")
+    return merge_findings(ledger_path, findings, prefix=prefix, checks=checks).to_dict()
+
+
 def farmland_job(
     survey: LayerSpec,
     farmland: LayerSpec,
@@ -65,8 +85,11 @@ def farmland_job(
     township: str = "",
     step: Step | None = None,
     threads: int | None = None,
+    ledger_path: Path | None = None,
+    prefix: str | None = None,
 ) -> tuple[FarmlandResult, dict[str, Path]]:
-    """The farmland check from files to files: findings.gpkg, findings.csv, summary.json."""
+    """The farmland check from files to files: findings.gpkg, findings.csv, summary.json, and the
+    findings merged into the ledger when `ledger_path` is given."""
     rules = load_rules(rules_path)
     reports = {}
     if step:
@@ -88,6 +111,10 @@ def farmland_job(
         step("写出结果")
     out = Path(output_dir)
     outputs = write_findings(result.findings, out)
+    if ledger_path is not None:
+        result.summary["ledger"] = merge_into_ledger(
+            result.findings, Path(ledger_path), prefix or default_prefix(result.findings, township), ("farmland",), step)
+        outputs["ledger"] = Path(ledger_path)
     outputs["summary"] = write_json(result.summary, out / "summary.json")
     return result, outputs
 
@@ -97,13 +124,32 @@ def run(config: RunConfig, step: Step | None = None) -> RunResult:
     configured) into `{output}/farmland/`. Exit code 1 when anything is found."""
     result = RunResult(config=config)
     out = Path(config.output_dir)
+    ledger_path = out / "ledger.gpkg"
     if "survey" in config.layers and "farmland" in config.layers:
         fr, outputs = farmland_job(
             config.layers["survey"], config.layers["farmland"], out / "farmland",
             facility_records=config.layers.get("facility_records"), township=config.township, step=step,
+            ledger_path=ledger_path, prefix=config.prefix,
         )
         result.farmland = fr
-        result.outputs.update({f"farmland_{k}": v for k, v in outputs.items()})
+        result.outputs.update({f"farmland_{k}": v for k, v in outputs.items() if k != "ledger"})
         if fr.summary["n_findings"]:
             result.exit_code = 1
+    if ledger_path.exists():
+        result.outputs["ledger"] = ledger_path
+        result.outputs.update(export_ledger_workbook(ledger_path, out / "整改台账.xlsx", result, step))
     return result
+
+
+def export_ledger_workbook(ledger_path: Path, xlsx: Path, result: RunResult, step: Step | None = None) -> dict[str, Path]:
+    """Write the 整改台账 workbook, unless officers edited the existing one and have not imported it:
+    then it is left alone and the run says so (their edits are never overwritten)."""
+    from .spreadsheet import UnimportedEditsError, export_xlsx
+
+    if step:
+        step(f"写出整改台账 {xlsx.name}")
+    try:
+        return {"ledger_xlsx": export_xlsx(ledger_path, xlsx, county=result.config.township)}
+    except UnimportedEditsError as exc:
+        result.warnings.append(f"{xlsx} not rewritten: {exc.message}")
+        return {}

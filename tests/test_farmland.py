@@ -224,3 +224,47 @@ def test_fast_check_agrees_with_plain_geopandas_overlay_on_sample_township():
     _agree(_fast_m2(fast), plain)
     assert fast.summary["n_findings"] > 50
     assert {"non_farm", "non_grain", "non_grain_crop", "facility"} <= set(fast.findings["category"])
+
+
+def test_farmland_command_feeds_the_ledger_across_runs(tmp_path):
+    """check → ledger → re-run unchanged (same ids) → orchard became 旱地 (its task 待复核（已消失）)
+    → a new home (next number), all through `landcheck farmland --ledger`."""
+    from landcheck.ledger import read_tasks
+
+    fm = tmp_path / "pbf.gpkg"
+    farmland_frame().to_file(fm, layer="YJJBNTBHTB", engine="pyogrio")
+    ledger = tmp_path / "ledger.gpkg"
+
+    def run_with(survey: gpd.GeoDataFrame) -> dict:
+        sv = tmp_path / "dltb.gpkg"
+        survey.to_file(sv, layer="DLTB", engine="pyogrio")
+        r = CliRunner().invoke(cli, ["farmland", "--survey", str(sv), "--farmland", str(fm), "--ledger", str(ledger),
+                                     "--prefix", "SL", "-o", str(tmp_path / "out")], catch_exceptions=False)
+        assert r.exit_code == 1, r.output
+        assert "整改台账" in r.output
+        return json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))["ledger"]
+
+    sv = survey_frame().rename(columns={"feature_id": "BSM"})
+    first = run_with(sv)
+    assert first["n_new"] == 4 and first["n_tasks"] == 4
+    ids = dict(zip(read_tasks(ledger)["patch_id"], read_tasks(ledger)["issue_id"]))
+    assert all(i.startswith("SL-") and i.endswith(("0001", "0002", "0003", "0004")) for i in ids.values())
+
+    again = run_with(sv)
+    assert again["n_new"] == 0 and again["n_matched"] == 4
+    assert dict(zip(read_tasks(ledger)["patch_id"], read_tasks(ledger)["issue_id"])) == ids
+
+    changed = sv.copy()
+    changed.loc[changed["BSM"] == "B", "DLBM"] = "0103"  # the orchard is farmed again
+    third = run_with(changed)
+    assert third["disappeared"] == [ids["B"]] and third["n_new"] == 0
+    tasks = read_tasks(ledger).set_index("issue_id")
+    assert tasks.loc[ids["B"], "status"] == "待复核（已消失）"
+    assert len(tasks) == 4  # never deleted
+
+    extra = gpd.GeoDataFrame({"BSM": ["K"], "DLBM": ["0702"], "ZZSXDM": [""], "KCXS": [0.0], "ZLDWMC": ["甲村"]},
+                             geometry=[box(10, 10, 30, 30)], crs=4527)
+    a = changed.copy()
+    a["geometry"] = a.geometry.difference(box(10, 10, 30, 30))
+    fourth = run_with(pd.concat([a, extra], ignore_index=True))
+    assert len(fourth["new"]) == 1 and fourth["new"][0].endswith("0005")

@@ -30,6 +30,18 @@ def test_run_on_the_bundled_sample(tmp_path):
     # the books balance
     parts = sum(s["areas_m2"][k] for k in s["areas_m2"] if k != "pbf")
     assert abs(parts - s["areas_m2"]["pbf"]) <= 1e-4 * s["areas_m2"]["pbf"]
+    # the ledger and its workbook; a second run keeps every task number
+    from landcheck.ledger import read_tasks
+    from openpyxl import load_workbook
+
+    assert s["ledger"]["n_new"] == s["n_findings"]
+    ids = sorted(read_tasks(tmp_path / "out" / "ledger.gpkg")["issue_id"])
+    assert ids[0] == "SL-" + ids[0].split("-")[1] + "-0001"
+    wb = load_workbook(tmp_path / "out" / "整改台账.xlsx", read_only=True)
+    assert "汇总" in wb.sheetnames and len(wb.sheetnames) >= 20
+    again = run(cfg)
+    assert again.farmland.summary["ledger"]["n_new"] == 0
+    assert sorted(read_tasks(tmp_path / "out" / "ledger.gpkg")["issue_id"]) == ids
 
 
 @needs_sample
