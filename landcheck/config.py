@@ -3,6 +3,7 @@ prefix, targets) and the bundled sample township that `landcheck run` uses witho
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,6 +197,29 @@ class Vocabulary:
         refined = tuple(f"{m}（{r}）" for m in self.restorable_measures for r in self.recovery.values())
         return self.measures + refined
 
+    def with_number(self, problem_type: str, number: float) -> str:
+        """A problem type that carries a configurable number, with the number configured: the
+        vocabulary's 流转地块不足100亩 with 120 gives 流转地块不足120亩 (100.5 → 流转地块不足100.5亩)."""
+        m = _NUMBER.search(problem_type)
+        if problem_type not in self.problem_types or m is None:
+            raise ValueError(f"'{problem_type}' is not a numbered problem type of the vocabulary")
+        text = f"{float(number):.6f}".rstrip("0").rstrip(".")
+        return problem_type[:m.start()] + text + problem_type[m.end():]
+
+    def knows_problem_type(self, name: str) -> bool:
+        """True for a problem type of the vocabulary, or one of its numbered types with another number
+        (流转地块不足120亩 when the township's minimum block is 120 mu)."""
+        if name in self.problem_types:
+            return True
+        for p in self.problem_types:
+            m = _NUMBER.search(p)
+            if m and re.fullmatch(re.escape(p[:m.start()]) + _NUMBER.pattern + re.escape(p[m.end():]), name):
+                return True
+        return False
+
+
+#: A number inside a problem type (流转地块不足100亩): the configured value takes its place.
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 _VOCAB: Vocabulary | None = None
 
@@ -309,7 +333,11 @@ def _validate_rules(data: dict, source: str) -> None:
             continue
         for key, allowed in (("problem_type", vocab.problem_types), ("suggested_measure", vocab.all_measures),
                              ("severity", vocab.severities)):
-            if key in e and e[key] not in allowed:
+            if key not in e:
+                continue
+            # a numbered problem type may carry the township's own number (流转地块不足120亩)
+            known = vocab.knows_problem_type(e[key]) if key == "problem_type" else e[key] in allowed
+            if not known:
                 raise LandcheckError(f"{source}: [{where}] {key} '{e[key]}' is not in the vocabulary ({', '.join(allowed)}).")
     for key in ("sliver_width_m", "min_area_m2"):
         try:
