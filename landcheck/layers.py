@@ -57,6 +57,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "XZDWKD": ("XZDWKD", "XXTBKD", "线状地物宽度", "线性图斑宽度"),
     "CZCSXM": ("CZCSXM", "城镇村属性码"),
     "TBXHDM": ("TBXHDM", "图斑细化代码"),
+    # 流转地块 (no national schema): the parcel's own number in the township's transfer ledger
+    "DKBM": ("DKBM", "地块编号", "DKDM", "地块代码", "地块编码", "承包地块编码"),
 }
 
 #: Layer-name hints per kind of layer (upper-cased substrings).
