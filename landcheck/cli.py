@@ -175,6 +175,10 @@ def run(ctx: click.Context, config: Path | None, output: Path | None) -> None:
         print_farmland_summary(result.farmland.summary, f"{cfg.township or '乡镇'} 永久基本农田核查")
         if "ledger" in result.farmland.summary:
             print_ledger_merge(result.farmland.summary["ledger"])
+    if ctx.obj["verbose"] >= 0 and result.transfer is not None:
+        ts = result.transfer.summary
+        console().print(f"土地流转: {ts.get('n_blocks')} 块, 不足{cfg.min_block_mu:g}亩 {ts.get('n_below_min')} 块, "
+                        f"合计 {ts.get('total_mu')} 亩, 目标 {ts.get('target_mu')} 亩 ({ts.get('progress_pct')} %)")
     if ctx.obj["verbose"] >= 0:
         for p in result.outputs.values():
             console().print(f"wrote {p}")

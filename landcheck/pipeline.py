@@ -39,6 +39,7 @@ class RunResult:
     inputs: dict[str, dict] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
     farmland: FarmlandResult | None = None
+    transfer: object | None = None
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
 
@@ -134,6 +135,23 @@ def run(config: RunConfig, step: Step | None = None) -> RunResult:
         result.farmland = fr
         result.outputs.update({f"farmland_{k}": v for k, v in outputs.items() if k != "ledger"})
         if fr.summary["n_findings"]:
+            result.exit_code = 1
+    if "transfer" in config.layers:
+        from .checks.transfer import suggest_group_field
+        from .cli_transfer import transfer_job
+
+        import pyogrio
+
+        spec = config.layers["transfer"]
+        fields = list(pyogrio.read_info(str(spec.path), layer=spec.layer)["fields"]) if spec.path.suffix != ".parquet" else []
+        tr, outputs = transfer_job(
+            spec, out / "transfer", by=suggest_group_field(fields), min_mu=config.min_block_mu,
+            target_mu=config.transfer_target_mu, farmland=config.layers.get("farmland"),
+            survey=config.layers.get("survey"), township=config.township, step=step,
+            ledger_path=ledger_path, prefix=config.prefix)
+        result.transfer = tr
+        result.outputs.update({f"transfer_{k}": v for k, v in outputs.items() if k != "ledger"})
+        if tr.summary.get("n_findings"):
             result.exit_code = 1
     if ledger_path.exists():
         result.outputs["ledger"] = ledger_path

@@ -39,6 +39,9 @@ def test_run_on_the_bundled_sample(tmp_path):
     assert ids[0] == "SL-" + ids[0].split("-")[1] + "-0001"
     wb = load_workbook(tmp_path / "out" / "整改台账.xlsx", read_only=True)
     assert "汇总" in wb.sheetnames and len(wb.sheetnames) >= 20
+    t = json.loads((tmp_path / "out" / "transfer" / "summary.json").read_text(encoding="utf-8"))
+    assert t["n_blocks"] > 0 and t["n_below_min"] > 0 and t["target_mu"] == 5000
+    assert (tmp_path / "out" / "transfer" / "blocks.gpkg").exists()
     again = run(cfg)
     assert again.farmland.summary["ledger"]["n_new"] == 0
     assert sorted(read_tasks(tmp_path / "out" / "ledger.gpkg")["issue_id"]) == ids
