@@ -156,7 +156,26 @@ def run(config: RunConfig, step: Step | None = None) -> RunResult:
     if ledger_path.exists():
         result.outputs["ledger"] = ledger_path
         result.outputs.update(export_ledger_workbook(ledger_path, out / "整改台账.xlsx", result, step))
+        result.outputs.update(write_run_maps(config, ledger_path, step))
     return result
+
+
+def write_run_maps(config: RunConfig, ledger_path: Path, step: Step | None = None) -> dict[str, Path]:
+    """The township map and one page per village (with an index) from the ledger's tasks, over the
+    farmland and the survey's land use, into `{maps}/villages/`."""
+    from .maps import prepare_context, prepare_findings, read_source, write_village_maps
+
+    if step:
+        step("绘制现场核查地图")
+    context = {}
+    for role in ("farmland", "survey"):
+        if role in config.layers:
+            context[role] = read_role(role, config.layers[role])[0]
+    ctx = prepare_context(context.get("farmland"), context.get("survey"))
+    view = prepare_findings(read_source(ledger_path).frame)
+    pages = write_village_maps(view, Path(config.maps_dir) / "villages", farmland=ctx.get("farmland"),
+                               survey=ctx.get("survey"), title=f"{config.township or '乡镇'} 现场核查图")
+    return {"map_index": pages["index"], "map_township": pages["township"]}
 
 
 def export_ledger_workbook(ledger_path: Path, xlsx: Path, result: RunResult, step: Step | None = None) -> dict[str, Path]:

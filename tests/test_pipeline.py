@@ -18,7 +18,10 @@ needs_sample = pytest.mark.skipif(not (SAMPLE / "survey" / "DLTB.shp").exists(),
 def test_run_on_the_bundled_sample(tmp_path):
     cfg = sample_config()
     cfg.output_dir = tmp_path / "out"
+    cfg.maps_dir = tmp_path / "maps"
     result = run(cfg)
+    index = (tmp_path / "maps" / "villages" / "index.html").read_text(encoding="utf-8")
+    assert "侯家洼村" in index and (tmp_path / "maps" / "villages" / "township.html").exists()
     assert result.exit_code == 1
     s = json.loads((tmp_path / "out" / "farmland" / "summary.json").read_text(encoding="utf-8"))
     assert s["n_findings"] == result.farmland.summary["n_findings"] > 50
@@ -48,7 +51,8 @@ def test_run_on_the_bundled_sample(tmp_path):
 
 
 @needs_sample
-def test_run_cli_prints_village_table_and_exits_1(tmp_path):
+def test_run_cli_prints_village_table_and_exits_1(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "o")])
     assert r.exit_code == 1, r.output
     assert "永久基本农田" in r.output and "分村问题" in r.output
