@@ -228,7 +228,7 @@ def main(argv=None) -> int:
 
     import geopandas as gpd
 
-    from landcheck.overlay import _n_threads, intersect_pairs, uncovered
+    from landcheck.overlay import n_threads, intersect_pairs, uncovered
 
     t = time.perf_counter()
     patches, farmland = make_layers(args.patches, m, args.seed, args.densify)
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     print(f"data: {len(patches):,} patches ({shapely.get_num_coordinates(patches).mean():.0f} vertices "
           f"on average), {len(farmland):,} farmland polygons (max {nv.max():,} vertices, "
           f"{int((nv > 256).sum())} over 256), made in {time.perf_counter() - t:.1f} s; CRS {CRS}")
-    print(f"machine: {os.cpu_count()} cores, landcheck uses {_n_threads(args.threads)} threads; "
+    print(f"machine: {os.cpu_count()} cores, landcheck uses {n_threads(args.threads)} threads; "
           f"load average before the runs {os.getloadavg()[0]:.2f}")
     print(f"peak memory: {PeakMemory().how}")
     survey = gpd.GeoDataFrame({"pid": np.arange(len(patches))}, geometry=patches, crs=CRS)

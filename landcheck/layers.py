@@ -444,7 +444,7 @@ def clean_geometry(geoms: np.ndarray, ids: pd.Series, report: ReadReport) -> tup
     # Collections: keep polygonal parts
     coll = types == 7
     if coll.any():
-        g[coll] = [_polygonal_part(x) for x in g[coll]]
+        g[coll] = [polygonal_part(x) for x in g[coll]]
         types = shapely.get_type_id(g)
     nonpoly = ~np.isin(types, (3, 6))
     for i, t in zip(idx[nonpoly], g[nonpoly]):
@@ -460,7 +460,7 @@ def clean_geometry(geoms: np.ndarray, ids: pd.Series, report: ReadReport) -> tup
     if invalid.any():
         reasons = shapely.is_valid_reason(g[invalid])
         fixed = shapely.make_valid(g[invalid], method="structure", keep_collapsed=False)
-        fixed = np.array([_polygonal_part(x) for x in fixed], dtype=object)
+        fixed = np.array([polygonal_part(x) for x in fixed], dtype=object)
         for i, r, g0, fx in zip(idx[invalid], reasons, g[invalid], fixed):
             if fx is None or shapely.is_empty(fx):
                 report.dropped.append({"feature_id": ids.iloc[i], "reason": f"invalid geometry ({r}) with no area left after repair"})
@@ -488,7 +488,7 @@ def _measure_repairs(report: ReadReport, originals: dict, repaired: gpd.GeoSerie
         entry["area_after_m2"] = units.round_half_up(float(a), 2)
 
 
-def _polygonal_part(geom):
+def polygonal_part(geom):
     """The polygons of a geometry (MultiPolygon when several), None when it has none."""
     if geom is None:
         return None
@@ -505,7 +505,7 @@ def _polygonal_part(geom):
             elif pt == 6:
                 polys.extend(shapely.get_parts(p))
             elif pt == 7:
-                sub = _polygonal_part(p)
+                sub = polygonal_part(p)
                 if sub is not None:
                     polys.extend(shapely.get_parts(sub))
         polys = [p for p in polys if not p.is_empty]

@@ -104,7 +104,7 @@ def _check_crs(*crss: Any) -> None:
             raise ValueError(f"inputs must be in a projected (metric) CRS, not geographic {c}")
 
 
-def _n_threads(threads: int | None) -> int:
+def n_threads(threads: int | None) -> int:
     if threads is None:
         try:
             return max(1, len(os.sched_getaffinity(0)))
@@ -223,7 +223,7 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _group_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+def group_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """Union of the geometries of each group (group ids 0..n_groups-1); None for an empty group.
     Vectorised: one GeometryCollection per group, then an element-wise unary union."""
     out = np.full(n_groups, None, dtype=object)
@@ -327,7 +327,7 @@ def _intersect_big(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray,
     u, v, pair = u[hit], v[hit], order[pos[hit]]
     geoms = _intersection_threaded(ga[u], gb[v], threads)
     ok = ~shapely.is_missing(geoms)
-    return _group_union(geoms[ok], pair[ok], len(ia))
+    return group_union(geoms[ok], pair[ok], len(ia))
 
 
 # -------------------------------------------------------------------------------------- public API
@@ -347,7 +347,7 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     a, crs_a = _as_geoms(a)
     b, crs_b = _as_geoms(b)
     _check_crs(crs_a, crs_b)
-    threads = _n_threads(threads)
+    threads = n_threads(threads)
     empty = Pieces(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object), np.empty(0, bool))
     if len(a) == 0 or len(b) == 0:
         return empty
@@ -416,7 +416,7 @@ def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | No
     b, crs_b = _as_geoms(b)
     a, crs_a = _as_geoms(a)
     _check_crs(crs_b, crs_a)
-    threads = _n_threads(threads)
+    threads = n_threads(threads)
     out = b.copy()
     if len(b) == 0 or len(a) == 0:
         return out
@@ -450,7 +450,7 @@ def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | No
     def rest(span: tuple[int, int]):
         lo, hi = span
         ub, inv = np.unique(ib[lo:hi], return_inverse=True)
-        unions = _group_union(a[ia[lo:hi]], inv, len(ub))
+        unions = group_union(a[ia[lo:hi]], inv, len(ub))
         left = np.full(len(ub), empty_polygon, dtype=object)
         open_ = ~shapely.covers(unions, b[ub])  # the usual case (covered) stops here
         if open_.any():
@@ -474,7 +474,7 @@ def self_overlaps(b: Any, *, min_area: float = 0.0, threads: int | None = None
     """
     b, crs = _as_geoms(b)
     _check_crs(crs)
-    threads = _n_threads(threads)
+    threads = n_threads(threads)
     if len(b) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object)
     i, j = shapely.STRtree(b).query(b)  # sorted by i

@@ -17,7 +17,6 @@ one below it, then the larger block first. So `total = compliant + below_min = Î
 
 from __future__ import annotations
 
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +32,8 @@ from .. import landuse, overlay, units
 from ..config import Rules, load_rules, vocabulary
 from ..errors import LandcheckError
 from ..findings import empty_findings, make_findings
+from ..layers import polygonal_part
+from ..overlay import group_union, n_threads
 from .farmland import deoverlap, farmland_ids, patch_rules, with_feature_ids
 
 CHECK = "transfer"
@@ -140,43 +141,12 @@ def parcel_ids(parcels: gpd.GeoDataFrame) -> np.ndarray:
     return ids
 
 
-def _polygonal(geom):
-    """The polygonal part of a repaired geometry (None when nothing polygonal is left)."""
-    if geom is None or shapely.is_empty(geom):
-        return None
-    t = shapely.get_type_id(geom)
-    if t in (3, 6):
-        return geom
-    parts = shapely.get_parts(geom)
-    polys = []
-    for p in parts:
-        pt = shapely.get_type_id(p)
-        if pt == 3:
-            polys.append(p)
-        elif pt in (6, 7):
-            sub = _polygonal(p)
-            if sub is not None:
-                polys.extend(shapely.get_parts(sub))
-    if not polys:
-        return None
-    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
-
-
-def _n_threads(threads: int | None) -> int:
-    if threads is None:
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # pragma: no cover - not Linux
-            return max(1, os.cpu_count() or 1)
-    return max(1, int(threads))
-
-
 def union_by(geoms: np.ndarray, label: np.ndarray, n: int, threads: int | None = None) -> np.ndarray:
     """Union of the geometries of each label 0..n-1, in chunks of labels on threads (shapely releases
     the GIL; nothing prepared is shared). Single-member labels keep their geometry as it is."""
-    threads = _n_threads(threads)
+    threads = n_threads(max(1, int(threads)) if threads is not None else None)
     if threads == 1 or n < 64:
-        return _union_by(geoms, label, n)
+        return group_union(geoms, label, n)
     order = np.argsort(label, kind="stable")
     lab = label[order]
     cuts = np.linspace(0, n, threads * 4 + 1).astype(np.int64)
@@ -186,28 +156,10 @@ def union_by(geoms: np.ndarray, label: np.ndarray, n: int, threads: int | None =
 
     def work(span):
         c0, c1, s0, s1 = span
-        return _union_by(geoms[order[s0:s1]], lab[s0:s1] - c0, c1 - c0)
+        return group_union(geoms[order[s0:s1]], lab[s0:s1] - c0, c1 - c0)
 
     with ThreadPoolExecutor(max_workers=threads) as ex:
         return np.concatenate(list(ex.map(work, spans)))
-
-
-def _union_by(geoms: np.ndarray, label: np.ndarray, n: int) -> np.ndarray:
-    """Union of the geometries of each label 0..n-1 (vectorised: a collection per label, then one
-    element-wise union; single-parcel blocks are taken as they are)."""
-    out = np.full(n, None, dtype=object)
-    order = np.argsort(label, kind="stable")
-    g, lab = geoms[order], label[order]
-    counts = np.bincount(lab, minlength=n)
-    first = np.searchsorted(lab, np.arange(n))
-    single = np.flatnonzero(counts == 1)
-    out[single] = g[first[single]]
-    many = np.flatnonzero(counts > 1)
-    if len(many):
-        sel = np.isin(lab, many)
-        gcs = shapely.geometrycollections(g[sel], indices=np.searchsorted(many, lab[sel]))
-        out[many] = shapely.union_all(gcs[:, None], axis=1)
-    return out
 
 
 def contiguous_blocks(geoms: np.ndarray, group_codes: np.ndarray, gap_m: float) -> np.ndarray:
@@ -296,7 +248,7 @@ def check_transfer(
         notes.append(f"{int(missing.sum())} parcels without geometry were left out")
     invalid = ~missing & ~shapely.is_valid(geoms_in)
     if invalid.any():
-        fixed = np.array([_polygonal(g) for g in shapely.make_valid(geoms_in[invalid])], dtype=object)
+        fixed = np.array([polygonal_part(g) for g in shapely.make_valid(geoms_in[invalid])], dtype=object)
         geoms_in[invalid] = fixed
         notes.append(f"{int(invalid.sum())} parcels with invalid geometry were repaired (make_valid)")
         missing = shapely.is_missing(geoms_in) | shapely.is_empty(geoms_in)
