@@ -12,7 +12,10 @@ from typing import Callable
 
 import geopandas as gpd
 
+from . import units
 from .checks.farmland import FarmlandResult, check_farmland
+from .checks.transfer import TransferResult, check_transfer
+from .errors import LandcheckError
 from .config import LayerSpec, RunConfig, load_rules
 from .export import write_csv, write_gpkg, write_json
 from .findings import for_output
@@ -39,7 +42,7 @@ class RunResult:
     inputs: dict[str, dict] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
     farmland: FarmlandResult | None = None
-    transfer: object | None = None
+    transfer: TransferResult | None = None
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
 
@@ -138,7 +141,6 @@ def run(config: RunConfig, step: Step | None = None) -> RunResult:
             result.exit_code = 1
     if "transfer" in config.layers:
         from .checks.transfer import suggest_group_field
-        from .cli_transfer import transfer_job
 
         import pyogrio
 
@@ -190,3 +192,115 @@ def export_ledger_workbook(ledger_path: Path, xlsx: Path, result: RunResult, ste
     except UnimportedEditsError as exc:
         result.warnings.append(f"{xlsx} not rewritten: {exc.message}")
         return {}
+
+
+# ------------------------------------------------------------------------------------------
+# land transfer, files to files
+# ------------------------------------------------------------------------------------------
+BLOCK_COLUMNS = ("block_id", "group", "n_parcels", "parcel_ids", "villages", "area_m2", "area_mu", "below_min")
+#: Columns the check adds to each parcel in parcels.gpkg (layer `parcels`), before the layer's own fields.
+PARCEL_COLUMNS = ("parcel_id", "block_id", "group", "village", "area_m2", "area_mu", "below_min", "overlaps_with")
+
+
+def resolve_field(name: str, columns, field_map: dict[str, str]) -> str | None:
+    """The column of the read layer that the user's field `name` is: itself, or the canonical name the
+    reader gave it (村名 → ZLDWMC, 地块编号 → DKBM); case-insensitive. None when there is none."""
+    cols = [str(c) for c in columns]
+    if name in cols:
+        return name
+    for canon, original in field_map.items():
+        if original == name or original.upper() == name.upper():
+            return canon
+    upper = {c.upper(): c for c in cols}
+    return upper.get(name.upper())
+
+
+def original_fields(df: gpd.GeoDataFrame, field_map: dict[str, str]) -> list[str]:
+    """The layer's field names as the file spells them (the reader's canonical names mapped back)."""
+    return [field_map.get(str(c), str(c)) for c in df.columns if c not in (df.geometry.name, "feature_id", "feature_no")]
+
+
+def transfer_job(
+    transfer: LayerSpec,
+    output_dir: Path,
+    *,
+    by: str | None = None,
+    min_mu: float | None = None,
+    gap_m: float | None = None,
+    target_mu: float = 5000.0,
+    farmland: LayerSpec | None = None,
+    survey: LayerSpec | None = None,
+    rules_path: Path | None = None,
+    township: str = "",
+    step: Step | None = None,
+    threads: int | None = None,
+    ledger_path: Path | None = None,
+    prefix: str | None = None,
+) -> tuple[TransferResult, dict[str, Path]]:
+    """The transfer check from files to files, into `output_dir`: blocks.gpkg (layer blocks),
+    parcels.gpkg (layer parcels, the layer's own field names kept), findings.gpkg + findings.csv and
+    summary.json (with the read report of every input); the findings merged into the ledger when
+    `ledger_path` is given. `by` names a field of the transfer layer as the file spells it.
+    `min_mu`/`gap_m` None: the rules' thresholds (100 mu, 8 m)."""
+    if (farmland is None) != (survey is None):
+        raise LandcheckError("the rules on transferred land need both --farmland and --survey; give both or neither.")
+    rules = load_rules(rules_path)
+    reports = {}
+    if step:
+        step(f"读取流转地块 {transfer.path.name}")
+    parcels, reports["transfer"] = read_role("transfer", transfer)
+    fmap = reports["transfer"].field_map
+    column = None
+    if by is not None:
+        column = resolve_field(by, parcels.columns, fmap)
+        if column is None:
+            raise LandcheckError(f"{transfer.path}: the transfer layer has no field '{by}' for --by. "
+                                 f"Fields: {', '.join(original_fields(parcels, fmap))}.")
+    fm = sv = None
+    if farmland is not None and survey is not None:
+        if step:
+            step(f"读取永久基本农田 {farmland.path.name}")
+        fm, reports["farmland"] = read_role("farmland", farmland)
+        if step:
+            step(f"读取地类图斑 {survey.path.name}")
+        sv, reports["survey"] = read_role("survey", survey)
+    if step:
+        step(f"连片分析 {len(parcels)} 流转地块")
+    result = check_transfer(parcels, by=column, min_mu=min_mu, gap_m=gap_m, target_mu=target_mu, farmland=fm,
+                            survey=sv, rules=rules, township=township, threads=threads)
+    s = result.summary
+    s["by"] = by
+    s["rules"] = rules.source
+    s["read_report"] = {k: r.to_dict() for k, r in reports.items()}
+    if step:
+        step("写出结果")
+    out = Path(output_dir)
+    outputs = {
+        "blocks": write_gpkg(_blocks_for_output(result.blocks), out / "blocks.gpkg", layer="blocks"),
+        "parcels": write_gpkg(_parcels_for_output(result.parcels, fmap), out / "parcels.gpkg", layer="parcels"),
+    }
+    outputs.update(write_findings(result.findings, out))
+    if ledger_path is not None:
+        s["ledger"] = merge_into_ledger(result.findings, Path(ledger_path),
+                                        prefix or default_prefix(result.findings, township), ("transfer",), step)
+        outputs["ledger"] = Path(ledger_path)
+    outputs["summary"] = write_json(s, out / "summary.json")
+    return result, outputs
+
+
+def _blocks_for_output(blocks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = blocks[list(BLOCK_COLUMNS) + [blocks.geometry.name]].copy()
+    out["area_m2"] = units.round_half_up_array(out["area_m2"].to_numpy(), 2)
+    out["below_min"] = out["below_min"].astype(bool)
+    return out
+
+
+def _parcels_for_output(parcels: gpd.GeoDataFrame, field_map: dict[str, str]) -> gpd.GeoDataFrame:
+    """The check's columns, then the layer's own fields under the names the file gave them."""
+    out = parcels.drop(columns=[c for c in ("feature_id",) if c in parcels.columns]).copy()
+    taken = set(map(str, out.columns))
+    renames = {c: o for c, o in field_map.items() if c in out.columns and c not in PARCEL_COLUMNS and o not in taken}
+    out = out.rename(columns=renames)
+    out["area_m2"] = units.round_half_up_array(out["area_m2"].to_numpy(), 2)
+    out["below_min"] = out["below_min"].astype(bool)
+    return out
