@@ -14,7 +14,7 @@ from rich.table import Table
 
 from .checks.transfer import TransferResult
 from .cli_common import console, input_options, layer_spec, named_input, progress_steps
-from .pipeline import transfer_job  # noqa: F401  (files to files; the command calls it)
+from .pipeline import transfer_job
 
 #: Columns of blocks.gpkg (layer `blocks`), in order.
 # ------------------------------------------------------------------------------------------ the command
