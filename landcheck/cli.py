@@ -14,7 +14,7 @@ from rich.table import Table
 
 from . import __version__
 from .cli_common import console, input_options, layer_spec, named_input, progress_steps
-from .config import CONFIG_TEMPLATE, load_run_config, sample_config
+from .config import CONFIG_TEMPLATE, load_run_config, sample_config, vocabulary
 from .describe import describe_layer
 from .errors import LandcheckError
 from .layers import read_layer
@@ -229,14 +229,10 @@ def print_ledger_merge(m: dict) -> None:
     console().print(text)
 
 
-CATEGORY_ZH = {
-    "cultivated": "耕地（种粮）", "non_grain_crop": "种植非粮作物", "abandoned": "撂荒", "non_grain": "非粮化",
-    "non_farm": "非农化", "facility": "设施农用地（未备案）", "infrastructure": "农田配套设施", "other": "其他非耕地",
-}
-
-
-SHORT_ZH = {"non_farm": "非农化", "non_grain": "非粮化", "non_grain_crop": "非粮作物", "abandoned": "撂荒",
-            "facility": "设施", "other": "其他"}
+#: Categories of the farmland summary table, in its order; labels come from the vocabulary.
+SUMMARY_CATEGORIES = ("cultivated", "non_grain_crop", "abandoned", "non_grain", "non_farm", "facility", "infrastructure", "other")
+#: Categories of the per-village findings table.
+VILLAGE_CATEGORIES = ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other")
 
 
 def print_farmland_summary(summary: dict, title: str) -> None:
@@ -247,24 +243,24 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     t.add_column("面积(亩)", justify="right")
     t.add_column("图斑数", justify="right")
     t.add_row("永久基本农田", f"{summary['pbf_mu']:.2f}", "")
-    for c, zh in CATEGORY_ZH.items():
+    vocab = vocabulary()
+    for c in SUMMARY_CATEGORIES:
         n = summary["n_by_category"].get(c, "")
-        t.add_row(zh, f"{summary[c + '_mu']:.2f}", str(n))
+        t.add_row(vocab.category_label(c), f"{summary[c + '_mu']:.2f}", str(n))
     t.add_row("细碎图斑（不计问题）", f"{summary['sliver_mu']:.2f}", "")
     t.add_row("调查未覆盖", f"{summary['uncovered_mu']:.2f}", "")
     con.print(t)
     v = Table(title="分村问题（亩）", title_justify="left")
     v.add_column("行政村", no_wrap=True)
-    for c in ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other"):
-        v.add_column(SHORT_ZH[c], justify="right")
+    for c in VILLAGE_CATEGORIES:
+        v.add_column(vocab.category_label(c, short=True), justify="right")
     v.add_column("合计", justify="right")
     v.add_column("处", justify="right")
     for name, entry in summary["by_village"].items():
         if not entry.get("n_findings"):
             continue
         cats = entry["categories"]
-        v.add_row(name, *[f"{cats[c]['mu']:.2f}" if c in cats else "" for c in
-                          ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other")],
+        v.add_row(name, *[f"{cats[c]['mu']:.2f}" if c in cats else "" for c in VILLAGE_CATEGORIES],
                   f"{entry['findings_mu']:.2f}", str(entry["n_findings"]))
     con.print(v)
     con.print(f"问题 {summary['n_findings']} 处, 合计 {summary['findings_mu']:.2f} 亩")

@@ -190,6 +190,13 @@ class Vocabulary:
     severities: tuple[str, ...]
     recovery: dict
     restorable_measures: tuple[str, ...]
+    #: category key → (label, short label), in legend order
+    categories: dict = field(default_factory=dict)
+
+    def category_label(self, category: str, short: bool = False) -> str:
+        """The Chinese label of a finding category (`non_farm` → 非农化); unknown keys as they are."""
+        entry = self.categories.get(category)
+        return entry[1 if short else 0] if entry else (category or "未分类")
 
     @property
     def all_measures(self) -> tuple[str, ...]:
@@ -233,6 +240,7 @@ def vocabulary() -> Vocabulary:
             problem_types=tuple(v["problem_types"]), measures=tuple(v["measures"]), statuses=tuple(v["statuses"]),
             verdicts=tuple(v["verdicts"]), severities=tuple(v["severities"]), recovery=dict(v["recovery"]),
             restorable_measures=tuple(v["restorable_measures"]),
+            categories={k: (label, short) for k, label, short in v["categories"]},
         )
     return _VOCAB
 

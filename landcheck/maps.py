@@ -67,18 +67,18 @@ CONTEXT_TOLERANCE_M = 1.0
 CANVAS_MIN_FEATURES = 3000
 CANVAS_MIN_VERTICES = 200_000
 
-#: Category → (legend label, colour). Order = legend order. Unknown categories are drawn grey.
-CATEGORY_STYLE = {
-    "non_farm": ("非农化", "#d7191c"),
-    "non_grain": ("非粮化", "#f28e2b"),
-    "non_grain_crop": ("种植非粮作物", "#7b3294"),
-    "abandoned": ("撂荒", "#8c510a"),
-    "facility": ("设施农用地（未备案）", "#01857a"),
-    "other": ("其他非耕地（需核实）", "#2b83ba"),
-    "transfer_non_farm": ("流转地块非农化", "#a50026"),
-    "transfer_non_grain": ("流转地块非粮化", "#d95f02"),
-    "transfer_below_min": ("流转地块面积不足", "#e7298a"),
-    "transfer_overlap": ("流转地块重叠（数据问题）", "#525252"),
+#: Category → colour. Labels and legend order come from the vocabulary; unknown categories are grey.
+CATEGORY_COLOUR = {
+    "non_farm": "#d7191c",
+    "non_grain": "#f28e2b",
+    "non_grain_crop": "#7b3294",
+    "abandoned": "#8c510a",
+    "facility": "#01857a",
+    "other": "#2b83ba",
+    "transfer_non_farm": "#a50026",
+    "transfer_non_grain": "#d95f02",
+    "transfer_below_min": "#e7298a",
+    "transfer_overlap": "#525252",
 }
 UNKNOWN_COLOUR = "#7f7f7f"
 
@@ -320,11 +320,13 @@ class ContextLayer:
     """A display-ready context layer: geometries in EPSG:4326 (GCJ-02 when `gcj02`) and a group
     index per geometry into `groups` (survey: land-use groups; farmland: one group)."""
 
-    kind: str  # "farmland" or "survey"
+    kind: str  # "farmland", "survey" or "blocks"
     geoms: np.ndarray
     group: np.ndarray
     groups: list[str]
     gcj02: bool = False
+    #: per-feature popup values (blocks), column → list of values aligned with `geoms`
+    props: dict[str, list] | None = None
 
     def clip(self, bounds) -> "ContextLayer":
         """Only what lies within `bounds` (minx, miny, maxx, maxy), cut to it."""
@@ -336,7 +338,11 @@ class ContextLayer:
             parts = shapely.get_parts(clipped[i])
             clipped[i] = shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
         keep = ~shapely.is_empty(clipped)
-        return ContextLayer(self.kind, clipped[keep], self.group[hit][keep], self.groups, self.gcj02)
+        props = None
+        if self.props is not None:
+            rows = np.flatnonzero(hit)[keep]
+            props = {k: [v[i] for i in rows] for k, v in self.props.items()}
+        return ContextLayer(self.kind, clipped[keep], self.group[hit][keep], self.groups, self.gcj02, props)
 
 
 def _simplify_metric(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
@@ -369,10 +375,15 @@ def _group_of_codes(codes) -> np.ndarray:
 
 
 def prepare_context(farmland: gpd.GeoDataFrame | None = None, survey: gpd.GeoDataFrame | None = None, *,
+                    blocks: gpd.GeoDataFrame | None = None, block_min_mu: float = 100.0,
                     gcj02: bool = False, tolerance_m: float = CONTEXT_TOLERANCE_M) -> dict[str, ContextLayer]:
     """Display-ready context layers from `read_layer` frames: farmland patches simplified; survey
-    patches simplified and dissolved by land-use group (DLBM → landuse group). Done once per run."""
+    patches simplified and dissolved by land-use group (DLBM → landuse group); transfer blocks (the
+    `blocks` of `check_transfer` or blocks.gpkg) as they are, split at `block_min_mu` (mu) and with
+    their group, parcels and mu for the popup. Done once per run."""
     out: dict[str, ContextLayer] = {}
+    if blocks is not None and len(blocks):
+        out["blocks"] = _blocks_context(blocks, block_min_mu, gcj02)
     if farmland is not None and len(farmland):
         g = _simplify_metric(farmland, tolerance_m)
         geoms = _to_wgs84(gpd.GeoDataFrame(geometry=g), "farmland patches")
@@ -401,6 +412,36 @@ def prepare_context(farmland: gpd.GeoDataFrame | None = None, survey: gpd.GeoDat
         out["survey"] = ContextLayer("survey", _gcj02_geoms(geo) if gcj02 else geo,
                                      np.arange(len(names)), names, gcj02)
     return out
+
+
+#: Transfer blocks: (label, colour) of blocks at/above and below the minimum; `{min}` is the minimum in mu.
+BLOCK_STYLE = (("流转连片地块（达到{min}亩）", "#2166ac"), ("流转连片地块（不足{min}亩）", "#e7298a"))
+#: Popup rows of a transfer block: (label, column, suffix, hide when empty).
+_BLOCK_POPUP_ROWS = [
+    ("流入方/分组", "group", "", True), ("地块数", "n_parcels", "", False), ("地块编号", "parcel_ids", "", False),
+    ("行政村", "villages", "", True), ("面积", "area", " 亩", False), ("最小面积", "verdict", "", False),
+]
+
+
+def _blocks_context(blocks: gpd.GeoDataFrame, min_mu: float, gcj02: bool) -> ContextLayer:
+    geoms = _to_wgs84(blocks, "transfer blocks")
+    below = blocks["below_min"].astype(bool).to_numpy()
+    min_text = f"{float(min_mu):.6f}".rstrip("0").rstrip(".")
+    area = [f"{units.round_half_up(float(a), 2):.2f}" for a in blocks["area_mu"]]
+    props = {
+        "id": [str(v) for v in blocks["block_id"]],
+        "group": ["" if v is None or v != v else str(v) for v in blocks["group"]],
+        "n_parcels": [str(int(v)) for v in blocks["n_parcels"]],
+        "parcel_ids": [str(v) for v in blocks["parcel_ids"]],
+        "villages": ["" if v is None or v != v else str(v) for v in blocks["villages"]],
+        "area": area,
+        "verdict": [f"不足 {min_text} 亩" if b else f"达到 {min_text} 亩" for b in below],
+    }
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    props = {k: [v for v, ok in zip(vals, keep) if ok] for k, vals in props.items()}
+    geoms = geoms[keep]
+    return ContextLayer("blocks", _gcj02_geoms(geoms) if gcj02 else geoms, below[keep].astype(int),
+                        [label.format(min=min_text) for label, _ in BLOCK_STYLE], gcj02, props)
 
 
 # ------------------------------------------------------------------------------------------
@@ -541,7 +582,7 @@ _RUNTIME_JS = r"""
     return h + '</table></div>';
   };
   LC.tip = function (d, i) {
-    var t = [LC.val(d.props.id, i), LC.val(d.props.problem_type, i)], a = LC.val(d.props.area, i);
+    var t = (d.tipKeys || ['id', 'problem_type']).map(function (k) { return LC.val(d.props[k], i); }), a = LC.val(d.props.area, i);
     if (a !== '') t.push(a + ' 亩');
     return LC.esc(t.filter(function (x) { return x !== ''; }).join(' · '));
   };
@@ -587,11 +628,16 @@ _RUNTIME_JS = r"""
     var pane = LC.pane(map, d.pane, d.z), ren = LC.renderer(map, d.renderer, pane);
     var geo = LC.decode(d.geom), group = L.featureGroup();
     for (var i = 0; i < geo.length; i++) {
-      var g = d.group[i], opts = L.extend({}, d.styles[g], {pane: pane, renderer: ren, interactive: !!d.names});
+      var g = d.group[i], opts = L.extend({}, d.styles[g], {pane: pane, renderer: ren, interactive: !!d.names, lcindex: i});
       var s = LC.shape(geo[i], opts);
       if (!s) continue;
-      if (d.names && !L.Browser.mobile) s.bindTooltip(LC.esc(d.names[g]), {sticky: true});
+      if (d.names && !d.rows && !L.Browser.mobile) s.bindTooltip(LC.esc(d.names[g]), {sticky: true});
       group.addLayer(s);
+    }
+    if (d.rows) {
+      // per-feature popups (transfer blocks): one popup and tooltip for the group, made for the shape touched
+      if (!L.Browser.mobile) group.bindTooltip(function (s) { return LC.tip(d, s.options.lcindex); }, {sticky: true, className: 'lc-tip'});
+      group.bindPopup(function (s) { return LC.popup(d, s.options.lcindex); }, {maxWidth: 320, className: 'lc-popup-wrap'});
     }
     LC.layers[d.kind] = group;
     if (d.kind === 'farmland') LC.zoomStyle(map, group, function (z, s) {
@@ -913,9 +959,7 @@ class _PageParts(MacroElement):
 # Styles and legend
 # ------------------------------------------------------------------------------------------
 def _category_label_colour(cat: str) -> tuple[str, str]:
-    if cat in CATEGORY_STYLE:
-        return CATEGORY_STYLE[cat]
-    return (cat or "未分类", UNKNOWN_COLOUR)
+    return vocabulary().category_label(cat), CATEGORY_COLOUR.get(cat, UNKNOWN_COLOUR)
 
 
 def _status_line(status: str) -> str:
@@ -955,7 +999,8 @@ def _legend_html(view: FindingsView, title: str, context: dict[str, ContextLayer
     e = html.escape
     t = view.table
     rows = []
-    cats = list(CATEGORY_STYLE) + sorted(set(t["category"]) - set(CATEGORY_STYLE))
+    known = list(vocabulary().categories)
+    cats = known + sorted(set(t["category"]) - set(known))
     for cat in cats:
         mask = (t["category"] == cat).to_numpy()
         if not mask.any():
@@ -979,6 +1024,16 @@ def _legend_html(view: FindingsView, title: str, context: dict[str, ContextLayer
                 lines.append(f'<tr><td><span class="ln" style="border-top-style:{style}"></span></td><td colspan="3">{e(names)}</td></tr>')
         parts.append('<h4>整改状态（边线）</h4><table>' + "".join(lines) + '</table>')
     ctx_rows = []
+    if "blocks" in context:
+        b = context["blocks"]
+        for g, (label, (_, colour)) in enumerate(zip(b.groups, BLOCK_STYLE)):
+            sel = b.group == g
+            if not sel.any():
+                continue
+            mu = sum(float(a) for a, s in zip(b.props["area"], sel) if s)
+            border = "dashed" if g else "solid"
+            ctx_rows.append(f'<tr><td><span class="sw" style="background:{colour}1a;border-color:{colour};border-style:{border}"></span></td>'
+                            f'<td>{e(label)}</td><td class="n">{int(sel.sum())} 块</td><td class="n">{mu:.2f} 亩</td></tr>')
     if "farmland" in context:
         ctx_rows.append(f'<tr><td><span class="sw" style="background:transparent;border-color:{FARMLAND_COLOUR}"></span></td><td colspan="3">永久基本农田</td></tr>')
     if "survey" in context:
@@ -1030,7 +1085,15 @@ def _findings_payload(view: FindingsView, geoms: np.ndarray) -> tuple[str, int]:
 
 
 def _context_payload(layer: ContextLayer) -> str:
-    if layer.kind == "farmland":
+    extra = {}
+    if layer.kind == "blocks":
+        styles = [{"color": colour, "weight": 2.5, "opacity": 0.95, "fillColor": colour, "fillOpacity": 0.1,
+                   "className": "lc-block", **({"dashArray": "7 5"} if i else {})} for i, (_, colour) in enumerate(BLOCK_STYLE)]
+        names = layer.groups
+        pane, z = "lcBlocks", 430
+        extra = {"props": {k: encode_column(v) for k, v in (layer.props or {}).items()},
+                 "rows": [list(r) for r in _BLOCK_POPUP_ROWS], "idLabel": "流转连片地块", "tipKeys": ["id", "group"]}
+    elif layer.kind == "farmland":
         styles = [{"color": FARMLAND_COLOUR, "weight": 1, "opacity": 0.8, "fill": False}]
         names = None
         pane, z = "lcFarmland", 420
@@ -1041,7 +1104,7 @@ def _context_payload(layer: ContextLayer) -> str:
     geom_text, n_vertices = encode_geometries(layer.geoms, CONTEXT_DECIMALS)
     renderer = "canvas" if n_vertices >= CANVAS_MIN_VERTICES else "svg"
     head = js_json({"kind": layer.kind, "group": layer.group.tolist(), "styles": styles, "names": names,
-                    "pane": pane, "z": z, "renderer": renderer})
+                    "pane": pane, "z": z, "renderer": renderer, **extra})
     return head[:-1] + ',"geom":' + geom_text + "}"
 
 
@@ -1049,13 +1112,14 @@ def _as_view(findings) -> FindingsView:
     return findings if isinstance(findings, FindingsView) else prepare_findings(findings)
 
 
-def _as_context(farmland, survey, gcj02: bool) -> dict[str, ContextLayer]:
+def _as_context(farmland, survey, gcj02: bool, blocks=None, block_min_mu: float = 100.0) -> dict[str, ContextLayer]:
     ctx: dict[str, ContextLayer] = {}
-    raw_f = farmland if isinstance(farmland, gpd.GeoDataFrame) else None
-    raw_s = survey if isinstance(survey, gpd.GeoDataFrame) else None
-    if raw_f is not None or raw_s is not None:
-        ctx.update(prepare_context(raw_f, raw_s, gcj02=gcj02))
-    for name, layer in (("farmland", farmland), ("survey", survey)):
+    raw = {k: v if isinstance(v, gpd.GeoDataFrame) else None for k, v in
+           (("farmland", farmland), ("survey", survey), ("blocks", blocks))}
+    if any(v is not None for v in raw.values()):
+        ctx.update(prepare_context(raw["farmland"], raw["survey"], blocks=raw["blocks"], block_min_mu=block_min_mu,
+                                   gcj02=gcj02))
+    for name, layer in (("farmland", farmland), ("survey", survey), ("blocks", blocks)):
         if isinstance(layer, ContextLayer):
             if layer.gcj02 != gcj02:
                 raise ValueError(f"the {name} context layer was prepared for {'GCJ-02' if layer.gcj02 else 'WGS84'} but the map is "
@@ -1071,13 +1135,15 @@ def check_basemap(basemap: str, tianditu_key: str | None) -> None:
         raise LandcheckError("天地图 needs a key: give --tianditu-key KEY or set TIANDITU_KEY (apply at console.tianditu.gov.cn).")
 
 
-def inspection_map(findings, *, farmland=None, survey=None, title: str = "现场核查图", offline: bool = False,
+def inspection_map(findings, *, farmland=None, survey=None, blocks=None, block_min_mu: float = 100.0,
+                   title: str = "现场核查图", offline: bool = False,
                    tianditu_key: str | None = None, basemap: str = "osm", height: str = "100%",
                    search: bool = True) -> folium.Map:
     """A folium map of `findings` (a findings or ledger-tasks GeoDataFrame, or a `FindingsView`).
 
     `farmland`/`survey`: `read_layer` frames (or `prepare_context` layers, to share the work between
-    pages). `basemap`: the tiles shown first (osm, esri, tianditu, tianditu-img, gaode, gaode-img,
+    pages); `blocks`: transfer blocks (`check_transfer`'s blocks or blocks.gpkg, or their context
+    layer), coloured at/above or below `block_min_mu` (mu), each with a popup. `basemap`: the tiles shown first (osm, esri, tianditu, tianditu-img, gaode, gaode-img,
     none); 天地图 needs `tianditu_key`; gaode* shifts every coordinate to GCJ-02 and offers only 高德
     tiles. `offline`: `render_html`/`write_map` inline every asset. Returns the folium Map; write it
     with `write_map`.
@@ -1085,7 +1151,7 @@ def inspection_map(findings, *, farmland=None, survey=None, title: str = "现场
     check_basemap(basemap, tianditu_key)
     gcj02 = basemap in GCJ02_BASEMAPS
     view = _as_view(findings)
-    context = _as_context(farmland, survey, gcj02)
+    context = _as_context(farmland, survey, gcj02, blocks, block_min_mu)
     geoms = _gcj02_geoms(view.geoms) if gcj02 and len(view.geoms) else view.geoms
     survey_shown = offline or basemap == "none"
 
@@ -1119,6 +1185,9 @@ def inspection_map(findings, *, farmland=None, survey=None, title: str = "现场
                                   show=survey_shown))
     if "farmland" in context:
         m.add_child(_PayloadLayer("context", _context_payload(context["farmland"]), "永久基本农田", show=True))
+    if "blocks" in context:
+        m.add_child(_PayloadLayer("context", _context_payload(context["blocks"]),
+                                  f"流转连片地块（{len(context['blocks'].geoms)} 块）", show=True))
     payload, _ = _findings_payload(view, geoms)
     flayer = _PayloadLayer("findings", payload, f"问题图斑（{len(view)} 处）", show=True)
     m.add_child(flayer)
@@ -1244,8 +1313,8 @@ def _village_page(view: FindingsView, village: str, context: dict[str, ContextLa
     e = html.escape
     label = village_label(village)
     page_title = f"{label} {title}".strip()
-    m = inspection_map(view, farmland=context.get("farmland"), survey=context.get("survey"), title=page_title,
-                       height="70vh", **kw)
+    m = inspection_map(view, farmland=context.get("farmland"), survey=context.get("survey"), blocks=context.get("blocks"),
+                       title=page_title, height="70vh", **kw)
     root = m.get_root()
     summary = f"问题图斑 {len(view)} 处，{_mu_total(view.area_m2):.2f} 亩"
     head = (f'<header class="lc-head"><a href="index.html">← 全部村</a><h1>{e(label)}</h1>'
@@ -1306,8 +1375,8 @@ def _replace_dir(tmp: Path, target: Path) -> None:
         os.replace(tmp, target)
 
 
-def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=None, title: str = "现场核查图",
-                       offline: bool = False, tianditu_key: str | None = None, basemap: str = "osm",
+def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=None, blocks=None,
+                       block_min_mu: float = 100.0, title: str = "现场核查图", offline: bool = False, tianditu_key: str | None = None, basemap: str = "osm",
                        overview: bool = True, margin_deg: float = 0.01) -> dict[str, Path]:
     """One page per village (zoomed to its findings, with a printable task table), an `index.html`
     listing villages with counts, mu and links, and (with `overview`) `township.html` of all
@@ -1320,7 +1389,7 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
                              f"(village pages replace the whole folder).")
     gcj02 = basemap in GCJ02_BASEMAPS
     view = _as_view(findings)
-    context = _as_context(farmland, survey, gcj02)
+    context = _as_context(farmland, survey, gcj02, blocks, block_min_mu)
     kw = dict(offline=offline, tianditu_key=tianditu_key, basemap=basemap)
     geoms = view.geoms if not gcj02 else _gcj02_geoms(view.geoms)
     villages = list(dict.fromkeys(sorted(view.table["village"])))
@@ -1357,7 +1426,8 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
         overview_name = None
         if overview:
             overview_name = "township.html"
-            m = inspection_map(view, farmland=context.get("farmland"), survey=context.get("survey"), title=title, **kw)
+            m = inspection_map(view, farmland=context.get("farmland"), survey=context.get("survey"),
+                               blocks=context.get("blocks"), title=title, **kw)
             write_map(m, tmp / overview_name)
             result["township"] = out / overview_name
         (tmp / "index.html").write_text(_index_html(rows, title, view.from_ledger, overview_name, total_mu), encoding="utf-8")
@@ -1372,5 +1442,5 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
 __all__ = [
     "read_source", "MapSource", "prepare_findings", "FindingsView", "prepare_context", "ContextLayer", "inspection_map",
     "render_html", "write_map", "write_village_maps", "gcj02_from_wgs84", "out_of_china", "encode_geometries",
-    "js_json", "inline_assets", "CATEGORY_STYLE", "LANDUSE_GROUP_STYLE", "BASEMAP_CHOICES",
+    "js_json", "inline_assets", "CATEGORY_COLOUR", "LANDUSE_GROUP_STYLE", "BASEMAP_CHOICES",
 ]

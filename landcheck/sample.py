@@ -45,6 +45,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Voronoi, cKDTree
 
 from . import landuse, units
+from .config import vocabulary
 
 # --------------------------------------------------------------------------------------------------
 # Constants
@@ -1503,7 +1504,7 @@ def _transfer_blocks(transfer: gpd.GeoDataFrame, gap_m: float = 8.0) -> np.ndarr
     out = []
     for _, grp in transfer.groupby("流入方"):
         g = grp.geometry.to_numpy()
-        blobs = shapely.get_parts(shapely.union_all(shapely.buffer(g, gap_m / 2, join_style="mitre")))
+        blobs = shapely.get_parts(shapely.union_all(shapely.buffer(g, gap_m / 2, quad_segs=16)))
         _, which = shapely.STRtree(blobs).query(shapely.point_on_surface(g), predicate="within")
         area = units.m2_to_mu(units.ellipsoidal_area(g, EPSG))
         out.extend(pd.Series(area).groupby(which).sum().tolist())
@@ -1553,17 +1554,13 @@ def write_township(t: Township, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-CATEGORY_ZH = {"non_grain": "非粮化（林果/苗木/坑塘）", "non_farm": "非农化（建设占用）", "facility": "设施农用地（未备案部分）",
-               "non_grain_crop": "种植非粮作物", "abandoned": "撂荒", "other": "其他非耕地"}
-
-
 def readme_text(t: Township, stats: dict | None = None) -> str:
     """The README of a written sample township: contents, how it was made, counts and totals."""
     st = stats or summary(t)
     codes = ", ".join(f"{c} {landuse.name_of(c)} {n}" for c, n in st["landuse_codes"].items())
     planted = ", ".join(f"{k} {v}" for k, v in st["planted"].items())
     seats = "the township seat" if st["seats"] == 1 else f"{st['seats']} township seats"
-    ef_rows = "\n".join(f"| {c} | {CATEGORY_ZH.get(c, c)} | {v['count']} | {v['mu']:.2f} |" for c, v in st["expected_findings"].items())
+    ef_rows = "\n".join(f"| {c} | {vocabulary().category_label(c)} | {v['count']} | {v['mu']:.2f} |" for c, v in st["expected_findings"].items())
     return f"""# 示例镇 — the bundled sample township (synthetic)
 
 **Everything here is synthetic.** No real parcel, person, cooperative or village is described: the

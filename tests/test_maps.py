@@ -568,3 +568,64 @@ def test_browser_gaode_map_shifts_the_gps_position_like_the_data(browser, findin
         assert pg.errors == [] and pg.dialogs == [], (pg.errors, pg.dialogs)
     finally:
         pg.close()
+
+
+def make_blocks(findings: gpd.GeoDataFrame, hostile: bool = False) -> gpd.GeoDataFrame:
+    """Two transfer blocks west of the findings: one of 120 mu (a 400 m × 200 m rectangle) and one
+    below 100 mu; with `hostile`, the small block's group is script."""
+    x0, y0, _, _ = findings.total_bounds
+    geoms = [shapely.box(x0 - 1000, y0, x0 - 600, y0 + 200), shapely.box(x0 - 500, y0, x0 - 300, y0 + 150)]
+    area = units.ellipsoidal_area(np.asarray(geoms, dtype=object), 4527)
+    return gpd.GeoDataFrame({
+        "block_id": ["B0001", "B0002"], "group": ["禾丰合作社", HOSTILE if hostile else "李四家庭农场"],
+        "n_parcels": [3, 1], "parcel_ids": ["D1,D2,D3", "D9"], "villages": ["东村", "西村"],
+        "area_m2": area, "area_mu": area / units.MU_M2, "below_min": area / units.MU_M2 < 100,
+    }, geometry=geoms, crs=4527)
+
+
+def test_blocks_layer_carries_every_block_with_its_popup_values_and_legend(findings):
+    blocks = make_blocks(findings)
+    assert blocks["below_min"].tolist() == [False, True]
+    m = maps.inspection_map(findings, blocks=blocks, block_min_mu=100)
+    page = maps.render_html(m)
+    payload = page_payloads(page)["blocks"]
+    assert payload["group"] == [0, 1] and payload["idLabel"] == "流转连片地块"
+    assert "达到100亩" in page and "不足100亩" in page
+    legend_mu = f"{units.round_half_up(blocks['area_mu'].iat[0], 2):.2f} 亩"
+    assert legend_mu in page
+    # a village page keeps only the blocks within its reach, with their own popup values
+    ctx = maps.prepare_context(blocks=blocks, block_min_mu=100)["blocks"]
+    b = blocks.to_crs(4326).total_bounds
+    part = ctx.clip((b[0] - 0.001, b[1] - 0.001, (b[0] + b[2]) / 2 - 0.0005, b[3] + 0.001))
+    assert len(part.geoms) == 1 and part.props["id"] == ["B0001"] and part.group.tolist() == [0]
+
+
+def test_browser_blocks_are_drawn_and_their_popup_is_escaped(browser, findings, tmp_path):
+    blocks = make_blocks(findings, hostile=True)
+    path = maps.write_map(maps.inspection_map(findings, blocks=blocks, block_min_mu=100), tmp_path / "blocks.html")
+    pg = Page(browser)
+    try:
+        page = pg.open(path)
+        assert page.locator("path.lc-block").count() == 2
+        assert page.locator("path.lc-finding").count() == len(findings)
+        for i, row in blocks.iterrows():
+            pt = page.evaluate("""(i) => {
+                var s = LC.layers.blocks.getLayers()[i], ll = s.getCenter();
+                LC.map.setView(ll, 17, {animate: false});
+                var p = LC.map.latLngToContainerPoint(ll), r = LC.map.getContainer().getBoundingClientRect();
+                return [p.x + r.left, p.y + r.top];
+            }""", i)
+            page.mouse.click(*pt)
+            page.wait_for_function("(id) => { var e = document.querySelector('.lc-popup-id'); return e && e.textContent === id; }",
+                                   arg=row["block_id"], timeout=5000)
+            popup = page.inner_text(".lc-popup")
+            assert row["group"] in popup and row["parcel_ids"] in popup
+            assert f"{units.round_half_up(row['area_mu'], 2):.2f} 亩" in popup
+            assert ("不足 100 亩" if row["below_min"] else "达到 100 亩") in popup
+            page.keyboard.press("Escape")
+        assert "流转连片地块" in page.inner_text(".lc-legend")
+        page.screenshot(path=str(tmp_path / "blocks.png"))
+        assert pg.dialogs == [] and page.evaluate("window.__pwned === undefined")
+        assert pg.errors == [], pg.errors
+    finally:
+        pg.close()
