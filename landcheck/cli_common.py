@@ -57,3 +57,16 @@ def named_input(name: str, required: bool, help: str):
 
 def layer_spec(path: Path | None, layer, crs, encoding) -> LayerSpec | None:
     return None if path is None else LayerSpec(path=path, layer=layer, crs=crs, encoding=encoding)
+
+
+def map_option(name: str):
+    """--map [FILE.html]: also write an inspection map (default maps/NAME.html, DESIGN: maps go to maps/)."""
+
+    def check(ctx, param, value):
+        if value is not None and value.suffix.lower() not in (".html", ".htm"):
+            raise click.BadParameter(f"{value}: a map is one HTML file; end the name with .html.")
+        return value
+
+    return click.option("--map", "map_path", is_flag=False, flag_value=str(Path("maps") / f"{name}.html"), default=None,
+                        type=click.Path(path_type=Path), callback=check, metavar="[FILE.html]",
+                        help=f"Also write an inspection map 现场核查图 (default maps/{name}.html).")

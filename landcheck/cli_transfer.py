@@ -13,7 +13,7 @@ import click
 from rich.table import Table
 
 from .checks.transfer import TransferResult
-from .cli_common import console, input_options, layer_spec, named_input, progress_steps
+from .cli_common import console, input_options, layer_spec, map_option, named_input, progress_steps
 from .pipeline import transfer_job
 
 #: Columns of blocks.gpkg (layer `blocks`), in order.
@@ -40,10 +40,11 @@ from .pipeline import transfer_job
 @click.option("--prefix", default=None, help="Issue-id prefix of new tasks (default: --township, else LC).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("out/transfer"), show_default=True,
               help="Output folder.")
+@map_option("transfer")
 @click.pass_context
 def transfer(ctx, path, layer, crs, encoding, by, min_mu, gap_m, target_mu, farmland, farmland_layer, farmland_crs,
              farmland_encoding, survey, survey_layer, survey_crs, survey_encoding, rules, township, ledger, prefix,
-             output) -> None:
+             output, map_path) -> None:
     """Land transfer (土地流转): contiguous blocks, blocks under the minimum, progress against the target
     (exit 1 when anything is found)."""
     verbose = (ctx.obj or {}).get("verbose", 0)
@@ -52,7 +53,7 @@ def transfer(ctx, path, layer, crs, encoding, by, min_mu, gap_m, target_mu, farm
             layer_spec(path, layer, crs, encoding), output, by=by, min_mu=min_mu, gap_m=gap_m, target_mu=target_mu,
             farmland=layer_spec(farmland, farmland_layer, farmland_crs, farmland_encoding),
             survey=layer_spec(survey, survey_layer, survey_crs, survey_encoding),
-            rules_path=rules, township=township, step=step, ledger_path=ledger, prefix=prefix,
+            rules_path=rules, township=township, step=step, ledger_path=ledger, prefix=prefix, map_path=map_path,
         )
     if verbose >= 0:
         print_transfer_summary(result)

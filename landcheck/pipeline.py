@@ -52,6 +52,24 @@ def read_role(role: str, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, ReadReport]
     return read_layer(spec.path, **spec.read_options(), **ROLE_READ[role])
 
 
+Reader = Callable[[str, LayerSpec], "tuple[gpd.GeoDataFrame, ReadReport]"]
+
+
+def once_reader() -> Reader:
+    """A `read_role` that reads each (role, layer) once and hands out the same frame afterwards: a
+    run's checks and maps share the survey and the farmland instead of reading them again. The
+    checks do not modify their inputs."""
+    cache: dict[tuple, tuple[gpd.GeoDataFrame, ReadReport]] = {}
+
+    def read(role: str, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, ReadReport]:
+        key = (role, str(spec.path), spec.layer, spec.crs, spec.encoding, tuple(sorted((spec.fields or {}).items())))
+        if key not in cache:
+            cache[key] = read_role(role, spec)
+        return cache[key]
+
+    return read
+
+
 def write_findings(findings: gpd.GeoDataFrame, out: Path) -> dict[str, Path]:
     """findings.gpkg (layer `findings`) and findings.csv (utf-8-sig, formula-safe) in `out`."""
     rows = for_output(findings)
@@ -91,20 +109,23 @@ def farmland_job(
     threads: int | None = None,
     ledger_path: Path | None = None,
     prefix: str | None = None,
+    map_path: Path | None = None,
+    read: Reader = read_role,
 ) -> tuple[FarmlandResult, dict[str, Path]]:
-    """The farmland check from files to files: findings.gpkg, findings.csv, summary.json, and the
-    findings merged into the ledger when `ledger_path` is given."""
+    """The farmland check from files to files: findings.gpkg, findings.csv, summary.json, the
+    findings merged into the ledger when `ledger_path` is given, and an inspection map at
+    `map_path` (of the ledger's farmland tasks when there is a ledger, else of the findings)."""
     rules = load_rules(rules_path)
     reports = {}
     if step:
         step(f"读取地类图斑 {survey.path.name}")
-    sv, reports["survey"] = read_role("survey", survey)
+    sv, reports["survey"] = read("survey", survey)
     if step:
         step(f"读取永久基本农田 {farmland.path.name}")
-    fm, reports["farmland"] = read_role("farmland", farmland)
+    fm, reports["farmland"] = read("farmland", farmland)
     fac = None
     if facility_records is not None:
-        fac, reports["facility_records"] = read_role("facility_records", facility_records)
+        fac, reports["facility_records"] = read("facility_records", facility_records)
     if step:
         step(f"套合分析 {len(sv)} 图斑 × {len(fm)} 永久基本农田图斑")
     result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads)
@@ -119,8 +140,29 @@ def farmland_job(
         result.summary["ledger"] = merge_into_ledger(
             result.findings, Path(ledger_path), prefix or default_prefix(result.findings, township), ("farmland",), step)
         outputs["ledger"] = Path(ledger_path)
+    if map_path is not None:
+        outputs["map"] = write_check_map(result.findings, Path(map_path), "farmland", ledger_path, farmland=fm, survey=sv,
+                                         title=f"{township or ''} 永久基本农田核查图".strip(), step=step)
     outputs["summary"] = write_json(result.summary, out / "summary.json")
     return result, outputs
+
+
+def write_check_map(findings: gpd.GeoDataFrame, path: Path, check: str, ledger_path: Path | None = None, *,
+                    farmland: gpd.GeoDataFrame | None = None, survey: gpd.GeoDataFrame | None = None,
+                    blocks: gpd.GeoDataFrame | None = None, block_min_mu: float = 100.0, title: str = "现场核查图",
+                    step: Step | None = None) -> Path:
+    """One inspection map (HTML) of one check's results: the ledger's tasks of `check` (with issue
+    ids, statuses and deadlines) when there is a ledger, else the findings themselves."""
+    from .maps import inspection_map, read_source, write_map
+
+    if step:
+        step(f"绘制核查地图 {Path(path).name}")
+    shown = findings
+    if ledger_path is not None and Path(ledger_path).exists():
+        tasks = read_source(ledger_path).frame
+        shown = tasks[tasks["check"] == check]
+    m = inspection_map(shown, farmland=farmland, survey=survey, blocks=blocks, block_min_mu=block_min_mu, title=title)
+    return write_map(m, path)
 
 
 def run(config: RunConfig, step: Step | None = None) -> RunResult:
@@ -129,11 +171,12 @@ def run(config: RunConfig, step: Step | None = None) -> RunResult:
     result = RunResult(config=config)
     out = Path(config.output_dir)
     ledger_path = out / "ledger.gpkg"
+    read = once_reader()
     if "survey" in config.layers and "farmland" in config.layers:
         fr, outputs = farmland_job(
             config.layers["survey"], config.layers["farmland"], out / "farmland",
             facility_records=config.layers.get("facility_records"), township=config.township, step=step,
-            ledger_path=ledger_path, prefix=config.prefix,
+            ledger_path=ledger_path, prefix=config.prefix, read=read,
         )
         result.farmland = fr
         result.outputs.update({f"farmland_{k}": v for k, v in outputs.items() if k != "ledger"})
@@ -150,7 +193,7 @@ def run(config: RunConfig, step: Step | None = None) -> RunResult:
             spec, out / "transfer", by=suggest_group_field(fields), min_mu=config.min_block_mu,
             target_mu=config.transfer_target_mu, farmland=config.layers.get("farmland"),
             survey=config.layers.get("survey"), township=config.township, step=step,
-            ledger_path=ledger_path, prefix=config.prefix)
+            ledger_path=ledger_path, prefix=config.prefix, read=read)
         result.transfer = tr
         result.outputs.update({f"transfer_{k}": v for k, v in outputs.items() if k != "ledger"})
         if tr.summary.get("n_findings"):
@@ -158,25 +201,27 @@ def run(config: RunConfig, step: Step | None = None) -> RunResult:
     if ledger_path.exists():
         result.outputs["ledger"] = ledger_path
         result.outputs.update(export_ledger_workbook(ledger_path, out / "整改台账.xlsx", result, step))
-        result.outputs.update(write_run_maps(config, ledger_path, step))
+        result.outputs.update(write_run_maps(config, ledger_path, step, read=read, transfer=result.transfer))
     return result
 
 
-def write_run_maps(config: RunConfig, ledger_path: Path, step: Step | None = None) -> dict[str, Path]:
+def write_run_maps(config: RunConfig, ledger_path: Path, step: Step | None = None, *, read: Reader = read_role,
+                   transfer: TransferResult | None = None) -> dict[str, Path]:
     """The township map and one page per village (with an index) from the ledger's tasks, over the
-    farmland and the survey's land use, into `{maps}/villages/`."""
+    farmland, the survey's land use and the transfer blocks (from `transfer`), into
+    `{maps}/villages/`."""
     from .maps import prepare_context, prepare_findings, read_source, write_village_maps
 
     if step:
         step("绘制现场核查地图")
-    context = {}
-    for role in ("farmland", "survey"):
-        if role in config.layers:
-            context[role] = read_role(role, config.layers[role])[0]
-    ctx = prepare_context(context.get("farmland"), context.get("survey"))
+    frames = {role: read(role, config.layers[role])[0] for role in ("farmland", "survey") if role in config.layers}
+    blocks = transfer.blocks if transfer is not None else None
+    min_mu = transfer.summary.get("min_mu", 100.0) if transfer is not None else 100.0
+    ctx = prepare_context(frames.get("farmland"), frames.get("survey"), blocks=blocks, block_min_mu=min_mu)
     view = prepare_findings(read_source(ledger_path).frame)
     pages = write_village_maps(view, Path(config.maps_dir) / "villages", farmland=ctx.get("farmland"),
-                               survey=ctx.get("survey"), title=f"{config.township or '乡镇'} 现场核查图")
+                               survey=ctx.get("survey"), blocks=ctx.get("blocks"),
+                               title=f"{config.township or '乡镇'} 现场核查图")
     return {"map_index": pages["index"], "map_township": pages["township"]}
 
 
@@ -236,11 +281,14 @@ def transfer_job(
     threads: int | None = None,
     ledger_path: Path | None = None,
     prefix: str | None = None,
+    map_path: Path | None = None,
+    read: Reader = read_role,
 ) -> tuple[TransferResult, dict[str, Path]]:
     """The transfer check from files to files, into `output_dir`: blocks.gpkg (layer blocks),
     parcels.gpkg (layer parcels, the layer's own field names kept), findings.gpkg + findings.csv and
     summary.json (with the read report of every input); the findings merged into the ledger when
-    `ledger_path` is given. `by` names a field of the transfer layer as the file spells it.
+    `ledger_path` is given, and an inspection map of every block beside the findings at `map_path`.
+    `by` names a field of the transfer layer as the file spells it.
     `min_mu`/`gap_m` None: the rules' thresholds (100 mu, 8 m)."""
     if (farmland is None) != (survey is None):
         raise LandcheckError("the rules on transferred land need both --farmland and --survey; give both or neither.")
@@ -248,7 +296,7 @@ def transfer_job(
     reports = {}
     if step:
         step(f"读取流转地块 {transfer.path.name}")
-    parcels, reports["transfer"] = read_role("transfer", transfer)
+    parcels, reports["transfer"] = read("transfer", transfer)
     fmap = reports["transfer"].field_map
     column = None
     if by is not None:
@@ -260,10 +308,10 @@ def transfer_job(
     if farmland is not None and survey is not None:
         if step:
             step(f"读取永久基本农田 {farmland.path.name}")
-        fm, reports["farmland"] = read_role("farmland", farmland)
+        fm, reports["farmland"] = read("farmland", farmland)
         if step:
             step(f"读取地类图斑 {survey.path.name}")
-        sv, reports["survey"] = read_role("survey", survey)
+        sv, reports["survey"] = read("survey", survey)
     if step:
         step(f"连片分析 {len(parcels)} 流转地块")
     result = check_transfer(parcels, by=column, min_mu=min_mu, gap_m=gap_m, target_mu=target_mu, farmland=fm,
@@ -284,6 +332,10 @@ def transfer_job(
         s["ledger"] = merge_into_ledger(result.findings, Path(ledger_path),
                                         prefix or default_prefix(result.findings, township), ("transfer",), step)
         outputs["ledger"] = Path(ledger_path)
+    if map_path is not None:
+        outputs["map"] = write_check_map(result.findings, Path(map_path), "transfer", ledger_path, farmland=fm, survey=sv,
+                                         blocks=result.blocks, block_min_mu=s["min_mu"],
+                                         title=f"{township or ''} 土地流转连片核查图".strip(), step=step)
     outputs["summary"] = write_json(s, out / "summary.json")
     return result, outputs
 

@@ -8,20 +8,32 @@ from click.testing import CliRunner
 
 from landcheck.cli import cli
 from landcheck.config import bundled_layers_dir, load_run_config, sample_config
+from landcheck import pipeline
 from landcheck.pipeline import run
+
+from test_maps import page_payloads
 
 SAMPLE = bundled_layers_dir()
 needs_sample = pytest.mark.skipif(not (SAMPLE / "survey" / "DLTB.shp").exists(), reason="sample township absent")
 
 
 @needs_sample
-def test_run_on_the_bundled_sample(tmp_path):
+def test_run_on_the_bundled_sample(tmp_path, monkeypatch):
     cfg = sample_config()
     cfg.output_dir = tmp_path / "out"
     cfg.maps_dir = tmp_path / "maps"
+    reads = []
+    real_read_role = pipeline.read_role
+    monkeypatch.setattr(pipeline, "read_role", lambda role, spec: reads.append(role) or real_read_role(role, spec))
     result = run(cfg)
+    # checks and maps share the frames: every configured layer is read once
+    assert sorted(reads) == sorted(cfg.layers)
     index = (tmp_path / "maps" / "villages" / "index.html").read_text(encoding="utf-8")
     assert "侯家洼村" in index and (tmp_path / "maps" / "villages" / "township.html").exists()
+    # the township map draws every transfer block beside the findings
+    payloads = page_payloads((tmp_path / "maps" / "villages" / "township.html").read_text(encoding="utf-8"))
+    assert len(payloads["blocks"]["group"]) == result.transfer.summary["n_blocks"]
+    assert sum(payloads["blocks"]["group"]) == result.transfer.summary["n_below_min"]
     assert result.exit_code == 1
     s = json.loads((tmp_path / "out" / "farmland" / "summary.json").read_text(encoding="utf-8"))
     assert s["n_findings"] == result.farmland.summary["n_findings"] > 50
@@ -86,3 +98,27 @@ def test_run_with_own_config_and_field_overrides(tmp_path):
     f = gpd.read_file(tmp_path / "results" / "farmland" / "findings.gpkg", layer="findings")
     assert set(f["township"]) <= {"乙镇"}
     assert f["village"].str.endswith(("村", "社区")).all()
+
+
+@needs_sample
+def test_farmland_and_transfer_write_a_map_on_request(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_cli = CliRunner().invoke
+    r = run_cli(cli, ["farmland", "--survey", str(SAMPLE / "survey" / "DLTB.shp"), "--farmland", str(SAMPLE / "farmland.gpkg"),
+                      "--facility-records", str(SAMPLE / "facility_records.gpkg"), "--map"])
+    assert r.exit_code == 1, r.output
+    s = json.loads((tmp_path / "out" / "farmland" / "summary.json").read_text(encoding="utf-8"))
+    d = page_payloads((tmp_path / "maps" / "farmland.html").read_text(encoding="utf-8"))
+    assert len(d["findings"]["props"]["id"]) == s["n_findings"] and "farmland" in d and "survey" in d
+    r = run_cli(cli, ["transfer", str(SAMPLE / "transfer.gpkg"), "--by", "流入方", "--ledger", "out/ledger.gpkg",
+                      "--map", "maps/流转.html"])
+    assert r.exit_code == 1, r.output
+    t = json.loads((tmp_path / "out" / "transfer" / "summary.json").read_text(encoding="utf-8"))
+    d = page_payloads((tmp_path / "maps" / "流转.html").read_text(encoding="utf-8"))
+    assert len(d["blocks"]["group"]) == t["n_blocks"] and sum(d["blocks"]["group"]) == t["n_below_min"]
+    # from a ledger, the map shows the transfer tasks with their issue ids
+    ids = d["findings"]["props"]["id"]
+    ids = [ids["v"][i] for i in ids["i"]] if isinstance(ids, dict) else ids
+    assert len(ids) == t["n_findings"] and all(str(i).startswith("LC-") for i in ids)
+    r = run_cli(cli, ["transfer", str(SAMPLE / "transfer.gpkg"), "--map", "x.png"])
+    assert r.exit_code == 2 and ".html" in r.output
