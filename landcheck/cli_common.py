@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from .config import LayerSpec
 
@@ -19,19 +19,31 @@ def console(err: bool = False) -> Console:
     return Console(stderr=err, highlight=False)
 
 
+class Steps:
+    """What a long job reports: `steps(text)` starts a named step (the bar pulses), `steps.advance(label,
+    done, total)` moves the bar through a step's measured work (chunks of the overlay)."""
+
+    def __init__(self, prog: Progress, task):
+        self._prog, self._task, self._text = prog, task, ""
+
+    def __call__(self, text: str) -> None:
+        # a new task per step: the bar pulses until the step measures its work (rich keeps a total once set)
+        self._text = text
+        self._prog.remove_task(self._task)
+        self._task = self._prog.add_task(text, total=None)
+        log.info(text)
+
+    def advance(self, label: str, done: int, total: int) -> None:
+        self._prog.update(self._task, description=f"{self._text} · {label}", total=max(total, 1), completed=done)
+
+
 @contextmanager
 def progress_steps(enabled: bool):
-    """A rich spinner with elapsed time for long steps; silent when stderr is not a terminal."""
+    """A rich progress bar with the step's name and elapsed time; silent when stderr is not a terminal."""
     con = console(err=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=con,
-                  disable=not (enabled and con.is_terminal), transient=True) as prog:
-        task = prog.add_task("landcheck", total=None)
-
-        def step(text: str) -> None:
-            prog.update(task, description=text)
-            log.info(text)
-
-        yield step
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                  TimeElapsedColumn(), console=con, disable=not (enabled and con.is_terminal), transient=True) as prog:
+        yield Steps(prog, prog.add_task("landcheck", total=None))
 
 
 def input_options(fn):

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,12 +115,29 @@ def n_threads(threads: int | None) -> int:
     return int(threads)
 
 
-def _run(fn: Callable[[Any], Any], items: Sequence[Any], threads: int) -> list[Any]:
-    """fn over items, on a thread pool when threads > 1 (results in the order of items)."""
-    if threads <= 1 or len(items) <= 1:
-        return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as ex:
-        return list(ex.map(fn, items))
+#: Progress callback: (chunks done, chunks in all).
+Progress = Callable[[int, int], None]
+
+
+def _run(fn: Callable[[Any], Any], items: Sequence[Any], threads: int, progress: Progress | None = None) -> list[Any]:
+    """fn over items, on a thread pool when threads > 1 (results in the order of items); `progress`
+    hears of every finished item."""
+    n = len(items)
+    if progress:
+        progress(0, n)
+    if threads <= 1 or n <= 1:
+        out = []
+        for k, x in enumerate(items, 1):
+            out.append(fn(x))
+            if progress:
+                progress(k, n)
+        return out
+    with ThreadPoolExecutor(max_workers=min(threads, n)) as ex:
+        futures = [ex.submit(fn, x) for x in items]
+        if progress:
+            for k, _ in enumerate(as_completed(futures), 1):
+                progress(k, n)
+        return [f.result() for f in futures]
 
 
 def _chunks_by_key(key: np.ndarray, n_chunks: int) -> list[tuple[int, int]]:
@@ -332,7 +349,7 @@ def _intersect_big(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray,
 
 # -------------------------------------------------------------------------------------- public API
 def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices: int = 256,
-                    only: np.ndarray | None = None) -> Pieces:
+                    only: np.ndarray | None = None, progress: Progress | None = None) -> Pieces:
     """Intersect every polygon of `a` with every polygon of `b` whose interior it overlaps.
 
     a, b: arrays (or GeoSeries) of valid polygons in one projected CRS (metres).
@@ -343,6 +360,7 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     with a plain intersection to rounding). `threads`: worker threads (default: all usable cores).
     `only`: boolean mask over `a`; a partial pair whose a is not in it is listed (so that the pairs are
     complete, e.g. for `uncovered(pieces=…)`) but not intersected: its geometry is None.
+    `progress(done, total)` hears of every finished chunk of pairs.
     """
     a, crs_a = _as_geoms(a)
     b, crs_b = _as_geoms(b)
@@ -375,7 +393,7 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
                 lo + np.flatnonzero(skip))
 
     spans = _chunks_by_key(ib, threads * _CHUNKS_PER_THREAD)
-    results = _run(work, spans, threads)
+    results = _run(work, spans, threads, progress)
     whole_idx = _cat([r[0] for r in results], np.int64)
     plain_idx = _cat([r[1] for r in results], np.int64)
     plain_geo = _cat([r[2] for r in results], object)
@@ -401,7 +419,8 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     return Pieces(ia=ia[idx], ib=ib[idx], geometry=geo[order], whole=whole[order])
 
 
-def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | None = None) -> np.ndarray:
+def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | None = None,
+              progress: Progress | None = None) -> np.ndarray:
     """For each polygon of `b`, the part of it that no polygon of `a` covers: b minus the union of the
     `a` polygons whose interiors overlap it, computed geometrically (never from areas).
 
@@ -411,7 +430,8 @@ def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | No
     Returns an object array aligned with `b`: an empty Polygon where b is fully covered, b itself (the
     same object) where nothing of `a` overlaps it, else the Polygon/MultiPolygon left over. None stays
     None. A covered b costs one union of its overlapping a's and one `covers` test; the difference is
-    computed only for the b's that are not covered.
+    computed only for the b's that are not covered. `progress(done, total)` hears of every finished
+    chunk of the last step.
     """
     b, crs_b = _as_geoms(b)
     a, crs_a = _as_geoms(a)
@@ -459,7 +479,7 @@ def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | No
             left[open_] = d
         return ub, left
 
-    for ub, left in _run(rest, _chunks_by_key(ib, threads * _CHUNKS_PER_THREAD), threads):
+    for ub, left in _run(rest, _chunks_by_key(ib, threads * _CHUNKS_PER_THREAD), threads, progress):
         out[ub] = left
     return out
 

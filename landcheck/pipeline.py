@@ -128,7 +128,8 @@ def farmland_job(
         fac, reports["facility_records"] = read("facility_records", facility_records)
     if step:
         step(f"套合分析 {len(sv)} 图斑 × {len(fm)} 永久基本农田图斑")
-    result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads)
+    result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads,
+                            progress=getattr(step, "advance", None))
     result.summary["rules"] = rules.source
     result.summary["thresholds"] = {"sliver_width_m": rules.sliver_width_m, "min_area_m2": rules.min_area_m2}
     result.summary["read_report"] = {k: r.to_dict() for k, r in reports.items()}

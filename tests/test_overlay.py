@@ -313,3 +313,15 @@ def test_only_mask_lists_partial_pairs_without_intersecting_them():
     got = uncovered(b, a, pieces=part)[0]
     want = uncovered(b, a)[0]
     assert abs(got.area - want.area) < 1e-9 and abs(got.area - 20) < 1e-9  # the strip y 10..12 over x 5..15
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_progress_hears_every_chunk_and_ends_at_the_total(threads):
+    a = np.array([shapely.box(i * 10, 0, i * 10 + 12, 10) for i in range(200)], dtype=object)
+    b = np.array([shapely.box(i * 30 + 5, 2, i * 30 + 40, 8) for i in range(60)], dtype=object)
+    heard = []
+    pieces = overlay.intersect_pairs(a, b, threads=threads, progress=lambda done, total: heard.append((done, total)))
+    assert heard[0][0] == 0 and heard[-1][0] == heard[-1][1] > 1
+    assert [d for d, _ in heard] == sorted(d for d, _ in heard) and len({t for _, t in heard}) == 1
+    plain = overlay.intersect_pairs(a, b, threads=threads)
+    assert np.array_equal(pieces.ia, plain.ia) and np.array_equal(pieces.ib, plain.ib)

@@ -11,7 +11,9 @@ total, so it is the one figure derived by subtraction and no intersection is com
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -101,10 +103,12 @@ def check_farmland(
     facility_records: gpd.GeoDataFrame | None = None,
     township: str = "",
     threads: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> FarmlandResult:
     """Overlay the survey patches (`DLBM`, optional ZZSXDM/KCXS/ZLDWMC, `feature_id`) with the
     farmland polygons and classify every piece. Inputs may be in different CRSs; the work is done
-    in the survey's CRS (or its Gauss–Krüger zone when the survey is in lon/lat)."""
+    in the survey's CRS (or its Gauss–Krüger zone when the survey is in lon/lat).
+    `progress(label, done, total)` hears how far the overlay is (chunks of pairs)."""
     if survey.crs is None or farmland.crs is None:
         raise ValueError("survey and farmland need a CRS")
     survey, farmland = with_feature_ids(survey), with_feature_ids(farmland)
@@ -125,8 +129,10 @@ def check_farmland(
 
     # every pair is classified (touch / whole / partial) once; partial pairs of plain cultivated
     # patches are not intersected (their total is derived), but their pairs serve `uncovered`
-    all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain)
-    unc = overlay.uncovered(f_geom, s_geom, pieces=all_pairs, threads=threads)
+    all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain,
+                                        progress=progress and partial(progress, "套合图斑"))
+    unc = overlay.uncovered(f_geom, s_geom, pieces=all_pairs, threads=threads,
+                            progress=progress and partial(progress, "计算调查未覆盖部分"))
     uncovered_m2 = float(units.ellipsoidal_area(unc, work_crs).sum())
     sel = ~plain[all_pairs.ia]
     pi = all_pairs.ia[sel]  # survey index of each piece
