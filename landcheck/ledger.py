@@ -83,7 +83,8 @@ HEADERS = {
 }
 
 #: `source` of a task when the run names none (domain.md §5.3).
-DEFAULT_SOURCE = {"farmland": "YJJBNT套合", "survey": "DLTB套合", "transfer": "流转台账"}
+DEFAULT_SOURCE = {"farmland": "YJJBNT套合", "survey": "DLTB套合", "transfer": "流转台账", "change": "年度变更调查",
+                  "change_patch": "卫片执法"}
 
 HISTORY_COLUMNS = ("time", "issue_id", "field", "old", "new", "origin")
 

@@ -464,3 +464,11 @@ def test_findings_of_a_check_outside_checks_still_match(tmp_path):
     merge_findings(led, two, prefix="SL", run_date=date(2026, 1, 1))
     r = merge_findings(led, two.iloc[1:], prefix="SL", run_date=date(2026, 2, 1), checks=["farmland"])
     assert r.new == [] and r.matched == 1 and r.disappeared == ["SL-2026-0001"]
+
+
+@pytest.mark.parametrize("check, source", [("change_patch", "卫片执法"), ("change", "年度变更调查"),
+                                           ("transfer", "流转台账"), ("farmland", "YJJBNT套合")])
+def test_each_check_shows_its_source(tmp_path, check, source):
+    f = findings_of(survey()).assign(check=check)
+    merge_findings(tmp_path / "ledger.gpkg", f, prefix="SL", run_date=date(2026, 5, 1), checks=[check])
+    assert set(load_ledger(tmp_path / "ledger.gpkg").tasks["source"]) == {source}
