@@ -843,6 +843,12 @@ def _area_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances, pbf_fi
               geometry=geoms[k], area=area[k], order=order[k])
 
 
+def _clean_codes(values: np.ndarray) -> np.ndarray:
+    """`landuse.clean_code` of each value ('' for none), computed once per distinct value."""
+    uniq, inv = np.unique(values.astype(str), return_inverse=True)
+    return np.array([landuse.clean_code(u) or "" for u in uniq], dtype=object)[inv.ravel()]
+
+
 def _restorable(code: str) -> bool:
     """Non-cultivated agricultural land that may carry 恢复属性 JKHF/GCHF (domain.md §2.2)."""
     base = code[:-1] if code.endswith(("K", "A")) else code
@@ -897,12 +903,12 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
         kc = _present(cols, "KCDLBM")
         if kc is not None:
             kd = _text(work[kc], n)
-            kd = np.array([landuse.clean_code(v) or "" for v in kd], dtype=object)
+            kd = _clean_codes(kd)
             add(pos & cult & (kd != TIANKAN), "error", "KCDLBM", kd,
                 lambda c, v: f"扣除田坎（KCXS > 0）时扣除地类编码 KCDLBM 应为 1203 田坎，而不是 “{v or '空'}”")
     col = _present(cols, "CZCSXM")
     if col is not None:
-        v = np.array([(landuse.clean_code(t) or "") for t in _text(work[col], n)], dtype=object)
+        v = _clean_codes(_text(work[col], n))
         blank = v == ""
         add(~blank & ~np.isin(v, CZCSXM_CODES), "error", "CZCSXM", v,
             lambda c, t: f"城镇村属性码 CZCSXM “{t}” 不是 {'/'.join(CZCSXM_CODES)} 之一")
@@ -1159,6 +1165,7 @@ def _summary(problems, counts, schema, layer, report, area, work, ov: _Overlaps,
         "tbmj_mu": _mu(float(np.nansum(tbmj))) if tbmj is not None else None,
         "n_overlaps": ov.n,
         "overlap_mu": _mu(ov.m2),
+        "overlap_m2": units.round_half_up(ov.m2, 2),
         "overlaps_below_tolerance": ov.n_below,
         "overlap_below_tolerance_m2": units.round_half_up(ov.m2_below, 2),
         "n_gaps": gaps.n if gaps is not None else None,
