@@ -719,3 +719,512 @@ def _decode_latin1_bytes(df: gpd.GeoDataFrame, enc: str | None, how: str, report
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# Chunked reading: layers bigger than memory
+# --------------------------------------------------------------------------------------------
+# `read_layer_chunks` gives the same cleaned features and the same `ReadReport` as `read_layer`,
+# chunk by chunk. Every decision `read_layer` takes on the whole layer (the text encoding when it is
+# detected from the text, the repair of mojibake per field, the CRS from the layer's extent, the
+# reading of 3-digit land-use codes, duplicate feature ids) is taken on the whole layer here too:
+# opening scans the source once, chunk by chunk, keeping only small summaries (distinct suspicious
+# text values, distinct (code, name) pairs with counts, the extent, the ids, the repaired features);
+# iterating reads it again chunk by chunk and applies those decisions. Peak memory is one chunk plus
+# the summaries (tens of bytes per feature for the ids), not the layer.
+
+
+class _Latin1Needed(Exception):
+    """A chunk's text is not valid in the encoding: the whole layer is read byte for byte (as the
+    whole-layer read does) and decoded afterwards."""
+
+
+def _drop_stage(reason: str) -> int:
+    """Where `clean_geometry` records a drop: null, empty, not a polygon, invalid (its order)."""
+    if reason.startswith("no geometry"):
+        return 0
+    if reason == "empty geometry":
+        return 1
+    if reason.startswith("invalid geometry"):
+        return 3
+    return 2
+
+
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+
+
+def _null_to_none(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v
+
+
+class _RawChunks:
+    """The raw features of one layer, `chunk_size` at a time, read as `_read_raw` reads the whole
+    layer (pyogrio + Arrow with the encoding found once; GeoParquet through pyarrow batches)."""
+
+    def __init__(self, src: Source, name: str, encoding: str | None, report: ReadReport, chunk_size: int):
+        self.src, self.name, self.chunk_size = src, name, max(1, int(chunk_size))
+        self.latin1: tuple[str, str] | None = None  # (encoding, how) once text must be decoded from bytes
+        self.detect = False  # latin-1 mode with the encoding still to be detected from the whole text
+        if src.kind == "parquet":
+            report.driver = "GeoParquet"
+            report.encoding, report.encoding_source = "UTF-8", "format"
+            return
+        if encoding:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise LandcheckError(f"{src.path}: unknown text encoding '{encoding}'. Use e.g. --encoding GBK or UTF-8.") from None
+        self.kwargs = dict(layer=name, use_arrow=True, **src.open_options)
+        if src.dbf is not None:
+            enc, how = (encoding, "option") if encoding else detect_shapefile_encoding(src)
+            self.kwargs["encoding"] = enc
+        else:
+            enc, how = (encoding, "option") if encoding else ("UTF-8", "format")
+            if encoding:
+                self.kwargs["encoding"] = encoding
+                self.kwargs["use_arrow"] = False
+        self.enc, self.how = enc, how
+        report.encoding, report.encoding_source = enc, how
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            try:
+                try:
+                    info = pyogrio.read_info(src.gdal_path, layer=name, **src.open_options)
+                except UnicodeDecodeError:
+                    info = pyogrio.read_info(src.gdal_path, layer=name, encoding="ISO-8859-1", **src.open_options)
+            except Exception as exc:
+                raise LandcheckError(f"{src.path}: cannot read layer '{name}' ({_first_line(exc)}).") from None
+        report.driver = info.get("driver")
+        self.info_notes = [str(w.message).strip() for w in notes if issubclass(w.category, RuntimeWarning)]
+
+    def go_latin1(self) -> None:
+        """Read every chunk as ISO-8859-1 from now on, like `_read_raw` after a UnicodeDecodeError."""
+        if self.how in ("option", "cpg", "dbf_language_byte"):
+            self.latin1 = (self.enc, self.how)
+        else:
+            self.detect = True
+
+    def __iter__(self):
+        """(first position, raw GeoDataFrame indexed by position, GDAL notes, decoding notes)."""
+        if self.src.kind == "parquet":
+            yield from self._parquet()
+            return
+        start = 0
+        while True:
+            kwargs = {**self.kwargs, "skip_features": start, "max_features": self.chunk_size}
+            with warnings.catch_warnings(record=True) as notes:
+                warnings.simplefilter("always")
+                decode_notes: list[str] = []
+                try:
+                    if self.latin1 is None and not self.detect:
+                        try:
+                            df = _read_ogr(self.src.gdal_path, kwargs)
+                        except UnicodeDecodeError:
+                            raise _Latin1Needed() from None
+                    else:
+                        df = _read_ogr(self.src.gdal_path, {**kwargs, "encoding": "ISO-8859-1", "use_arrow": False})
+                        if self.latin1 is not None:
+                            scratch = ReadReport(path=str(self.src.path))
+                            try:
+                                df = _decode_latin1_bytes(df, self.latin1[0], self.latin1[1], scratch)
+                            except UnicodeDecodeError as exc:
+                                raise LandcheckError(
+                                    f"{self.src.path}: the text of layer '{self.name}' is not {self.latin1[0]} ({exc.reason}). "
+                                    f"Name its encoding with --encoding (e.g. GBK, GB18030 or UTF-8).") from None
+                            decode_notes = scratch.warnings
+                except (LandcheckError, _Latin1Needed):
+                    raise
+                except Exception as exc:
+                    raise LandcheckError(f"{self.src.path}: cannot read layer '{self.name}' ({_first_line(exc)}).") from None
+            n = len(df)
+            if n == 0 and start > 0:
+                return
+            df.index = pd.RangeIndex(start, start + n)
+            gdal = [str(w.message).strip() for w in notes if issubclass(w.category, RuntimeWarning)]
+            yield start, df, gdal, decode_notes
+            if n < self.chunk_size:
+                return
+            start += n
+
+    def _parquet(self):
+        import json
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from geopandas.io.arrow import _arrow_to_geopandas
+
+        try:
+            pf = pq.ParquetFile(self.src.path)
+            meta = pf.schema_arrow.metadata or {}
+            geo = json.loads(meta[b"geo"]) if b"geo" in meta else None
+            start = 0
+            batches = pf.iter_batches(batch_size=self.chunk_size)
+            for batch in batches:
+                table = pa.Table.from_batches([batch]).replace_schema_metadata(meta)
+                df = _arrow_to_geopandas(table, geo)
+                if isinstance(df.index, pd.RangeIndex) or len(df.index) != len(df):
+                    df.index = pd.RangeIndex(start, start + len(df))
+                yield start, df, [], []
+                start += len(df)
+            if start == 0:  # an empty file: one empty chunk, so that the caller sees the layer is empty
+                yield 0, gpd.read_parquet(self.src.path), [], []
+        except LandcheckError:
+            raise
+        except Exception as exc:
+            raise LandcheckError(f"{self.src.path}: cannot be read as GeoParquet ({_first_line(exc)}).") from None
+
+    def detect_encoding(self, report: ReadReport) -> None:
+        """Latin-1 mode without a named encoding: detect it from all the text of the layer, as
+        `_decode_latin1_bytes` does on the whole layer (each field's distinct values in order of
+        first appearance, then the field names)."""
+        samples: dict[str, dict[bytes, None]] = {}
+        names: list = []
+        for _, df, _, _ in self:
+            geom = df.geometry.name
+            if not names:
+                names = [c for c in df.columns if c != geom]
+            for c in df.columns:
+                if c == geom or not _is_text(df[c]):
+                    continue
+                bucket = samples.setdefault(c, {})
+                for v in df[c].dropna().unique():
+                    if isinstance(v, str):
+                        bucket.setdefault(v.encode("latin-1"), None)
+        sample = [v for c in names for v in samples.get(c, {})]
+        sample += [str(c).encode("latin-1") for c in names]
+        self.latin1 = (detect_bytes_encoding(b"\n".join(sample)), "detected")
+        self.detect = False
+        report.encoding, report.encoding_source = self.latin1
+
+
+@dataclass
+class _ChunkPlan:
+    """The whole-layer decisions that every chunk applies."""
+
+    renames: dict
+    fixes: dict  # column → {mojibake value: repaired value}
+    field_renames: dict
+    code_map: dict | None  # (clean code, name) → normalised code; None when the layer has no DLBM/DLMC
+    crs: CRS
+    raw_dtypes: dict = field(default_factory=dict)  # column → the whole layer's dtype, where a chunk's may differ
+    codes_dtype: object = None  # the dtype the whole layer's normalised DLBM column gets
+
+
+class LayerChunks:
+    """A delivered layer, read in chunks with the same cleaning as `read_layer` (see
+    `read_layer_chunks`). Iterate to get the cleaned chunks (GeoDataFrames in feature order, indexed
+    by feature position like `read_layer`'s frame); `report` is the whole layer's `ReadReport`."""
+
+    def __init__(self, raw: _RawChunks, plan: _ChunkPlan, report: ReadReport, total_bounds: tuple,
+                 fields: dict | None):
+        self._raw, self._plan, self._fields = raw, plan, fields
+        self.report = report
+        self.path = raw.src.path
+        self.crs: CRS = plan.crs
+        self.total_bounds = total_bounds
+        self.n_features = report.n_features
+        self.chunk_size = raw.chunk_size
+
+    def __iter__(self):
+        plan = self._plan
+        for start, df, _, _ in self._raw:
+            if len(df) == 0:
+                continue
+            df = _harmonise(df, plan.raw_dtypes)
+            df = _apply_text_plan(df, plan)
+            positions = np.arange(start, start + len(df))
+            ids = feature_ids(df, positions)
+            geoms, keep, _ = clean_geometry(df.geometry.values, ids, ReadReport(path=str(self.path)))
+            df = df.assign(feature_id=ids.values, feature_no=positions + 1)
+            df = gpd.GeoDataFrame(df.drop(columns=df.geometry.name), geometry=gpd.GeoSeries(geoms, index=df.index), crs=None)
+            df = df.loc[keep].copy()
+            if len(df) == 0:
+                continue
+            df = df.set_crs(plan.crs, allow_override=True)
+            if plan.code_map is not None:
+                raw_codes = df["DLBM"] if "DLBM" in df.columns else [None] * len(df)
+                names = df["DLMC"] if "DLMC" in df.columns else [None] * len(df)
+                df["DLBM"] = np.array([plan.code_map[_code_key(c, n)] for c, n in zip(raw_codes, names)], dtype=object)
+                if plan.codes_dtype is not None and df["DLBM"].dtype != plan.codes_dtype:
+                    df["DLBM"] = df["DLBM"].astype(plan.codes_dtype)
+            yield df
+
+    def read_all(self) -> gpd.GeoDataFrame:
+        """Every chunk in one frame (for tests and small layers: equal to `read_layer`'s frame)."""
+        return pd.concat(list(self))
+
+
+def _harmonise(df: gpd.GeoDataFrame, dtypes: dict) -> gpd.GeoDataFrame:
+    """Give a chunk's columns the dtypes the whole layer has (a chunk without nulls reads an integer
+    field as int64 where the whole layer has float64; a chunk whose text is all null reads as object
+    where the whole layer infers str)."""
+    for col, dtype in dtypes.items():
+        if col in df.columns and df[col].dtype != dtype:
+            df[col] = df[col].astype(dtype)
+    return df
+
+
+def _inferred_dtype(values: list):
+    """The dtype pandas gives a new column assigned an object array of `values`."""
+    probe = pd.DataFrame(index=range(len(values)))
+    probe["x"] = np.array(values, dtype=object) if values else np.empty(0, dtype=object)
+    return probe["x"].dtype
+
+
+def _code_key(code, name) -> tuple:
+    name = _null_to_none(name)
+    return landuse.clean_code(code), (None if name is None else str(name).strip())
+
+
+def _apply_text_plan(df: gpd.GeoDataFrame, plan: _ChunkPlan) -> gpd.GeoDataFrame:
+    """Mojibake repairs (whole-layer decisions), field aliases, as `read_layer` does."""
+    if plan.renames:
+        df = df.rename(columns=plan.renames)
+    for col, fixes in plan.fixes.items():
+        s = df[col]
+        df[col] = s.map(lambda v: fixes.get(v, v) if isinstance(v, str) else v)
+    df = df.rename(columns=plan.field_renames)
+    return df.loc[:, ~df.columns.duplicated()]
+
+
+def read_layer_chunks(
+    path: str | Path,
+    *,
+    chunk_size: int = 100_000,
+    layer: str | int | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    kind: str = "any",
+    fields: dict[str, str] | None = None,
+    require_landuse: bool = False,
+) -> LayerChunks:
+    """Open a delivered layer for reading in chunks of `chunk_size` features: the same options,
+    checks, errors, cleaned features and `ReadReport` as `read_layer`, with peak memory bounded by
+    the chunk. Opening scans the source once (pyogrio + Arrow by feature ranges; GeoParquet by
+    record batches) to take the whole-layer decisions and fill the report; iterating the returned
+    `LayerChunks` reads it again and yields the cleaned chunks. Concatenated, the chunks equal
+    `read_layer(path, ...)[0]` (index, columns, dtypes, values, geometries); the report is equal
+    field by field."""
+    src = resolve_source(path)
+    report = ReadReport(path=str(src.path))
+    layers = list_layers(src)
+    report.layers = [n for n, _ in layers]
+    name = choose_layer(src, layers, kind, layer)
+    report.layer = name
+    raw = _RawChunks(src, name, encoding, report, chunk_size)
+    try:
+        scan = _scan(raw, src, name, report, crs, fields, require_landuse)
+    except _Latin1Needed:
+        raw.go_latin1()
+        if raw.detect:
+            try:
+                raw.detect_encoding(report)
+            except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes every byte
+                raise LandcheckError(f"{src.path}: the text of layer '{name}' cannot be decoded ({exc.reason}).") from None
+        report = ReadReport(path=str(src.path), layers=report.layers, layer=name, driver=report.driver,
+                            encoding=raw.latin1[0], encoding_source=raw.latin1[1])
+        scan = _scan(raw, src, name, report, crs, fields, require_landuse)
+    plan, bounds = scan
+    return LayerChunks(raw, plan, report, bounds, fields)
+
+
+def _scan(raw: _RawChunks, src: Source, name: str, report: ReadReport, crs_option: str | None, fields, require_landuse):
+    """The scanning pass of `read_layer_chunks`: fills `report` as `read_layer` would, and returns
+    the plan every chunk applies and the extent of the kept features."""
+    n_read = 0
+    gdal_notes: dict[str, None] = dict.fromkeys(getattr(raw, "info_notes", []))
+    decode_notes: dict[str, None] = {}
+    first = True
+    declared = None
+    geom_name = None
+    columns: list = []  # after the repair of mojibake field names, before aliases
+    renames: dict = {}
+    fmap: dict = {}
+    field_renames: dict = {}
+    after: list = []
+    text_cols: list = []
+    high: dict = {}  # column → {suspicious value: rows}, values in order of first appearance
+    bsm_parts: list = []
+    types: set[int] = set()
+    staged: list[tuple[int, int, dict]] = []
+    repaired: list[dict] = []
+    originals: list = []
+    fixed: list = []
+    kept_pos: list[np.ndarray] = []
+    bmin = np.array([np.inf, np.inf])
+    bmax = np.array([-np.inf, -np.inf])
+    pairs: dict[tuple, int] = {}  # (code, name) of kept rows as read → rows, in order of first appearance
+    chunk_dtypes: dict = {}  # raw column → [(dtype, all null and object)] per chunk
+    for start, df, gdal, dec in raw:
+        gdal_notes.update(dict.fromkeys(gdal))
+        decode_notes.update(dict.fromkeys(dec))
+        if first:
+            first = False
+            declared = df.crs
+            geom_name = df.geometry.name
+            renames = {c: unmojibake(c) for c in df.columns if isinstance(c, str) and unmojibake(c)}
+            columns = [renames.get(c, c) for c in df.columns]
+            fmap = map_fields([c for c in columns if c != geom_name], fields)
+            field_renames = {v: k for k, v in fmap.items() if v != k}
+            mapped = pd.Index([field_renames.get(c, c) for c in columns])
+            after = list(mapped[~mapped.duplicated()])
+            if len(df) == 0:
+                break
+            if require_landuse and not any(f in after for f in LANDUSE_FIELDS):
+                looked = ", ".join(FIELD_ALIASES["DLBM"][:4] + FIELD_ALIASES["DLMC"][:2])
+                raise LandcheckError(
+                    f"{src.path}: layer '{name}' has no land-use field (looked for {looked} …). "
+                    f"Fields: {', '.join(map(str, [c for c in after if c != geom_name]))}. "
+                    f"Map yours in landcheck.toml ([layers.survey.fields] DLBM = \"…\")."
+                )
+        if len(df) == 0:
+            continue
+        n_read += len(df)
+        for c in df.columns:
+            if c != df.geometry.name:
+                s_ = df[c]
+                chunk_dtypes.setdefault(c, []).append((s_.dtype, bool(s_.dtype == object and s_.isna().all())))
+        if renames:
+            df = df.rename(columns=renames)
+        for c in df.columns:
+            if c == geom_name or not _is_text(df[c]):
+                continue
+            if c not in text_cols:
+                text_cols.append(c)
+            s = df[c]
+            vals = [v for v in s.dropna().unique() if isinstance(v, str) and _HIGH_LATIN.search(v)]
+            if vals:
+                counts = s[s.isin(vals)].value_counts()
+                bucket = high.setdefault(c, {})
+                for v in vals:
+                    bucket[v] = bucket.get(v, 0) + int(counts.get(v, 0))
+        df = df.rename(columns=field_renames)
+        df = df.loc[:, ~df.columns.duplicated()]
+        positions = np.arange(start, start + len(df))
+        if "BSM" in df.columns:
+            bsm_parts.append(pd.Series(df["BSM"].to_numpy(dtype=object), dtype=object))
+        gv = df.geometry.values
+        types |= set(shapely.get_type_id(gv[~shapely.is_missing(gv)]).tolist())
+        chunk_report = ReadReport(path=str(src.path))
+        geoms, keep, orig = clean_geometry(gv, pd.Series(positions, index=df.index), chunk_report)
+        staged.extend((_drop_stage(e["reason"]), len(staged) + k, e) for k, e in enumerate(chunk_report.dropped))
+        repaired.extend(chunk_report.repaired)
+        for i, g0 in orig.items():
+            originals.append(g0)
+            fixed.append(geoms[i])
+        kept_pos.append(positions[keep])
+        kept = geoms[keep]
+        if len(kept):
+            b = shapely.bounds(kept)
+            bmin = np.minimum(bmin, np.nanmin(b[:, :2], axis=0))
+            bmax = np.maximum(bmax, np.nanmax(b[:, 2:], axis=0))
+        if "DLBM" in df.columns or "DLMC" in df.columns:
+            kdf = df.loc[keep]
+            codes = kdf["DLBM"].tolist() if "DLBM" in kdf.columns else [None] * len(kdf)
+            names = kdf["DLMC"].tolist() if "DLMC" in kdf.columns else [None] * len(kdf)
+            for key in zip(map(_null_to_none, codes), map(_null_to_none, names)):
+                pairs[key] = pairs.get(key, 0) + 1
+    report.n_read = n_read
+    if n_read == 0:
+        raise LandcheckError(f"{src.path}: layer '{name}' is empty (0 features). Check that the right file and layer were delivered.")
+    report.warnings.extend(decode_notes)
+    report.warnings.extend(f"GDAL: {n}" for n in gdal_notes)
+    # mojibake: decided per field on the whole layer, as repair_mojibake does
+    if renames:
+        report.mojibake_repaired["<field names>"] = len(renames)
+    fixes_by_col: dict = {}
+    for c in columns:
+        vals = high.get(c)
+        if c == geom_name or not vals:
+            continue
+        fixes = {v: unmojibake(v) for v in vals}
+        fixes = {k: v for k, v in fixes.items() if v}
+        if len(fixes) >= max(1, 0.5 * len(vals)):
+            fixes_by_col[c] = fixes
+            report.mojibake_repaired[c] = int(sum(vals[v] for v in fixes))
+    report.field_map = {k: str(v) for k, v in fmap.items()}
+    for col in [c for c in columns if c != geom_name]:
+        could_be = _CUT_NAMES.get(str(col).upper(), set()) - set(fmap)
+        if len(could_be) > 1 and col not in fmap.values():
+            report.warn(f"field '{col}' is a name cut at the DBF's 10-byte limit and could be any of "
+                        f"{', '.join(sorted(could_be))}: map it in landcheck.toml ([layers.<name>.fields])")
+    # ids: BSM (after its mojibake repair) or #n
+    source_of = {k: v for k, v in fmap.items()}
+    if bsm_parts:
+        bsm = pd.concat(bsm_parts, ignore_index=True)
+        fix = fixes_by_col.get(source_of.get("BSM", "BSM"))
+        if fix:
+            bsm = bsm.map(lambda v: fix.get(v, v) if isinstance(v, str) else v)
+        ids = feature_ids(pd.DataFrame({"BSM": bsm}), np.arange(n_read))
+    else:
+        ids = feature_ids(pd.DataFrame(index=range(n_read)), np.arange(n_read))
+    if types and not (types & {3, 6, 7}):
+        kinds = sorted({ {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString"}.get(t, str(t)) for t in types})
+        raise LandcheckError(
+            f"{src.path}: layer '{name}' holds {', '.join(kinds)} features, not polygons. landcheck needs polygon "
+            f"layers (地类图斑 / 永久基本农田 / 流转地块); choose another layer with --layer."
+        )
+    for _, _, e in sorted(staged, key=lambda t: (t[0], t[1])):
+        report.dropped.append({**e, "feature_id": ids.iloc[int(e["feature_id"])]})
+    for e in repaired:
+        report.repaired.append({**e, "feature_id": ids.iloc[int(e["feature_id"])]})
+    kept_all = np.concatenate(kept_pos) if kept_pos else np.empty(0, np.int64)
+    if len(kept_all) == 0:
+        raise LandcheckError(f"{src.path}: layer '{name}' has no usable polygon (all {report.n_read} features dropped: "
+                             f"{report.dropped[0]['reason']} …). Check the delivery.")
+    bounds = (float(bmin[0]), float(bmin[1]), float(bmax[0]), float(bmax[1]))
+    settled = settle_crs(declared, crs_option, bounds, src.path, report)
+    _measure_repairs(report, dict(enumerate(originals)), gpd.GeoSeries(np.array(fixed, dtype=object), crs=settled))
+    code_map = None
+    if "DLBM" in after or "DLMC" in after:
+        code_map = _plan_codes(pairs, fixes_by_col.get(source_of.get("DLBM", "DLBM")),
+                               fixes_by_col.get(source_of.get("DLMC", "DLMC")), "DLMC" in after, report)
+    report.n_features = int(len(kept_all))
+    kept_ids = ids.iloc[kept_all]
+    dup = kept_ids[kept_ids.duplicated(keep=False)]
+    if len(dup):
+        report.warn(f"{dup.nunique()} feature ids occur more than once (e.g. {dup.iloc[0]})")
+    raw_dtypes = {}
+    for c, seen in chunk_dtypes.items():
+        if len({d for d, _ in seen}) > 1:
+            informative = [d for d, all_null in seen if not all_null] or [d for d, _ in seen]
+            raw_dtypes[c] = pd.concat([pd.Series([], dtype=d) for d in informative]).dtype
+    codes_dtype = _inferred_dtype(list({v: None for v in code_map.values()})) if code_map else None
+    plan = _ChunkPlan(renames=renames, fixes=fixes_by_col, field_renames=field_renames, code_map=code_map, crs=settled,
+                      raw_dtypes=raw_dtypes, codes_dtype=codes_dtype)
+    return plan, bounds
+
+
+def _plan_codes(pairs: dict, code_fix: dict | None, name_fix: dict | None, has_names: bool, report: ReadReport) -> dict:
+    """Normalise the land-use codes as `read_layer` does on the whole layer, from the distinct
+    (code, name) pairs and their row counts (in order of first appearance, so that the report's
+    counters keep `read_layer`'s order); returns (clean code, name) → normalised code."""
+    keyed: dict[tuple, int] = {}
+    for (c, n), k in pairs.items():
+        if code_fix and isinstance(c, str):
+            c = code_fix.get(c, c)
+        if name_fix and isinstance(n, str):
+            n = name_fix.get(n, n)
+        key = _code_key(c, n)
+        keyed[key] = keyed.get(key, 0) + k
+    keys = list(keyed)
+    counts = np.array([keyed[k] for k in keys], dtype=np.int64)
+    codes = np.empty(len(keys), dtype=object)
+    names = np.empty(len(keys), dtype=object)
+    codes[:] = [k[0] for k in keys]
+    names[:] = [k[1] for k in keys]
+    reading = landuse.normalise_codes(np.repeat(codes, counts).tolist(),
+                                      np.repeat(names, counts).tolist() if has_names else None)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.empty(0, np.int64)
+    out = reading.codes.to_numpy(dtype=object)
+    report.code_reading = reading.note
+    report.unknown_codes = reading.unknown
+    if reading.unknown:
+        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown.items())[:10])
+        report.warn(f"unknown land-use codes kept as they are: {shown}")
+    report.unknown_names = reading.unknown_names
+    if reading.unknown_names:
+        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown_names.items())[:10])
+        report.warn(f"land-use names without a code that match no known class (DLBM left empty): {shown}")
+    return {k: out[i] for k, i in zip(keys, first)}

@@ -1,0 +1,771 @@
+"""The farmland check on dask: the same results as `check_farmland`, on inputs bigger than memory.
+
+How the work is cut (and why every number equals the local engine's)
+--------------------------------------------------------------------
+1. **Partition on disk, spatially, before anything is distributed** (`partition_layer`). A layer is
+   read in chunks through the cleaning reader (`layers.read_layer_chunks`: the same features and
+   `ReadReport` as `read_layer`), reprojected to the check's metric CRS, ordered by the Hilbert
+   distance of each feature's bounding-box centre (computed locally, chunk by chunk, against the
+   layer's extent), split into runs of `partition_size` features and written as GeoParquet files with
+   a covering bbox column, plus `index.json` (bounds and count of every part). Peak memory is one
+   chunk plus one part, never the layer. No `spatial_shuffle` of a whole county (measured here at over
+   3 minutes) is needed: the sort is a numpy argsort of one integer per feature.
+2. **Every farmland polygon has exactly one owner**: task q owns the farmland of part q. It reads its
+   own part, every other farmland feature whose bbox meets the part's bounds (so that the overlap
+   removal sees every earlier polygon that overlaps an owned one), and every survey patch whose bbox
+   meets those bounds (so that each owned polygon meets all the patches it overlaps). Each
+   (patch, farmland) piece is computed once, by the owner of its farmland polygon, with the whole
+   patch and the whole polygon — a patch that crosses partitions is read by several tasks but each
+   of its pieces is computed by one. Farmland-level figures (area after overlap removal, uncovered
+   farmland, overlaps, area per village) are computed by the owner too.
+3. **Same kernel, same order**: a task runs the steps of `check_farmland` (`deoverlap`,
+   `patch_rules`, `overlay.intersect_pairs`, `overlay.uncovered`, ellipsoidal areas, the facility
+   split, `overlay.is_sliver`, `_findings`) on its rows, kept in the layers' own feature order; every
+   one of those steps works element by element, so each piece and each farmland polygon gets the
+   same geometry and the same area as in the local run. The tasks return per-piece and per-polygon
+   arrays keyed by global feature position; the client puts them back in global order and adds them
+   up exactly as `check_farmland` does (the same numpy sums over the same arrays in the same order),
+   so totals are equal to the last bit, not merely after rounding. Findings are sorted as
+   `check_farmland` sorts them, so the finding frames are equal row for row.
+
+Workers must see the partition folder: with `--scheduler`, put `work_dir` on a filesystem every
+worker mounts at the same path (NFS, a cluster's shared disk).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from . import overlay, units
+from .checks.farmland import (
+    CHECK,
+    FarmlandResult,
+    _findings,
+    _mu,
+    _overlap_frame,
+    _summary,
+    deoverlap,
+    farmland_ids,
+    patch_rules,
+    with_feature_ids,
+)
+from .config import CATEGORIES, NOT_FINDINGS, Rules
+from .findings import empty_findings
+
+__all__ = [
+    "PartitionedLayer",
+    "partition_layer",
+    "partition_inputs",
+    "check_farmland_dask",
+    "check_farmland_partitioned",
+    "farmland_partial",
+    "farmland_reduce",
+    "FarmlandPartial",
+    "dask_client",
+    "IN_PROCESS",
+    "farmland_dask_from_specs",
+]
+
+#: Pass as `client` to run the tasks one after the other in this process, without dask (debugging, tests).
+IN_PROCESS = "in-process"
+
+#: Column holding a feature's position in its cleaned layer (the local engine's row order).
+ORDER = "_lc_order"
+#: Column holding a feature's Hilbert distance (the order of the rows inside a part file).
+HILBERT = "_lc_hilbert"
+_INTERNAL = (ORDER, HILBERT)
+_ROW_GROUP = 4096
+
+Step = Callable[[str], None]
+Progress = Callable[[int, int], None]
+
+
+# ------------------------------------------------------------------------------------ partitions
+@dataclass
+class PartitionedLayer:
+    """A layer cut into spatially sorted GeoParquet parts in `folder` (see `partition_layer`).
+
+    crs: the CRS of the stored geometries (PROJJSON); source_crs/source_bounds: the layer's own CRS
+    and extent before reprojection; parts: [{"file", "bounds" [xmin, ymin, xmax, ymax], "count"}];
+    read_report: the reader's `ReadReport` as a dict (None for an in-memory frame)."""
+
+    folder: str
+    crs: str
+    source_crs: str
+    source_bounds: list[float]
+    total_bounds: list[float]
+    parts: list[dict]
+    n_features: int
+    columns: list[str] = field(default_factory=list)
+    read_report: dict | None = None
+
+    INDEX = "index.json"
+
+    @property
+    def n_parts(self) -> int:
+        return len(self.parts)
+
+    @property
+    def crs_obj(self) -> CRS:
+        return CRS.from_json(self.crs)
+
+    @property
+    def source_crs_obj(self) -> CRS:
+        return CRS.from_json(self.source_crs)
+
+    def path(self, i: int) -> Path:
+        return Path(self.folder) / self.parts[i]["file"]
+
+    def save(self) -> Path:
+        p = Path(self.folder) / self.INDEX
+        tmp = p.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.replace(p)
+        return p
+
+    @classmethod
+    def load(cls, folder: str | Path) -> PartitionedLayer:
+        data = json.loads((Path(folder) / cls.INDEX).read_text(encoding="utf-8"))
+        data["folder"] = str(folder)
+        return cls(**data)
+
+    def parts_meeting(self, bbox: Iterable[float]) -> list[int]:
+        """Parts whose bounds meet `bbox` (xmin, ymin, xmax, ymax; edges count)."""
+        x0, y0, x1, y1 = bbox
+        return [i for i, p in enumerate(self.parts)
+                if not (p["bounds"][0] > x1 or p["bounds"][1] > y1 or p["bounds"][2] < x0 or p["bounds"][3] < y0)]
+
+    def read(self, i: int, bbox: Iterable[float] | None = None) -> gpd.GeoDataFrame:
+        """Part i (rows whose bbox meets `bbox` when given), in the layer's feature order."""
+        path = self.path(i)
+        bbox = None if bbox is None else tuple(float(v) for v in bbox)
+        try:
+            df = gpd.read_parquet(path, bbox=bbox) if bbox is not None else gpd.read_parquet(path)
+        except ValueError:  # no covering bbox column (the layer had a field called bbox)
+            df = gpd.read_parquet(path)
+        if bbox is not None and len(df):
+            b = shapely.bounds(df.geometry.values)
+            meet = ~((b[:, 0] > bbox[2]) | (b[:, 1] > bbox[3]) | (b[:, 2] < bbox[0]) | (b[:, 3] < bbox[1]))
+            df = df[meet]
+        if "bbox" in df.columns and "bbox" not in self.columns:
+            df = df.drop(columns="bbox")
+        return df.sort_values(ORDER, kind="stable").reset_index(drop=True)
+
+    def read_all(self) -> gpd.GeoDataFrame:
+        """The whole layer in its feature order (for tests and small layers)."""
+        frames = [gpd.read_parquet(self.path(i)) for i in range(self.n_parts)]
+        df = pd.concat(frames) if frames else gpd.GeoDataFrame(geometry=[], crs=self.crs_obj)
+        if "bbox" in df.columns and "bbox" not in self.columns:
+            df = df.drop(columns="bbox")
+        return df.sort_values(ORDER, kind="stable").reset_index(drop=True)
+
+    def to_dask(self):
+        """The parts as a dask-geopandas GeoDataFrame, one dask partition per part, with
+        `spatial_partitions` set from the index (for further work with dask-geopandas)."""
+        import dask_geopandas
+
+        ddf = dask_geopandas.read_parquet([str(self.path(i)) for i in range(self.n_parts)])
+        ddf.spatial_partitions = gpd.GeoSeries([shapely.box(*p["bounds"]) for p in self.parts], crs=self.crs_obj)
+        return ddf
+
+
+def _chunks_of(source, chunk_size: int, read_options: dict) -> tuple[Iterator[gpd.GeoDataFrame], Any, tuple, dict | None]:
+    """(chunks, CRS, extent, read report) of a path (through the cleaning reader) or a frame."""
+    if isinstance(source, gpd.GeoDataFrame):
+        if source.crs is None:
+            raise ValueError("the layer needs a CRS")
+        frame = with_feature_ids(source)
+        step = max(1, int(chunk_size))
+        return ((frame.iloc[i:i + step] for i in range(0, len(frame), step)), frame.crs,
+                tuple(float(v) for v in frame.total_bounds), None)
+    from .layers import read_layer_chunks
+
+    chunks = read_layer_chunks(source, chunk_size=chunk_size, **read_options)
+    return iter(chunks), chunks.crs, tuple(chunks.total_bounds), chunks.report.to_dict()
+
+
+def partition_layer(
+    source: str | Path | gpd.GeoDataFrame,
+    out_dir: str | Path,
+    *,
+    partition_size: int = 50_000,
+    n_parts: int | None = None,
+    chunk_size: int = 100_000,
+    to_crs: Any = None,
+    progress: Step | None = None,
+    **read_options,
+) -> PartitionedLayer:
+    """Read `source` in chunks and write it as spatially sorted GeoParquet parts into `out_dir`.
+
+    source: a delivered layer (path; read with `layers.read_layer_chunks(**read_options)`: layer,
+      crs, encoding, kind, fields, require_landuse) or a GeoDataFrame (given a `feature_id` when it
+      has none, as `check_farmland` would).
+    to_crs: None (keep the layer's CRS), "metric" (the CRS `check_farmland` works in for this layer:
+      `units.metric_crs` of its CRS and extent), or any CRS.
+    Rows are cut into `n_parts` (default ceil(n / partition_size)) parts of equal size along the Hilbert curve
+    (level 16 over the layer's extent, bounding-box centres); inside a part they are stored in Hilbert
+    order (row groups of 4096 with a covering bbox, so reading by bbox skips the rest). Column
+    `_lc_order` keeps each feature's position in the cleaned layer. Peak memory: one chunk, then one
+    part. Returns the index (also written as `out_dir/index.json`)."""
+    out = Path(out_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    spill = out / "_chunks"
+    spill.mkdir()
+    chunks, src_crs, src_bounds, report = _chunks_of(source, chunk_size, read_options)
+    src_crs = CRS.from_user_input(src_crs)
+    if isinstance(to_crs, str) and to_crs == "metric":
+        target = units.metric_crs(src_crs, src_bounds)
+    else:
+        target = src_crs if to_crs is None else CRS.from_user_input(to_crs)
+    # 1. chunks: position, Hilbert distance (in the source CRS, against its extent), reprojection
+    hilbert: list[np.ndarray] = []
+    files: list[Path] = []
+    columns: list[str] = []
+    n = 0
+    for k, chunk in enumerate(chunks):
+        chunk = chunk.reset_index(drop=True)
+        if not columns:
+            columns = [str(c) for c in chunk.columns]
+        h = chunk.geometry.hilbert_distance(total_bounds=src_bounds, level=16).to_numpy(dtype=np.int64)
+        chunk = chunk.assign(**{ORDER: np.arange(n, n + len(chunk), dtype=np.int64), HILBERT: h})
+        if chunk.crs != target:
+            chunk = chunk.to_crs(target)
+        f = spill / f"chunk-{k:05d}.parquet"
+        chunk.to_parquet(f)
+        files.append(f)
+        hilbert.append(h)
+        n += len(chunk)
+        if progress:
+            progress(f"分块读取 {n} 个要素")
+    if n == 0:
+        raise ValueError(f"{source}: no features to partition")
+    h_all = np.concatenate(hilbert)
+    order = np.lexsort((np.arange(n), h_all))  # Hilbert distance, ties by feature position
+    n_parts = min(n, max(1, int(n_parts))) if n_parts else max(1, math.ceil(n / max(1, int(partition_size))))
+    part_of = np.empty(n, dtype=np.int64)
+    part_of[order] = (np.arange(n) * n_parts) // n
+    # 2. scatter every chunk's rows to their parts, 3. one file per part in Hilbert order
+    pieces = out / "_pieces"
+    pieces.mkdir()
+    start = 0
+    for k, f in enumerate(files):
+        chunk = gpd.read_parquet(f)
+        pid = part_of[start:start + len(chunk)]
+        start += len(chunk)
+        for p in np.unique(pid):
+            sub = chunk[pid == p]
+            d = pieces / f"{p:05d}"
+            d.mkdir(exist_ok=True)
+            sub.to_parquet(d / f"{k:05d}.parquet")
+        f.unlink()
+    spill.rmdir()
+    parts = []
+    covering = "bbox" not in columns
+    for p in range(n_parts):
+        d = pieces / f"{p:05d}"
+        frames = [gpd.read_parquet(x) for x in sorted(d.glob("*.parquet"))]
+        df = pd.concat(frames) if len(frames) > 1 else frames[0]
+        df = df.sort_values([HILBERT, ORDER], kind="stable").reset_index(drop=True)
+        name = f"part-{p:05d}.parquet"
+        df.to_parquet(out / name, write_covering_bbox=covering, row_group_size=_ROW_GROUP)
+        parts.append({"file": name, "bounds": [float(v) for v in df.total_bounds], "count": int(len(df))})
+        shutil.rmtree(d)
+        if progress:
+            progress(f"写出分区 {p + 1}/{n_parts}")
+    pieces.rmdir()
+    tb = np.array([p["bounds"] for p in parts])
+    layer = PartitionedLayer(
+        folder=str(out), crs=target.to_json(), source_crs=src_crs.to_json(), source_bounds=list(src_bounds),
+        total_bounds=[float(tb[:, 0].min()), float(tb[:, 1].min()), float(tb[:, 2].max()), float(tb[:, 3].max())],
+        parts=parts, n_features=int(n), columns=columns, read_report=report)
+    layer.save()
+    return layer
+
+
+def partition_inputs(
+    survey: str | Path | gpd.GeoDataFrame,
+    farmland: str | Path | gpd.GeoDataFrame,
+    out_dir: str | Path,
+    *,
+    partition_size: int = 50_000,
+    chunk_size: int = 100_000,
+    survey_read: dict | None = None,
+    farmland_read: dict | None = None,
+    step: Step | None = None,
+) -> tuple[PartitionedLayer, PartitionedLayer]:
+    """Partition the survey (ceil(n / partition_size) parts, in the check's metric CRS) and the
+    farmland (as many parts, in the same CRS) for `check_farmland_dask`. `survey_read` and
+    `farmland_read` are `read_layer` options for paths (kind, require_landuse, layer, crs, …)."""
+    out = Path(out_dir)
+    sv = partition_layer(survey, out / "survey", partition_size=partition_size, chunk_size=chunk_size,
+                         to_crs="metric", progress=step, **(survey_read or {}))
+    fm = partition_layer(farmland, out / "farmland", n_parts=sv.n_parts, chunk_size=chunk_size,
+                         to_crs=sv.crs_obj, progress=step, **(farmland_read or {}))
+    return sv, fm
+
+
+# ----------------------------------------------------------------------------------------- kernel
+@dataclass
+class FarmlandPartial:
+    """What one task contributes, keyed by global feature positions (`_lc_order`).
+
+    Farmland polygons owned: f_order, pbf_m2 (after overlap removal), uncovered_m2, raw_m2 (as
+    delivered, for by_village), f_village (ZLDWMC as `_summary` groups it, or None).
+    Overlaps (i < j, j owned): ov_i, ov_j, ov_fid_i, ov_fid_j, ov_geom (work CRS).
+    Pieces of non-plain patches with owned polygons: p_ia, p_ib, p_cat, p_tk (田坎 share), p_fac
+    (facility area inside a filed record), p_is_fac, p_main, p_cand (finding candidate), p_sliver.
+    findings: this task's finding rows (survey CRS) with their f_ia, f_ib."""
+
+    f_order: np.ndarray
+    pbf_m2: np.ndarray
+    uncovered_m2: np.ndarray
+    raw_m2: np.ndarray
+    f_village: np.ndarray | None
+    ov_i: np.ndarray
+    ov_j: np.ndarray
+    ov_fid_i: np.ndarray
+    ov_fid_j: np.ndarray
+    ov_geom: np.ndarray
+    p_ia: np.ndarray
+    p_ib: np.ndarray
+    p_cat: np.ndarray
+    p_tk: np.ndarray
+    p_fac: np.ndarray
+    p_is_fac: np.ndarray
+    p_main: np.ndarray
+    p_cand: np.ndarray
+    p_sliver: np.ndarray
+    findings: gpd.GeoDataFrame
+    f_ia: np.ndarray
+    f_ib: np.ndarray
+    n_patches_read: int = 0
+    n_farmland_read: int = 0
+
+
+def farmland_partial(
+    sv: gpd.GeoDataFrame,
+    fm: gpd.GeoDataFrame,
+    owned: np.ndarray,
+    rules: Rules,
+    rec_union: Any,
+    township: str,
+    work_crs: Any,
+    out_crs: Any,
+    threads: int | None = 1,
+) -> FarmlandPartial:
+    """The steps of `check_farmland` for the farmland polygons `fm[owned]`.
+
+    sv, fm: patches and farmland in `work_crs`, each with `feature_id` and `_lc_order`, sorted by
+    `_lc_order`; `fm` holds, besides the owned polygons, every polygon that may overlap one (their
+    overlap removal needs the earlier ones), and `sv` every patch that may overlap an owned polygon.
+    rec_union: the union of the filed facility records in `work_crs` (None: no records).
+    """
+    s_geom = sv.geometry.to_numpy()
+    f_raw = fm.geometry.to_numpy()
+    s_order = sv[ORDER].to_numpy(dtype=np.int64)
+    fm_order = fm[ORDER].to_numpy(dtype=np.int64)
+    own = np.flatnonzero(np.asarray(owned, dtype=bool))
+    ctx_ids = farmland_ids(fm)
+
+    f_ctx, overlaps, overlap_geoms = deoverlap(f_raw)
+    ov = [(k, i, j) for k, (i, j, _) in enumerate(overlaps) if owned[j]]
+    ov_k = np.array([k for k, _, _ in ov], dtype=np.int64)
+    ov_i = np.array([i for _, i, _ in ov], dtype=np.int64)
+    ov_j = np.array([j for _, _, j in ov], dtype=np.int64)
+
+    fo = fm.iloc[own].reset_index(drop=True)
+    f_geom = f_ctx[own]
+    f_ids = ctx_ids[own]
+    pbf_m2 = units.ellipsoidal_area(f_geom, work_crs)
+    raw_m2 = units.ellipsoidal_area(f_raw[own], work_crs)
+    f_village = fo["ZLDWMC"].fillna("（未知）").astype(str).to_numpy(dtype=object) if "ZLDWMC" in fo.columns else None
+
+    p_rules = patch_rules(sv, rules)
+    category = np.array([r.category for r in p_rules], dtype=object)
+    kcxs = pd.to_numeric(sv["KCXS"], errors="coerce").fillna(0.0).clip(0, 1).to_numpy() if "KCXS" in sv.columns else np.zeros(len(sv))
+    plain = (category == "cultivated") & (kcxs == 0)
+
+    all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain)
+    unc = overlay.uncovered(f_geom, s_geom, pieces=all_pairs, threads=threads)
+    uncovered_m2 = units.ellipsoidal_area(unc, work_crs)
+    sel = ~plain[all_pairs.ia]
+    pi = all_pairs.ia[sel]
+    pf = all_pairs.ib[sel]
+    pg = np.asarray(all_pairs.geometry, dtype=object)[sel]
+    whole = np.asarray(all_pairs.whole, dtype=bool)[sel]
+    area = np.empty(len(pi), dtype="float64")
+    if len(pi):
+        area[whole] = units.ellipsoidal_area(s_geom[pi[whole]], work_crs)
+        area[~whole] = units.ellipsoidal_area(pg[~whole], work_crs)
+
+    tk = area * kcxs[pi]
+    main = area - tk
+    piece_cat = category[pi]
+    finding_geom = pg.copy()
+    is_fac = piece_cat == "facility"
+    fac_share = np.zeros(len(pi), dtype="float64")
+    if is_fac.any() and rec_union is not None:
+        fac_idx = np.flatnonzero(is_fac)
+        filed = shapely.intersection(pg[fac_idx], rec_union)
+        unfiled = shapely.difference(pg[fac_idx], rec_union)
+        filed_m2 = units.ellipsoidal_area(filed, work_crs) * (1 - kcxs[pi[fac_idx]])
+        unfiled_m2 = units.ellipsoidal_area(unfiled, work_crs) * (1 - kcxs[pi[fac_idx]])
+        share = np.divide(filed_m2, filed_m2 + unfiled_m2, out=np.zeros_like(filed_m2), where=(filed_m2 + unfiled_m2) > 0)
+        fac_share[fac_idx] = main[fac_idx] * share
+        main[fac_idx] = main[fac_idx] * (1 - share)
+        finding_geom[fac_idx] = unfiled
+
+    is_finding = np.array([c not in NOT_FINDINGS for c in piece_cat], dtype=bool)
+    cand_mask = is_finding & (main > 0)
+    cand = np.flatnonzero(cand_mask)
+    sliver = overlay.is_sliver(finding_geom[cand], main[cand], width_m=rules.sliver_width_m, min_area_m2=rules.min_area_m2) if len(cand) else np.zeros(0, bool)
+    sliver_mask = np.zeros(len(pi), dtype=bool)
+    sliver_mask[cand[sliver]] = True
+    keep = cand[~sliver]
+
+    findings = _findings(sv, fo, keep, pi, pf, f_ids, finding_geom, main, p_rules, township, work_crs)
+    if len(keep):  # the rows' order as `_findings` sorts them
+        order = np.lexsort((f_ids[pf[keep]].astype(str), sv["feature_id"].to_numpy(dtype=object)[pi[keep]].astype(str)))
+        f_ia, f_ib = s_order[pi[keep][order]], fm_order[own][pf[keep][order]]
+    else:
+        f_ia = f_ib = np.empty(0, dtype=np.int64)
+    out_crs = CRS.from_user_input(out_crs)
+    findings = findings.to_crs(out_crs) if out_crs != CRS.from_user_input(work_crs) else findings
+
+    return FarmlandPartial(
+        f_order=fm_order[own], pbf_m2=pbf_m2, uncovered_m2=uncovered_m2, raw_m2=raw_m2, f_village=f_village,
+        ov_i=fm_order[ov_i], ov_j=fm_order[ov_j], ov_fid_i=ctx_ids[ov_i] if len(ov) else np.empty(0, object),
+        ov_fid_j=ctx_ids[ov_j] if len(ov) else np.empty(0, object),
+        ov_geom=np.asarray(overlap_geoms, dtype=object)[ov_k] if len(ov) else np.empty(0, object),
+        p_ia=s_order[pi], p_ib=fm_order[own][pf], p_cat=piece_cat, p_tk=tk, p_fac=fac_share, p_is_fac=is_fac,
+        p_main=main, p_cand=cand_mask, p_sliver=sliver_mask, findings=findings, f_ia=f_ia, f_ib=f_ib,
+        n_patches_read=len(sv), n_farmland_read=len(fm),
+    )
+
+
+def farmland_reduce(
+    partials: list[FarmlandPartial],
+    work_crs: Any,
+    out_crs: Any,
+    has_records: bool,
+    n_farmland: int | None = None,
+) -> FarmlandResult:
+    """Put the tasks' arrays back in global order and finish exactly as `check_farmland` does."""
+    work_crs = CRS.from_user_input(work_crs)
+    out_crs = CRS.from_user_input(out_crs)
+    cat = lambda name, dtype=None: _cat([getattr(p, name) for p in partials], dtype)  # noqa: E731
+
+    f_order = cat("f_order", np.int64)
+    fo = np.argsort(f_order, kind="stable")
+    if len(np.unique(f_order)) != len(f_order) or (n_farmland is not None and len(f_order) != n_farmland):
+        raise RuntimeError("farmland ownership is not a partition of the layer (a polygon owned twice or by none)")
+    pbf_m2 = float(cat("pbf_m2", "float64")[fo].sum())
+    uncovered_m2 = float(cat("uncovered_m2", "float64")[fo].sum())
+
+    o = np.lexsort((cat("p_ib", np.int64), cat("p_ia", np.int64)))
+    p_cat = cat("p_cat", object)[o]
+    tk = cat("p_tk", "float64")[o]
+    fac = cat("p_fac", "float64")[o]
+    is_fac = cat("p_is_fac", bool)[o]
+    main = cat("p_main", "float64")[o]
+    cand = cat("p_cand", bool)[o]
+    sliver = cat("p_sliver", bool)[o]
+
+    totals = {c: 0.0 for c in CATEGORIES}
+    totals["infrastructure"] += float(tk.sum())
+    if is_fac.any() and has_records:
+        totals["infrastructure"] += float(fac[is_fac].sum())
+    totals["infrastructure"] += float(main[p_cat == "infrastructure"].sum())
+    sliver_m2 = float(main[cand & sliver].sum())
+    keep = cand & ~sliver
+    for c in CATEGORIES:
+        if c in NOT_FINDINGS:
+            continue
+        totals[c] += float(main[keep][p_cat[keep] == c].sum())
+
+    derived = pbf_m2 - uncovered_m2 - sliver_m2 - sum(v for k, v in totals.items() if k != "cultivated")
+    totals["cultivated"] = derived
+    notes = []
+    if derived < -0.01:
+        notes.append("the categories exceed the farmland area: survey patches overlap each other inside the "
+                     "farmland (check the layer with `landcheck survey`)")
+
+    findings = _merge_findings(partials, work_crs, out_crs)
+    ov_i, ov_j = cat("ov_i", np.int64), cat("ov_j", np.int64)
+    oo = np.lexsort((ov_j, ov_i))
+    ov_fid = np.empty(2 * len(oo), dtype=object)
+    ov_fid[0::2] = cat("ov_fid_i", object)[oo]
+    ov_fid[1::2] = cat("ov_fid_j", object)[oo]
+    overlaps = [(2 * k, 2 * k + 1, 0.0) for k in range(len(oo))]
+    overlap_geoms = cat("ov_geom", object)[oo]
+
+    summary = _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, pd.DataFrame(), overlaps, work_crs)
+    villages = [p.f_village for p in partials]
+    if any(v is not None for v in villages):
+        raw_m2 = cat("raw_m2", "float64")[fo]
+        names = np.concatenate([v for v in villages if v is not None]).astype(object)[fo]
+        by_village = summary["by_village"]
+        for v, a in pd.Series(raw_m2).groupby(names).sum().items():
+            by_village.setdefault(v, {"n_findings": 0, "findings_mu": 0.0, "categories": {}})["pbf_mu"] = _mu(a)
+        summary["by_village"] = dict(sorted(by_village.items()))
+    overlap_frame = _overlap_frame(overlaps, overlap_geoms, ov_fid, work_crs)
+    summary["farmland_overlap_mu"] = _mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
+    summary["derived_by_subtraction"] = ["cultivated_mu"]
+    summary["warnings"] = notes
+    return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
+
+
+def _cat(parts: list[np.ndarray], dtype=None) -> np.ndarray:
+    parts = [np.asarray(p) for p in parts]
+    if not parts:
+        return np.empty(0, dtype=dtype or "float64")
+    out = np.concatenate(parts)
+    return out.astype(dtype, copy=False) if dtype is not None else out
+
+
+def _merge_findings(partials: list[FarmlandPartial], work_crs: CRS, out_crs: CRS) -> gpd.GeoDataFrame:
+    """The tasks' findings in `check_farmland`'s order: by patch id, farmland id, then position."""
+    frames = [(p.findings, p.f_ia, p.f_ib) for p in partials if len(p.findings)]
+    if not frames:
+        empty = empty_findings(work_crs)
+        return empty.to_crs(out_crs) if out_crs != work_crs else empty
+    df = pd.concat([f for f, _, _ in frames], ignore_index=True)
+    ia = np.concatenate([a for _, a, _ in frames])
+    ib = np.concatenate([b for _, _, b in frames])
+    order = np.lexsort((ib, ia, df["farmland_id"].to_numpy(dtype=object).astype(str),
+                        df["patch_id"].to_numpy(dtype=object).astype(str)))
+    return df.iloc[order].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------ tasks
+@dataclass(frozen=True)
+class _Job:
+    survey: PartitionedLayer
+    farmland: PartitionedLayer
+    rules: Rules
+    township: str
+    work_crs: str
+    out_crs: str
+    threads: int = 1
+
+
+def _concat(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame({ORDER: np.empty(0, np.int64), "feature_id": np.empty(0, object)},
+                                geometry=gpd.GeoSeries([], crs=crs))
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return df.sort_values(ORDER, kind="stable").reset_index(drop=True)
+
+
+def _farmland_task(q: int, job: _Job, rec_union: Any) -> FarmlandPartial:
+    """Task q: the farmland of part q, its overlapping neighbours and the patches that may meet it."""
+    fl, sl = job.farmland, job.survey
+    own = fl.read(q)
+    bounds = fl.parts[q]["bounds"]
+    ctx = [own.assign(_lc_owned=True)]
+    for i in fl.parts_meeting(bounds):
+        if i != q:
+            ctx.append(fl.read(i, bbox=bounds).assign(_lc_owned=False))
+    fm = _concat(ctx, fl.crs_obj)
+    sv = _concat([sl.read(i, bbox=bounds) for i in sl.parts_meeting(bounds)], sl.crs_obj)
+    owned = fm.pop("_lc_owned").to_numpy(dtype=bool)
+    return farmland_partial(sv, fm, owned, job.rules, rec_union, job.township, job.work_crs, job.out_crs,
+                            threads=job.threads)
+
+
+# ---------------------------------------------------------------------------------------- engines
+def _records_union(facility_records: gpd.GeoDataFrame | None, work_crs: CRS):
+    if facility_records is None or not len(facility_records):
+        return None
+    return shapely.union_all(facility_records.to_crs(work_crs).geometry.to_numpy())
+
+
+def check_farmland_partitioned(
+    survey: PartitionedLayer,
+    farmland: PartitionedLayer,
+    rules: Rules,
+    facility_records: gpd.GeoDataFrame | None = None,
+    township: str = "",
+    *,
+    client=None,
+    threads: int = 1,
+    progress: Progress | None = None,
+) -> FarmlandResult:
+    """`check_farmland` on partitioned layers: one task per farmland part, on a dask `client`
+    (`distributed.Client`), or one after the other in this process when `client` is None. Both
+    layers must be stored in the check's metric CRS (`partition_inputs` does that)."""
+    work_crs = units.metric_crs(survey.source_crs_obj, tuple(survey.source_bounds))
+    if survey.crs_obj != work_crs or farmland.crs_obj != work_crs:
+        raise ValueError(f"partitioned layers must be stored in the check's CRS {work_crs.to_string()}: "
+                         f"partition them with partition_inputs() or partition_layer(to_crs=…)")
+    out_crs = survey.source_crs_obj
+    rec_union = _records_union(facility_records, work_crs)
+    job = _Job(survey, farmland, rules, township, work_crs.to_json(), out_crs.to_json(), threads)
+    n = farmland.n_parts
+    partials: list[FarmlandPartial | None] = [None] * n
+    if client is None:
+        for q in range(n):
+            partials[q] = _farmland_task(q, job, rec_union)
+            if progress:
+                progress(q + 1, n)
+    else:
+        from distributed import as_completed
+
+        run = uuid.uuid4().hex
+        [job_f] = client.scatter([job], broadcast=True, hash=False)
+        [rec_f] = client.scatter([rec_union], broadcast=True, hash=False)
+        futures = [client.submit(_farmland_task, q, job_f, rec_f, key=f"landcheck-farmland-{q}-{run}",
+                                 pure=False, retries=1) for q in range(n)]
+        index = {f.key: q for q, f in enumerate(futures)}
+        try:
+            for done, fut in enumerate(as_completed(futures), start=1):
+                partials[index[fut.key]] = fut.result()
+                fut.release()
+                if progress:
+                    progress(done, n)
+        finally:
+            for f in futures:
+                f.cancel()
+    return farmland_reduce([p for p in partials if p is not None], work_crs, out_crs,
+                           has_records=rec_union is not None, n_farmland=farmland.n_features)
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, n_workers: int = 2, *, memory_limit: str | float = "auto",
+                timeout: float = 30.0):
+    """A `distributed.Client`: connected to `scheduler` (e.g. tcp://10.0.0.5:8786) when given, else
+    to a `LocalCluster` of `n_workers` processes with one thread each on this machine. Closed (and the
+    local cluster shut down) on exit."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        client = Client(scheduler, timeout=timeout)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           memory_limit=memory_limit, silence_logs=logging.ERROR)
+    try:
+        client = Client(cluster, timeout=timeout)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def check_farmland_dask(
+    survey: gpd.GeoDataFrame | PartitionedLayer | str | Path,
+    farmland: gpd.GeoDataFrame | PartitionedLayer | str | Path,
+    rules: Rules,
+    facility_records: gpd.GeoDataFrame | None = None,
+    township: str = "",
+    *,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    partition_size: int = 50_000,
+    chunk_size: int = 100_000,
+    work_dir: str | Path | None = None,
+    client=None,
+    progress: Progress | None = None,
+    step: Step | None = None,
+) -> FarmlandResult:
+    """`check_farmland` on dask, with the same result (findings row for row, every summary number).
+
+    survey, farmland: GeoDataFrames, delivered layers (paths, read in chunks as `read_layer` would:
+    survey as kind "survey" with a land-use field, farmland as kind "farmland"), or layers already
+    partitioned (`partition_inputs`). Frames and paths are partitioned into `work_dir` (a temporary
+    folder when None, removed afterwards; with a remote `scheduler` it must be on a filesystem the
+    workers see at the same path). `client`: an existing `distributed.Client`; else one to
+    `scheduler`, else a `LocalCluster` of `n_workers` processes (closed afterwards); `IN_PROCESS`: no
+    dask, the tasks one after the other here. `progress(done, total)` after each task; `step(text)`
+    at each phase. Geometries of in-memory frames that carry a GEOS precision model
+    (`shapely.set_precision`) lose it in the GeoParquet parts: compare with the local engine on
+    frames read from files (which never carry one)."""
+    if isinstance(survey, gpd.GeoDataFrame) and isinstance(farmland, gpd.GeoDataFrame):
+        if survey.crs is None or farmland.crs is None:
+            raise ValueError("survey and farmland need a CRS")
+    tmp = None
+    try:
+        if not (isinstance(survey, PartitionedLayer) and isinstance(farmland, PartitionedLayer)):
+            if isinstance(survey, PartitionedLayer) or isinstance(farmland, PartitionedLayer):
+                raise ValueError("give both layers partitioned (partition_inputs) or neither")
+            if work_dir is None:
+                tmp = Path(tempfile.mkdtemp(prefix="landcheck-dask-"))
+            base = Path(work_dir) if work_dir is not None else tmp
+            if step:
+                step("空间分区（Hilbert 排序）")
+            survey, farmland = partition_inputs(
+                survey, farmland, base, partition_size=partition_size, chunk_size=chunk_size,
+                survey_read={"kind": "survey", "require_landuse": True}, farmland_read={"kind": "farmland"}, step=step)
+        if step:
+            step(f"分布式套合分析 {survey.n_features} 图斑 × {farmland.n_features} 永久基本农田图斑, {farmland.n_parts} 个分区")
+        if client is not None:
+            if isinstance(client, str) and client == IN_PROCESS:
+                client = None
+            return check_farmland_partitioned(survey, farmland, rules, facility_records, township, client=client, progress=progress)
+        with dask_client(scheduler, n_workers) as c:
+            return check_farmland_partitioned(survey, farmland, rules, facility_records, township, client=c, progress=progress)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def farmland_dask_from_specs(
+    survey,
+    farmland,
+    rules: Rules,
+    facility_records=None,
+    township: str = "",
+    *,
+    work_dir: str | Path,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    partition_size: int = 50_000,
+    chunk_size: int = 100_000,
+    step: Step | None = None,
+    progress: Progress | None = None,
+    client=None,
+) -> tuple[FarmlandResult, dict]:
+    """For `pipeline.farmland_job`: the farmland check on dask from configured layers
+    (`config.LayerSpec`), reading each role as `pipeline.read_role` does but in chunks. Returns the
+    result and the read reports by role (dicts, as `summary.json` holds them)."""
+    from .pipeline import ROLE_READ, read_role
+
+    if step:
+        step(f"分块读取并分区 {Path(survey.path).name}, {Path(farmland.path).name}")
+    sv, fm = partition_inputs(
+        survey.path, farmland.path, work_dir, partition_size=partition_size, chunk_size=chunk_size,
+        survey_read={**survey.read_options(), **ROLE_READ["survey"]},
+        farmland_read={**farmland.read_options(), **ROLE_READ["farmland"]}, step=step)
+    reports = {"survey": sv.read_report, "farmland": fm.read_report}
+    fac = None
+    if facility_records is not None:
+        fac, rep = read_role("facility_records", facility_records)
+        reports["facility_records"] = rep.to_dict()
+    result = check_farmland_dask(sv, fm, rules, fac, township, scheduler=scheduler, n_workers=n_workers,
+                                 client=client, progress=progress, step=step)
+    return result, reports
