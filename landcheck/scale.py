@@ -65,6 +65,7 @@ from .checks.farmland import (
     with_feature_ids,
 )
 from .config import CATEGORIES, NOT_FINDINGS, Rules
+from .errors import LandcheckError
 from .findings import empty_findings
 
 __all__ = [
@@ -656,10 +657,19 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2, *, memory_limi
     local cluster shut down) on exit."""
     import logging
 
-    from distributed import Client, LocalCluster
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise LandcheckError("the dask engine needs dask, distributed and dask-geopandas: "
+                             "pip install 'landcheck[dask]' (on every worker too).") from None
 
     if scheduler:
-        client = Client(scheduler, timeout=timeout)
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise LandcheckError(f"cannot reach the dask scheduler at {scheduler} ({str(exc).splitlines()[0][:200]}). "
+                                 f"Start one with `dask scheduler` and workers with `dask worker {scheduler}`, "
+                                 f"or leave out --scheduler to run on this machine.") from None
         try:
             yield client
         finally:

@@ -329,3 +329,14 @@ def test_chunked_read_errors_like_read_layer(tmp_path):
     with pytest.raises(LandcheckError, match="no land-use field") as b:
         read_layer_chunks(path, require_landuse=True, chunk_size=2)
     assert str(a.value) == str(b.value)
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    pytest.importorskip("distributed")
+    from landcheck.errors import LandcheckError
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    with pytest.raises(LandcheckError, match="cannot reach the dask scheduler") as e:
+        with scale.dask_client(address, timeout=1):
+            pass
+    assert address in str(e.value) and e.value.exit_code == 2
