@@ -216,7 +216,8 @@ def test_duplicate_bsm_and_tbbh_within_a_location_unit():
                  ZLDWDM=["371426104101"] * 4 + ["371426104102"])
     res = check_survey(layer, None, schema="dltb")
     p = of(res, "duplicate_id")
-    assert p["feature_id"].tolist() == ["B2"] and p.iloc[0]["severity"] == "error" and "2 次" in p.iloc[0]["message"]
+    assert p["feature_id"].tolist() == ["B2"] and p.iloc[0]["severity"] == "error"
+    assert "重复 2 次（第 2 个要素、第 3 个要素）" in p.iloc[0]["message"]  # 1-based, like #n
     assert p.iloc[0].geometry.area == pytest.approx(2 * W * H)  # both features
     # TBBH 7 twice, but in two different location units: fine; now the same unit
     layer["ZLDWDM"] = ["371426104101"] * 5

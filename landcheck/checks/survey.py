@@ -39,6 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from .. import landuse, overlay, units
 from ..errors import LandcheckError
@@ -294,7 +295,8 @@ def _lonlat(points_xy: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
     lon = np.full(len(x), np.nan)
     lat = np.full(len(x), np.nan)
     if ok.any():
-        lon[ok], lat[ok] = units._to_lonlat(crs).transform(x[ok], y[ok])
+        to_lonlat = Transformer.from_crs(crs, units.CGCS2000_GEOGRAPHIC, always_xy=True)
+        lon[ok], lat[ok] = to_lonlat.transform(x[ok], y[ok])
     return lon, lat
 
 
@@ -409,7 +411,7 @@ def check_survey(
     work = layer.to_crs(work_crs) if layer.crs != work_crs else layer
     n = len(work)
     ids = work["feature_id"].astype(str).to_numpy(dtype=object)
-    order = np.arange(n, dtype=np.int64)
+    order = np.arange(1, n + 1, dtype=np.int64)  # 1-based feature number, as `#n`
     if "feature_no" in work.columns:
         order = pd.to_numeric(work["feature_no"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
     P = _Problems()
@@ -609,8 +611,6 @@ def _to_work(xy: np.ndarray, crs, work_crs) -> np.ndarray:
     xy = np.array(xy, dtype="float64").reshape(-1, 2)
     ok = np.isfinite(xy).all(axis=1)
     if ok.any() and crs is not None and crs != work_crs:
-        from pyproj import Transformer
-
         t = Transformer.from_crs(crs, work_crs, always_xy=True)
         xy[ok, 0], xy[ok, 1] = t.transform(xy[ok, 0], xy[ok, 1])
     return xy
