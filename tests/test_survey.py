@@ -285,6 +285,15 @@ def test_invalid_attributes():
     ]), p[["feature_id", "field", "message"]].to_string()
 
 
+def test_adjustable_classes_may_keep_cultivated_attributes():
+    layer = dltb(grid(2), codes=["0201", "0201"], DLBM=["0201K", "0301"], DLMC=["可调整果园", "乔木林地"],
+                 KCXS=[0.053, 0.053], KCDLBM=["1203", "1203"], GDLX=["PD", "PD"], ZZSXDM=["JKHF", ""])
+    res = check_survey(layer, None, schema="dltb")
+    p = of(res, "invalid_attribute")
+    assert sorted(zip(p["feature_id"], p["field"])) == [("B2", "GDLX"), ("B2", "KCXS")]
+    assert res.summary["features_with_errors"] == 1
+
+
 def test_kcdlbm_must_be_tiankan_and_settlement_land_needs_czcsxm():
     layer = dltb(grid(2), codes=["0103", "0702"], KCDLBM=["1107", ""], CZCSXM=["", ""])
     res = check_survey(layer, None, schema="dltb")
@@ -466,6 +475,7 @@ def test_summary_report_and_exit_status(tmp_path, write):
     assert list(res.counts) == [c for c in CODES if c in res.counts]  # report order
     assert res.problems["code"].tolist() == sorted(res.problems["code"], key=list(CODES).index)
     assert s["overlap_mu"] == pytest.approx(units.m2_to_mu(160.0), abs=0.01)
+    assert s["features_with_errors"] == 3  # B1 and B2 (the overlap), B4 (the road)
     rep = res.report
     assert set(rep) >= {"layer", "counts", "problems", "summary"} and rep["layer"]["path"] == r.path
     assert len(rep["problems"]) == len(res.problems)

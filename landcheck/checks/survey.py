@@ -870,6 +870,9 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
     rest_map = {c: _restorable(c) for c in uniq}
     cons_map = {c: _construction(c) for c in uniq}
     restorable = np.array([rest_map[c] for c in codes], dtype=bool)
+    # 可调整地类 (0201K …, converted from cultivated land, plough layer intact) may keep 耕地 attributes
+    adjustable = np.array([c.endswith("K") for c in codes], dtype=bool) if n else np.zeros(0, bool)
+    tiankan_ok = cult | adjustable
     construction = np.array([cons_map[c] for c in codes], dtype=bool)
 
     def add(mask, sev, name, values, msg_fn):
@@ -898,13 +901,13 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
         out = np.isfinite(x) & ((x < 0) | (x > tol.max_kcxs))
         add(out, "error", "KCXS", text, lambda c, v: f"扣除地类系数 KCXS {v} 超出允许范围 0–{tol.max_kcxs:g}")
         pos = np.isfinite(x) & (x > 0) & ~out
-        add(pos & ~cult, "error", "KCXS", text,
+        add(pos & ~tiankan_ok, "error", "KCXS", text,
             lambda c, v: f"地类 {c or '（空）'} 不是耕地，不应扣除田坎（KCXS {v}）")
         kc = _present(cols, "KCDLBM")
         if kc is not None:
             kd = _text(work[kc], n)
             kd = _clean_codes(kd)
-            add(pos & cult & (kd != TIANKAN), "error", "KCDLBM", kd,
+            add(pos & tiankan_ok & (kd != TIANKAN), "error", "KCDLBM", kd,
                 lambda c, v: f"扣除田坎（KCXS > 0）时扣除地类编码 KCDLBM 应为 1203 田坎，而不是 “{v or '空'}”")
     col = _present(cols, "CZCSXM")
     if col is not None:
@@ -923,7 +926,7 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
         v = np.array([t.upper() for t in _text(work[col], n)], dtype=object)
         add((v != "") & ~np.isin(v, GDLX_CODES), "error", "GDLX", v,
             lambda c, t: f"耕地类型 GDLX “{t}” 不是 TT（梯田）/PD（坡地）或空")
-        add((v != "") & ~cult & np.isin(v, GDLX_CODES), "error", "GDLX", v,
+        add((v != "") & ~tiankan_ok & np.isin(v, GDLX_CODES), "error", "GDLX", v,
             lambda c, t: f"地类 {c or '（空）'} 不是耕地，不应填耕地类型 GDLX（“{t}”）")
     col = _present(cols, "GDPDJB")
     if col is not None:
@@ -1137,7 +1140,8 @@ def _summary(problems, counts, schema, layer, report, area, work, ov: _Overlaps,
     by_sev = {s: {} for s in SEVERITIES}
     for (c, s), k in problems.groupby(["code", "severity"]).size().items():
         by_sev.setdefault(s, {})[c] = int(k)
-    feat = problems.loc[(problems["severity"] == "error") & (problems["feature_id"] != ""), "feature_id"]
+    feat = {f for fid in problems.loc[problems["severity"] == "error", "feature_id"] for f in str(fid).split("/")
+            if f not in ("", "…")}
     tbmj_col = _present(list(work.columns), "TBMJ") if schema in ("dltb", "farmland") else None
     tbmj = _number(work[tbmj_col], len(work)) if tbmj_col else None
     info = {
@@ -1159,7 +1163,7 @@ def _summary(problems, counts, schema, layer, report, area, work, ov: _Overlaps,
         "n_warnings": int((sev == "warning").sum()),
         "counts": dict(counts),
         "counts_by_severity": by_sev,
-        "features_with_errors": int(feat.nunique()),
+        "features_with_errors": len(feat),
         "area_mu": _mu(float(np.sum(area))),
         "area_m2": units.round_half_up(float(np.sum(area)), 2),
         "tbmj_mu": _mu(float(np.nansum(tbmj))) if tbmj is not None else None,
