@@ -914,7 +914,9 @@ class _ChunkPlan:
 class LayerChunks:
     """A delivered layer, read in chunks with the same cleaning as `read_layer` (see
     `read_layer_chunks`). Iterate to get the cleaned chunks (GeoDataFrames in feature order, indexed
-    by feature position like `read_layer`'s frame); `report` is the whole layer's `ReadReport`."""
+    by feature position like `read_layer`'s frame); `report` is the whole layer's `ReadReport`;
+    `feature_bounds` (n_features × 4: xmin, ymin, xmax, ymax in `crs`) where each kept feature lies,
+    in feature order, so that a caller can plan (e.g. sort spatially) before reading the chunks."""
 
     def __init__(self, raw: _RawChunks, plan: _ChunkPlan, report: ReadReport, total_bounds: tuple,
                  fields: dict | None):
@@ -925,6 +927,7 @@ class LayerChunks:
         self.total_bounds = total_bounds
         self.n_features = report.n_features
         self.chunk_size = raw.chunk_size
+        self.feature_bounds: np.ndarray = np.empty((0, 4))
 
     def __iter__(self):
         plan = self._plan
@@ -1005,7 +1008,8 @@ def read_layer_chunks(
     record batches) to take the whole-layer decisions and fill the report; iterating the returned
     `LayerChunks` reads it again and yields the cleaned chunks. Concatenated, the chunks equal
     `read_layer(path, ...)[0]` (index, columns, dtypes, values, geometries); the report is equal
-    field by field."""
+    field by field. Besides the decisions, opening keeps the ids of all features and the bounds of
+    the kept ones (some 50 bytes a feature)."""
     src = resolve_source(path)
     report = ReadReport(path=str(src.path))
     layers = list_layers(src)
@@ -1025,8 +1029,10 @@ def read_layer_chunks(
         report = ReadReport(path=str(src.path), layers=report.layers, layer=name, driver=report.driver,
                             encoding=raw.latin1[0], encoding_source=raw.latin1[1])
         scan = _scan(raw, src, name, report, crs, fields, require_landuse)
-    plan, bounds = scan
-    return LayerChunks(raw, plan, report, bounds, fields)
+    plan, bounds, feature_bounds = scan
+    chunks = LayerChunks(raw, plan, report, bounds, fields)
+    chunks.feature_bounds = feature_bounds
+    return chunks
 
 
 def _scan(raw: _RawChunks, src: Source, name: str, report: ReadReport, crs_option: str | None, fields, require_landuse):
@@ -1052,6 +1058,7 @@ def _scan(raw: _RawChunks, src: Source, name: str, report: ReadReport, crs_optio
     originals: list = []
     fixed: list = []
     kept_pos: list[np.ndarray] = []
+    kept_bounds: list[np.ndarray] = []
     bmin = np.array([np.inf, np.inf])
     bmax = np.array([-np.inf, -np.inf])
     pairs: dict[tuple, int] = {}  # (code, name) of kept rows as read → rows, in order of first appearance
@@ -1115,8 +1122,9 @@ def _scan(raw: _RawChunks, src: Source, name: str, report: ReadReport, crs_optio
             fixed.append(geoms[i])
         kept_pos.append(positions[keep])
         kept = geoms[keep]
+        kept_bounds.append(shapely.bounds(kept))
         if len(kept):
-            b = shapely.bounds(kept)
+            b = kept_bounds[-1]
             bmin = np.minimum(bmin, np.nanmin(b[:, :2], axis=0))
             bmax = np.maximum(bmax, np.nanmax(b[:, 2:], axis=0))
         if "DLBM" in df.columns or "DLMC" in df.columns:
@@ -1193,7 +1201,7 @@ def _scan(raw: _RawChunks, src: Source, name: str, report: ReadReport, crs_optio
     codes_dtype = _inferred_dtype(list({v: None for v in code_map.values()})) if code_map else None
     plan = _ChunkPlan(renames=renames, fixes=fixes_by_col, field_renames=field_renames, code_map=code_map, crs=settled,
                       raw_dtypes=raw_dtypes, codes_dtype=codes_dtype)
-    return plan, bounds
+    return plan, bounds, np.concatenate(kept_bounds) if kept_bounds else np.empty((0, 4))
 
 
 def _plan_codes(pairs: dict, code_fix: dict | None, name_fix: dict | None, has_names: bool, report: ReadReport) -> dict:

@@ -4,12 +4,13 @@ How the work is cut (and why every number equals the local engine's)
 --------------------------------------------------------------------
 1. **Partition on disk, spatially, before anything is distributed** (`partition_layer`). A layer is
    read in chunks through the cleaning reader (`layers.read_layer_chunks`: the same features and
-   `ReadReport` as `read_layer`), reprojected to the check's metric CRS, ordered by the Hilbert
-   distance of each feature's bounding-box centre (computed locally, chunk by chunk, against the
-   layer's extent), split into runs of `partition_size` features and written as GeoParquet files with
-   a covering bbox column, plus `index.json` (bounds and count of every part). Peak memory is one
-   chunk plus one part, never the layer. No `spatial_shuffle` of a whole county (measured here at over
-   3 minutes) is needed: the sort is a numpy argsort of one integer per feature.
+   `ReadReport` as `read_layer`). Its scan gives every feature's bounding box, so the features are
+   ranked by the Hilbert distance of their box centres (against the layer's extent) and cut into runs
+   of `partition_size` before any chunk is read; then each chunk is reprojected to the check's metric
+   CRS and its rows appended to their part's GeoParquet file (covering bbox column), plus
+   `index.json` (bounds and count of every part). Peak memory is one chunk, never the layer. No
+   `spatial_shuffle` of a whole county (measured here at over 3 minutes) is needed: the sort is a
+   numpy argsort of one integer per feature.
 2. **Every farmland polygon has exactly one owner**: task q owns the farmland of part q. It reads its
    own part, every other farmland feature whose bbox meets the part's bounds (so that the overlap
    removal sees every earlier polygon that overlaps an owned one), and every survey patch whose bbox
@@ -185,19 +186,65 @@ class PartitionedLayer:
         return ddf
 
 
-def _chunks_of(source, chunk_size: int, read_options: dict) -> tuple[Iterator[gpd.GeoDataFrame], Any, tuple, dict | None]:
-    """(chunks, CRS, extent, read report) of a path (through the cleaning reader) or a frame."""
+def _chunks_of(source, chunk_size: int, read_options: dict):
+    """(chunks, CRS, extent, bounds of every feature, read report) of a path (through the cleaning
+    reader, which scans the layer once before the chunks are read) or of a frame."""
     if isinstance(source, gpd.GeoDataFrame):
         if source.crs is None:
             raise ValueError("the layer needs a CRS")
         frame = with_feature_ids(source)
         step = max(1, int(chunk_size))
         return ((frame.iloc[i:i + step] for i in range(0, len(frame), step)), frame.crs,
-                tuple(float(v) for v in frame.total_bounds), None)
+                tuple(float(v) for v in frame.total_bounds), shapely.bounds(frame.geometry.values), None)
     from .layers import read_layer_chunks
 
     chunks = read_layer_chunks(source, chunk_size=chunk_size, **read_options)
-    return iter(chunks), chunks.crs, tuple(chunks.total_bounds), chunks.report.to_dict()
+    return iter(chunks), chunks.crs, tuple(chunks.total_bounds), chunks.feature_bounds, chunks.report.to_dict()
+
+
+def _hilbert(bounds: np.ndarray, total_bounds: tuple) -> np.ndarray:
+    """Hilbert distance (level 16) of each bounding box's centre within `total_bounds`, as
+    `GeoSeries.hilbert_distance` computes it for the geometries themselves."""
+    mid = np.column_stack([(bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2])
+    return gpd.GeoSeries(shapely.points(mid)).hilbert_distance(total_bounds=total_bounds, level=16).to_numpy(dtype=np.int64)
+
+
+class _PartWriter:
+    """Appends row groups to one GeoParquet file; the 'geo' metadata carries no per-chunk extent or
+    geometry types (both optional in GeoParquet), so that every chunk shares one schema."""
+
+    def __init__(self, path: Path, covering: bool):
+        self.path, self.covering = path, covering
+        self.writer = None
+        self.bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
+        self.count = 0
+
+    def write(self, df: gpd.GeoDataFrame) -> None:
+        import pyarrow.parquet as pq
+        from geopandas.io.arrow import _geopandas_to_arrow
+
+        table = _geopandas_to_arrow(df, index=False, write_covering_bbox=self.covering)
+        if self.writer is None:
+            meta = dict(table.schema.metadata or {})
+            geo = json.loads(meta[b"geo"])
+            for col in geo["columns"].values():
+                col.pop("bbox", None)
+                col["geometry_types"] = []
+            meta[b"geo"] = json.dumps(geo).encode()
+            self.schema = table.schema.with_metadata(meta)
+            self.writer = pq.ParquetWriter(self.path, self.schema)
+        table = table.replace_schema_metadata(self.schema.metadata)
+        if not table.schema.equals(self.schema):
+            table = table.cast(self.schema)
+        self.writer.write_table(table, row_group_size=_ROW_GROUP)
+        b = df.total_bounds
+        self.bounds = np.array([min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
+                                max(self.bounds[2], b[2]), max(self.bounds[3], b[3])])
+        self.count += len(df)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
 def partition_layer(
@@ -218,79 +265,63 @@ def partition_layer(
       has none, as `check_farmland` would).
     to_crs: None (keep the layer's CRS), "metric" (the CRS `check_farmland` works in for this layer:
       `units.metric_crs` of its CRS and extent), or any CRS.
-    Rows are cut into `n_parts` (default ceil(n / partition_size)) parts of equal size along the Hilbert curve
-    (level 16 over the layer's extent, bounding-box centres); inside a part they are stored in Hilbert
-    order (row groups of 4096 with a covering bbox, so reading by bbox skips the rest). Column
-    `_lc_order` keeps each feature's position in the cleaned layer. Peak memory: one chunk, then one
-    part. Returns the index (also written as `out_dir/index.json`)."""
+    Features are ranked by the Hilbert distance (level 16 over the layer's extent) of their
+    bounding-box centres — known from the reader's scan, before any chunk is read — and cut into
+    `n_parts` (default ceil(n / partition_size)) runs of equal size along the curve. Then the chunks
+    are read once, reprojected, and each chunk's rows are appended to their part's file (row groups
+    of 4096 in Hilbert order, with a covering bbox column so that reading by bbox skips the rest).
+    Column `_lc_order` keeps each feature's position in the cleaned layer, `_lc_hilbert` its
+    distance. Peak memory: one chunk (plus 40 bytes a feature for the plan). Returns the index (also
+    written as `out_dir/index.json`)."""
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    spill = out / "_chunks"
-    spill.mkdir()
-    chunks, src_crs, src_bounds, report = _chunks_of(source, chunk_size, read_options)
+    chunks, src_crs, src_bounds, feature_bounds, report = _chunks_of(source, chunk_size, read_options)
     src_crs = CRS.from_user_input(src_crs)
     if isinstance(to_crs, str) and to_crs == "metric":
         target = units.metric_crs(src_crs, src_bounds)
     else:
         target = src_crs if to_crs is None else CRS.from_user_input(to_crs)
-    # 1. chunks: position, Hilbert distance (in the source CRS, against its extent), reprojection
-    hilbert: list[np.ndarray] = []
-    files: list[Path] = []
-    columns: list[str] = []
-    n = 0
-    for k, chunk in enumerate(chunks):
-        chunk = chunk.reset_index(drop=True)
-        if not columns:
-            columns = [str(c) for c in chunk.columns]
-        h = chunk.geometry.hilbert_distance(total_bounds=src_bounds, level=16).to_numpy(dtype=np.int64)
-        chunk = chunk.assign(**{ORDER: np.arange(n, n + len(chunk), dtype=np.int64), HILBERT: h})
-        if chunk.crs != target:
-            chunk = chunk.to_crs(target)
-        f = spill / f"chunk-{k:05d}.parquet"
-        chunk.to_parquet(f)
-        files.append(f)
-        hilbert.append(h)
-        n += len(chunk)
-        if progress:
-            progress(f"分块读取 {n} 个要素")
+    n = len(feature_bounds)
     if n == 0:
         raise ValueError(f"{source}: no features to partition")
-    h_all = np.concatenate(hilbert)
+    h_all = _hilbert(np.asarray(feature_bounds, dtype="float64"), src_bounds)
     order = np.lexsort((np.arange(n), h_all))  # Hilbert distance, ties by feature position
     n_parts = min(n, max(1, int(n_parts))) if n_parts else max(1, math.ceil(n / max(1, int(partition_size))))
     part_of = np.empty(n, dtype=np.int64)
     part_of[order] = (np.arange(n) * n_parts) // n
-    # 2. scatter every chunk's rows to their parts, 3. one file per part in Hilbert order
-    pieces = out / "_pieces"
-    pieces.mkdir()
+    del order
+    columns: list[str] = []
+    writers: dict[int, _PartWriter] = {}
+    covering = True
     start = 0
-    for k, f in enumerate(files):
-        chunk = gpd.read_parquet(f)
-        pid = part_of[start:start + len(chunk)]
-        start += len(chunk)
-        for p in np.unique(pid):
-            sub = chunk[pid == p]
-            d = pieces / f"{p:05d}"
-            d.mkdir(exist_ok=True)
-            sub.to_parquet(d / f"{k:05d}.parquet")
-        f.unlink()
-    spill.rmdir()
-    parts = []
-    covering = "bbox" not in columns
-    for p in range(n_parts):
-        d = pieces / f"{p:05d}"
-        frames = [gpd.read_parquet(x) for x in sorted(d.glob("*.parquet"))]
-        df = pd.concat(frames) if len(frames) > 1 else frames[0]
-        df = df.sort_values([HILBERT, ORDER], kind="stable").reset_index(drop=True)
-        name = f"part-{p:05d}.parquet"
-        df.to_parquet(out / name, write_covering_bbox=covering, row_group_size=_ROW_GROUP)
-        parts.append({"file": name, "bounds": [float(v) for v in df.total_bounds], "count": int(len(df))})
-        shutil.rmtree(d)
-        if progress:
-            progress(f"写出分区 {p + 1}/{n_parts}")
-    pieces.rmdir()
+    try:
+        for chunk in chunks:
+            chunk = chunk.reset_index(drop=True)
+            if not columns:
+                columns = [str(c) for c in chunk.columns]
+                covering = "bbox" not in columns
+            m = len(chunk)
+            chunk = chunk.assign(**{ORDER: np.arange(start, start + m, dtype=np.int64), HILBERT: h_all[start:start + m]})
+            if chunk.crs != target:
+                chunk = chunk.to_crs(target)
+            pid = part_of[start:start + m]
+            start += m
+            for p in np.unique(pid):
+                sub = chunk[pid == p].sort_values([HILBERT, ORDER], kind="stable")
+                if p not in writers:
+                    writers[p] = _PartWriter(out / f"part-{p:05d}.parquet", covering)
+                writers[p].write(sub)
+            if progress:
+                progress(f"分块读取并分区 {start}/{n} 个要素")
+    finally:
+        for w in writers.values():
+            w.close()
+    if start != n:
+        raise RuntimeError(f"{source}: read {start} features, planned {n}")
+    parts = [{"file": writers[p].path.name, "bounds": [float(v) for v in writers[p].bounds], "count": int(writers[p].count)}
+             for p in range(n_parts)]
     tb = np.array([p["bounds"] for p in parts])
     layer = PartitionedLayer(
         folder=str(out), crs=target.to_json(), source_crs=src_crs.to_json(), source_bounds=list(src_bounds),
