@@ -406,3 +406,14 @@ def test_tblx_names_and_aliases(rules):
     assert pr.lookup("坑塘")[:3] == ("KT", "坑塘", "non_grain")
     assert pr.lookup("建构筑物")[2] == "non_farm" and pr.lookup("推堆土")[0] == "TD"
     assert pr.lookup("ND")[2] == "infrastructure" and pr.lookup("QQ")[2:] == ("other", True, False)
+
+
+def test_farmland_part_can_stay_in_one_finding_by_rules(rules):
+    data = {**rules.data, "changes": {**rules.data["changes"],
+                                      "new_on_farmland": {**rules.data["changes"]["new_on_farmland"], "finding": False}}}
+    old = survey([("B", "0103", box(0, 100))])
+    new = survey([("B", "0601", box(0, 100))])
+    r = compare_baseline(new, old, replace(rules, data=data), farmland=farmland(box(50, 150, -10, 110)))
+    assert list(r.findings["problem_type"]) == ["新增建设占用耕地"] and r.findings["area_mu"].iloc[0] == 15.00
+    assert units.m2_to_mu(r.findings["pbf_m2"].iloc[0]) == pytest.approx(7.5, abs=1e-3)
+    assert r.findings["farmland_id"].iloc[0] == "F1" and r.summary["new_on_farmland_mu"] == 7.50

@@ -264,6 +264,9 @@ def _to(df: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
 
 def _text_values(values) -> np.ndarray:
     """Stripped text of each value ('' for missing; 12.0 → '12')."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):  # the usual case: vectorised
+        return values.fillna("").str.strip().to_numpy(dtype=object)
+
     def one(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
             return ""
@@ -279,7 +282,7 @@ def _column(df: pd.DataFrame, *names: str) -> np.ndarray:
     for n in names:
         c = by_upper.get(n.upper())
         if c is not None and c != df.geometry.name:
-            return _text_values(df[c].to_numpy(dtype=object))
+            return _text_values(df[c])
     return np.full(len(df), "", dtype=object)
 
 
@@ -293,7 +296,7 @@ def _date_text(df: pd.DataFrame, *names: str) -> np.ndarray:
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             return np.array(["" if pd.isna(v) else f"{pd.Timestamp(v):%Y%m%d}" for v in s], dtype=object)
-        return np.array([f"{v:%Y%m%d}" if hasattr(v, "strftime") else t for v, t in zip(s, _text_values(s.to_numpy(dtype=object)))],
+        return np.array([f"{v:%Y%m%d}" if hasattr(v, "strftime") else t for v, t in zip(s, _text_values(s))],
                         dtype=object)
     return np.full(len(df), "", dtype=object)
 
@@ -621,13 +624,16 @@ def _change_findings(changes, ins: _Inside, kinds, rules, nv, new_rows, old_kcxs
         part_fid.append(fid)
 
     nc = kind == "new_construction"
-    if kinds["new_construction"].finding:
+    if kinds["new_on_farmland"].finding:  # split: the part inside farmland, and the rest
         i = np.flatnonzero(nc & (in_m2 > 0))
-        if kinds["new_on_farmland"].finding:
-            add(i, "new_on_farmland", ins.geom[i], in_m2[i], in_m2[i], ins.ids[i])
-        i = np.flatnonzero(nc & (area - in_m2 > 0) & ~shapely.is_missing(ins.out_geom))
-        add(i, "new_construction", ins.out_geom[i], area[i] - in_m2[i], np.where(farm_known[i], 0.0, np.nan),
-            np.full(len(i), "", dtype=object))
+        add(i, "new_on_farmland", ins.geom[i], in_m2[i], in_m2[i], ins.ids[i])
+        if kinds["new_construction"].finding:
+            i = np.flatnonzero(nc & (area - in_m2 > 0) & ~shapely.is_missing(ins.out_geom))
+            add(i, "new_construction", ins.out_geom[i], area[i] - in_m2[i], np.where(farm_known[i], 0.0, np.nan),
+                np.full(len(i), "", dtype=object))
+    elif kinds["new_construction"].finding:  # one finding per piece, its farmland part in pbf_m2
+        i = np.flatnonzero(nc)
+        add(i, "new_construction", geoms[i], area[i], ins.m2[i], ins.ids[i])
     for k in ("outflow", "inflow", "within_cultivated", "other"):
         if kinds[k].finding:
             i = np.flatnonzero(kind == k)
