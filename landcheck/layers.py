@@ -810,6 +810,20 @@ class _RawChunks:
         if self.src.kind == "parquet":
             yield from self._parquet()
             return
+        if self.latin1 is None and not self.detect and self.kwargs.get("use_arrow"):
+            stream = self._stream()
+            try:
+                first = next(stream)
+            except StopIteration:
+                return
+            except (_Latin1Needed, LandcheckError):
+                raise
+            except Exception:
+                first = None  # the stream cannot be opened: read by feature ranges as `_read_ogr` would
+            if first is not None:
+                yield first
+                yield from stream
+                return
         start = 0
         while True:
             kwargs = {**self.kwargs, "skip_features": start, "max_features": self.chunk_size}
@@ -846,6 +860,53 @@ class _RawChunks:
             if n < self.chunk_size:
                 return
             start += n
+
+    def _stream(self):
+        """Chunks of one sequential pyogrio Arrow stream (each feature range re-opened and skipped to
+        costs up to 5 times as much on a GeoPackage), converted as `pyogrio.read_dataframe` converts
+        its Arrow table."""
+        import pyarrow as pa
+        from pyogrio.geopandas import _try_parse_datetime
+
+        kwargs = {k: v for k, v in self.kwargs.items() if k != "use_arrow"}
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            source = pyogrio.open_arrow(self.src.gdal_path, batch_size=self.chunk_size, use_pyarrow=True,
+                                        datetime_as_string=True, **kwargs)
+            meta, reader = source.__enter__()
+        start = 0
+        try:
+            while True:
+                with warnings.catch_warnings(record=True) as more:
+                    warnings.simplefilter("always")
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        break
+                    try:
+                        df = pa.Table.from_batches([batch], schema=reader.schema).to_pandas(self_destruct=True)
+                        for col in df.columns:
+                            if df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype):
+                                df[col].tolist()
+                    except UnicodeDecodeError:
+                        raise _Latin1Needed() from None
+                    for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):
+                        if dtype is not None and dtype.startswith("datetime") and dtype != "datetime64[D]":
+                            df[column] = _try_parse_datetime(df[column], False, True)
+                    geometry_name = meta["geometry_name"] or "wkb_geometry"
+                    wkb = df.pop(geometry_name)
+                    if wkb.dtype != object:
+                        wkb = wkb.to_numpy(na_value=None)
+                    df["geometry"] = shapely.from_wkb(wkb, on_invalid="raise")
+                    df = gpd.GeoDataFrame(df, geometry="geometry", crs=meta["crs"])
+                n = len(df)
+                df.index = pd.RangeIndex(start, start + n)
+                gdal = [str(w.message).strip() for w in [*notes, *more] if issubclass(w.category, RuntimeWarning)]
+                notes = []
+                yield start, df, gdal, []
+                start += n
+        finally:
+            source.__exit__(None, None, None)
 
     def _parquet(self):
         import json

@@ -340,3 +340,16 @@ def test_unreachable_scheduler_is_a_clear_error():
         with scale.dask_client(address, timeout=1):
             pass
     assert address in str(e.value) and e.value.exit_code == 2
+
+
+@pytest.mark.parametrize("survey_epsg,farmland_epsg", [(4527, 4490), (4490, 4527)])
+def test_layers_in_other_crss(rules, tmp_path, survey_epsg, farmland_epsg):
+    """Farmland in lon/lat beside a Gauss–Krüger survey, and a lon/lat survey (worked in its GK zone,
+    findings given back in lon/lat): reprojected once when partitioned, the same numbers."""
+    survey, farmland, records = make_layers(nx=24, ny=18, seed=5)
+    survey, farmland = survey.to_crs(survey_epsg), farmland.to_crs(farmland_epsg)
+    local = check_farmland(survey, farmland, rules, facility_records=records)
+    got = scale.check_farmland_dask(survey, farmland, rules, records, partition_size=150, work_dir=tmp_path,
+                                    client=scale.IN_PROCESS)
+    assert got.findings.crs == survey.crs
+    assert_same_result(local, got)
