@@ -277,7 +277,7 @@ def _register_subcommands() -> None:
     import importlib
 
     for module, name in (("landcheck.cli_ledger", "ledger"), ("landcheck.cli_maps", "map"),
-                         ("landcheck.cli_transfer", "transfer")):
+                         ("landcheck.cli_transfer", "transfer"), ("landcheck.cli_survey", "survey")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

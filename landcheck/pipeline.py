@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import geopandas as gpd
 
@@ -20,6 +20,10 @@ from .config import LayerSpec, RunConfig, load_rules
 from .export import write_csv, write_gpkg, write_json
 from .findings import for_output
 from .layers import ReadReport, read_layer
+
+if TYPE_CHECKING:
+    from .checks.changes import ChangeResult
+    from .checks.survey import SurveyResult
 
 #: Which layers must carry a land-use field, and the kind used to pick a layer among several.
 ROLE_READ = {
@@ -357,3 +361,120 @@ def _parcels_for_output(parcels: gpd.GeoDataFrame, field_map: dict[str, str]) ->
     out["area_m2"] = units.round_half_up_array(out["area_m2"].to_numpy(), 2)
     out["below_min"] = out["below_min"].astype(bool)
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# survey layer check, files to files
+# ------------------------------------------------------------------------------------------
+#: Which layer to pick in a multi-layer source for each --schema.
+SCHEMA_KIND = {"auto": "survey", "dltb": "survey", "farmland": "farmland", "change": "any", "geometry": "any"}
+
+
+@dataclass
+class SurveyJobResult:
+    """What `landcheck survey` found: the quality check, the changes against the baseline (or the
+    change patches' findings), the exit code and the summary/report written."""
+
+    quality: SurveyResult
+    changes: ChangeResult | None
+    summary: dict
+    report: dict
+    exit_code: int
+
+
+def survey_job(
+    new: LayerSpec,
+    output_dir: Path,
+    *,
+    baseline: LayerSpec | None = None,
+    farmland: LayerSpec | None = None,
+    schema: str = "auto",
+    fail_on: str = "error",
+    rules_path: Path | None = None,
+    township: str = "",
+    step: Step | None = None,
+    threads: int | None = None,
+    ledger_path: Path | None = None,
+    prefix: str | None = None,
+    map_path: Path | None = None,
+    read: Reader = read_role,
+) -> tuple[SurveyJobResult, dict[str, Path]]:
+    """The survey-layer check from files to files, into `output_dir`: summary.json, report.json,
+    problems.gpkg (layer problems); with a baseline, changes.gpkg (layer changes); with a baseline or
+    a change-patch layer, findings.gpkg/.csv (merged into the ledger when `ledger_path` is given).
+    Exit code 1 when a problem, change or finding at or above `fail_on` exists."""
+    from .checks.survey import SurveyTolerances, check_survey, exit_status, problems_for_output
+
+    if schema not in SCHEMA_KIND:
+        raise LandcheckError(f"unknown schema '{schema}': choose --schema {'|'.join(SCHEMA_KIND)}.")
+    rules = load_rules(rules_path)
+    reports: dict[str, ReadReport] = {}
+    if step:
+        step(f"读取 {new.path.name}")
+    layer, reports["layer"] = read_layer(new.path, **new.read_options(), kind=SCHEMA_KIND[schema], require_landuse=False)
+    if len(layer) == 0 and reports["layer"].n_read == 0:
+        raise LandcheckError(f"{new.path}: the layer has no features; nothing to check.")
+    if step:
+        step(f"质量检查 {len(layer)} 图斑")
+    quality = check_survey(layer, reports["layer"], schema=schema, tolerances=SurveyTolerances.from_rules(rules),
+                           threads=threads)
+    base = fm = None
+    if baseline is not None and quality.schema not in ("dltb", "change"):
+        raise LandcheckError(f"{new.path}: --baseline compares two 地类图斑 layers (or places change patches on one); this "
+                             f"layer was checked as --schema {quality.schema}.")
+    if baseline is not None:
+        if step:
+            step(f"读取基期地类图斑 {baseline.path.name}")
+        base, reports["baseline"] = read("survey", baseline)
+    if farmland is not None:
+        if step:
+            step(f"读取永久基本农田 {farmland.path.name}")
+        fm, reports["farmland"] = read("farmland", farmland)
+    changes = None
+    if quality.schema == "change" or base is not None:
+        from .checks import changes as ch
+    if quality.schema == "change":
+        if step:
+            step("卫片图斑套合")
+        changes = ch.check_change_patches(layer, base, fm, rules, township=township, threads=threads)
+    elif base is not None:
+        if step:
+            step(f"与基期对比 {len(layer)} × {len(base)} 图斑")
+        changes = ch.compare_baseline(layer, base, rules, farmland=fm, township=township, threads=threads)
+
+    summary = dict(quality.summary)
+    if changes is not None:
+        summary["changes"] = changes.summary
+    summary["fail_on"] = fail_on
+    summary["read_report"] = {k: r.to_dict() for k, r in reports.items()}
+    code = exit_status(quality.problems, fail_on)
+    if changes is not None and fail_on != "never":
+        levels = ("error",) if fail_on == "error" else ("error", "warning")
+        if len(changes.findings) and changes.findings["severity"].isin(levels).any():
+            code = 1
+    summary["exit_code"] = code
+    report = dict(quality.report)
+    report["summary"] = summary
+    report["changes"] = ch.changes_for_report(changes.changes) if changes is not None and changes.changes is not None else []
+
+    if step:
+        step("写出结果")
+    out = Path(output_dir)
+    outputs = {"problems": write_gpkg(problems_for_output(quality.problems), out / "problems.gpkg", layer="problems")}
+    if changes is not None:
+        if changes.changes is not None:
+            outputs["changes"] = write_gpkg(ch.changes_for_output(changes.changes), out / "changes.gpkg", layer="changes")
+        outputs.update(write_findings(changes.findings, out))
+        if ledger_path is not None:
+            checks = ("change_patch",) if quality.schema == "change" else ("change",)
+            summary["ledger"] = merge_into_ledger(changes.findings, Path(ledger_path),
+                                                  prefix or default_prefix(changes.findings, township), checks, step)
+            outputs["ledger"] = Path(ledger_path)
+        if map_path is not None:
+            check = "change_patch" if quality.schema == "change" else "change"
+            outputs["map"] = write_check_map(changes.findings, Path(map_path), check, ledger_path, farmland=fm,
+                                             survey=layer if quality.schema == "dltb" else base,
+                                             title=f"{township or ''} 变化图斑核查图".strip(), step=step)
+    outputs["report"] = write_json(report, out / "report.json")
+    outputs["summary"] = write_json(summary, out / "summary.json")
+    return SurveyJobResult(quality, changes, summary, report, code), outputs

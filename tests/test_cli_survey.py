@@ -1,0 +1,137 @@
+"""`landcheck survey` end to end: files in, summary.json / report.json / problems / changes / findings
+out, exit status as the contract says (0 passed, 1 problems at or above --fail-on, 2 bad input)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from landcheck import units
+from landcheck.cli import cli
+from landcheck.ledger import read_tasks
+
+from test_survey import X0, Y0, dltb, grid
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], obj={})
+
+
+def write(gdf, path, layer="DLTB"):
+    pyogrio.write_dataframe(gdf, path, layer=layer)
+    return path
+
+
+@pytest.fixture
+def clean(tmp_path):
+    return write(dltb(), tmp_path / "clean.gpkg")
+
+
+def test_clean_layer_passes_with_exit_0_and_writes_every_file(clean, tmp_path):
+    out = tmp_path / "out"
+    r = invoke("survey", clean, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "通过" in r.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["n_problems"] == 0 and s["exit_code"] == 0 and s["schema"] == "dltb"
+    assert s["read_report"]["layer"]["n_features"] == 6
+    rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert rep["problems"] == [] and rep["changes"] == [] and rep["counts"] == {}
+    assert len(gpd.read_file(out / "problems.gpkg", layer="problems")) == 0
+    assert not (out / "changes.gpkg").exists()
+
+
+def test_problems_give_exit_1_and_fail_on_decides(tmp_path):
+    # a 1006 road 12 m wide (error) in an otherwise clean layer; a missing DLMC name is only a warning
+    gdf = dltb(codes=["0101", "1006"], XZDWKD=[0.0, 12.0])
+    path = write(gdf, tmp_path / "road.gpkg")
+    out = tmp_path / "o"
+    r = invoke("survey", path, "-o", out, "--format", "json")
+    assert r.exit_code == 1, r.output
+    rep = json.loads(r.output)  # stdout is the report and nothing else
+    assert rep["counts"] == {"road_too_wide": 1}
+    assert rep["problems"][0]["feature_id"] == "B2" and rep["problems"][0]["severity"] == "error"
+    assert json.loads((out / "report.json").read_text(encoding="utf-8")) == rep
+    assert invoke("survey", path, "-o", out, "--fail-on", "never").exit_code == 0
+    warn = write(dltb().drop(columns=["QSXZ"]), tmp_path / "warn.gpkg")
+    assert invoke("survey", warn, "-o", out).exit_code == 0
+    assert invoke("survey", warn, "-o", out, "--fail-on", "warning").exit_code == 1
+
+
+def test_bad_input_exits_2_with_a_message(tmp_path):
+    out = tmp_path / "o"
+    no_code = write(dltb().drop(columns=["DLBM", "DLMC"]), tmp_path / "nocode.gpkg")
+    r = invoke("survey", no_code, "--schema", "dltb", "-o", out)
+    assert r.exit_code == 2 and "--schema geometry" in r.output and "Traceback" not in r.output
+    r = invoke("survey", no_code, "-o", out)  # auto: cannot tell what it is
+    assert r.exit_code == 2 and "--schema" in r.output
+    assert invoke("survey", no_code, "--schema", "geometry", "-o", out).exit_code == 0
+    empty = write(dltb().iloc[:0], tmp_path / "empty.gpkg")
+    r = invoke("survey", empty, "-o", out)
+    assert r.exit_code == 2 and "empty.gpkg" in r.output
+    assert invoke("survey", tmp_path / "missing.gpkg", "-o", out).exit_code == 2
+    r = invoke("survey", no_code, "--schema", "geometry", "--baseline", no_code, "-o", out)
+    assert r.exit_code == 2 and "--baseline" in r.output
+
+
+def test_baseline_change_inside_farmland_is_15_mu_and_reaches_the_ledger(tmp_path):
+    """A 100 m × 100 m cultivated patch becomes a factory inside farmland: 15.00 mu of both."""
+    geoms = [shapely.box(X0, Y0, X0 + 100, Y0 + 100), shapely.box(X0 + 100, Y0, X0 + 200, Y0 + 100)]
+    old = write(dltb(geoms, codes=["0101", "0201"]), tmp_path / "2025.gpkg")
+    new = write(dltb(geoms, codes=["0601", "0201"]), tmp_path / "2026.gpkg")
+    farm = gpd.GeoDataFrame({"YJJBNTTBBH": ["F1"]}, geometry=[shapely.box(X0 - 10, Y0 - 10, X0 + 110, Y0 + 110)], crs=4527)
+    farm_path = write(farm, tmp_path / "farm.gpkg", layer="YJJBNTTB")
+    out, ledger = tmp_path / "o", tmp_path / "ledger.gpkg"
+    r = invoke("survey", new, "--baseline", old, "--farmland", farm_path, "-o", out, "--ledger", ledger,
+               "--map", tmp_path / "m.html")
+    assert r.exit_code == 1, r.output  # 新增占用永久基本农田 is an error
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["changes"]["new_construction_on_cultivated_mu"] == 15.00
+    assert s["changes"]["new_on_farmland_mu"] == 15.00
+    assert set(s["read_report"]) == {"layer", "baseline", "farmland"}
+    changes = gpd.read_file(out / "changes.gpkg", layer="changes")
+    assert len(changes) == 1 and changes["from_dlbm"].iat[0] == "0101" and changes["to_dlbm"].iat[0] == "0601"
+    assert units.round_half_up(changes["area_mu"].iat[0], 2) == 15.00
+    rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert len(rep["changes"]) == 1 and rep["changes"][0]["feature_id"] == "B1"
+    tasks = read_tasks(ledger)
+    assert tasks["problem_type"].tolist() == ["新增占用永久基本农田"] and set(tasks["source"]) == {"年度变更调查"}
+    assert (tmp_path / "m.html").stat().st_size > 10_000
+    # nothing changed: exit 0, no findings
+    r = invoke("survey", old, "--baseline", old, "-o", tmp_path / "same")
+    assert r.exit_code == 0, r.output
+    assert len(gpd.read_file(tmp_path / "same" / "findings.gpkg", layer="findings")) == 0
+
+
+def test_change_patch_layer_becomes_findings_for_verification(tmp_path):
+    base_geoms = grid(2, 1, 200, 200)
+    base = write(dltb(base_geoms, codes=["0101", "0601"]), tmp_path / "base.gpkg")
+    patches = gpd.GeoDataFrame(
+        {"JCBH": ["WP001", "WP002"], "TBLX": ["20", "KT"], "QSX": ["20251006", "20251006"], "HSX": ["20260501", "20260501"]},
+        geometry=[shapely.box(X0 + 50, Y0 + 50, X0 + 100, Y0 + 100), shapely.box(X0 + 250, Y0 + 50, X0 + 300, Y0 + 100)],
+        crs=4527)
+    path = write(patches, tmp_path / "wp.gpkg", layer="卫片图斑")
+    out, ledger = tmp_path / "o", tmp_path / "ledger.gpkg"
+    r = invoke("survey", path, "--baseline", base, "-o", out, "--ledger", ledger)
+    assert r.exit_code in (0, 1), r.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["schema"] == "change" and s["changes"]["n_patches"] == 2
+    f = gpd.read_file(out / "findings.gpkg", layer="findings")
+    assert f["patch_id"].tolist() == ["WP001"]  # the one on cultivated land; WP002 lies on the factory
+    assert set(read_tasks(ledger)["source"]) == {"卫片执法"}
+
+
+def test_real_veneto_tile_with_schema_geometry(real_file, tmp_path):
+    """A real delivery with broken rings and overlaps (SOURCE.md: 310 invalid): problems, exit 1, no traceback."""
+    path = real_file("veneto-copsuolo2023/veneto_copsuolo2023_bassa_padovana.gpkg")
+    r = invoke("survey", path, "--schema", "geometry", "-o", tmp_path / "o")
+    assert r.exit_code == 1, r.output
+    s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert s["counts"]["invalid_geometry"] == 310 and s["counts"]["overlap"] > 0
+    problems = gpd.read_file(tmp_path / "o" / "problems.gpkg", layer="problems")
+    assert len(problems) == s["n_problems"]
