@@ -13,7 +13,8 @@ import click
 from rich.table import Table
 
 from . import __version__
-from .cli_common import console, input_options, layer_spec, map_option, named_input, progress_steps
+from .cli_common import (console, engine_of, engine_options, input_options, layer_spec, map_option, named_input,
+                         progress_steps)
 from .config import CONFIG_TEMPLATE, load_run_config, sample_config, vocabulary
 from .describe import describe_layer
 from .errors import LandcheckError
@@ -199,9 +200,11 @@ def run(ctx: click.Context, config: Path | None, output: Path | None) -> None:
 @click.option("--prefix", default=None, help="Issue-id prefix of new tasks (default: --township, else the township code).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("out/farmland"), show_default=True)
 @map_option("farmland")
+@engine_options
 @click.pass_context
 def farmland(ctx, survey, survey_layer, survey_crs, survey_encoding, farmland, farmland_layer, farmland_crs,
-             farmland_encoding, facility_records, rules, township, threads, ledger, prefix, output, map_path) -> None:
+             farmland_encoding, facility_records, rules, township, threads, ledger, prefix, output, map_path,
+             engine, scheduler, work_dir, n_workers) -> None:
     """Find non-farm and non-grain use inside permanent basic farmland (exit 1 when found)."""
     from .pipeline import farmland_job
 
@@ -211,6 +214,7 @@ def farmland(ctx, survey, survey_layer, survey_crs, survey_encoding, farmland, f
             layer_spec(farmland, farmland_layer, farmland_crs, farmland_encoding),
             output, facility_records=layer_spec(facility_records, None, None, None), rules_path=rules,
             township=township, step=step, threads=threads, ledger_path=ledger, prefix=prefix, map_path=map_path,
+            engine=engine_of(engine, scheduler, work_dir, n_workers),
         )
     if ctx.obj["verbose"] >= 0:
         print_farmland_summary(result.summary, "永久基本农田核查")

@@ -82,3 +82,24 @@ def map_option(name: str):
     return click.option("--map", "map_path", is_flag=False, flag_value=str(Path("maps") / f"{name}.html"), default=None,
                         type=click.Path(path_type=Path), callback=check, metavar="[FILE.html]",
                         help=f"Also write an inspection map 现场核查图 (default maps/{name}.html).")
+
+
+def engine_options(fn):
+    """--engine/--scheduler/--work-dir/--workers: where a check runs (see `pipeline.Engine`)."""
+    fn = click.option("--workers", "n_workers", type=click.IntRange(min=1), default=None,
+                      help="Worker processes of the local dask cluster (default: all cores).")(fn)
+    fn = click.option("--work-dir", type=click.Path(path_type=Path), default=None,
+                      help="Folder for the dask engine's GeoParquet parts; with --scheduler it must be shared with "
+                           "the workers at the same path (default: a temporary folder, removed afterwards).")(fn)
+    fn = click.option("--scheduler", default=None, metavar="ADDRESS",
+                      help="dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")(fn)
+    fn = click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                      help="local: this process, threads; dask: spatial partitions on a dask cluster (same results; "
+                           "memory bounded by the partition; needs pip install 'landcheck[dask]').")(fn)
+    return fn
+
+
+def engine_of(engine: str, scheduler: str | None, work_dir: Path | None, n_workers: int | None):
+    from .pipeline import Engine
+
+    return Engine(name="dask" if scheduler else engine, scheduler=scheduler, work_dir=work_dir, n_workers=n_workers)

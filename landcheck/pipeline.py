@@ -6,13 +6,16 @@ call without the CLI.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import geopandas as gpd
 
-from . import units
+from . import overlay, units
 from .checks.farmland import FarmlandResult, check_farmland
 from .checks.transfer import TransferResult, check_transfer
 from .errors import LandcheckError
@@ -102,6 +105,43 @@ def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str
     return merge_findings(ledger_path, findings, prefix=prefix, checks=checks).to_dict()
 
 
+@dataclass(frozen=True)
+class Engine:
+    """Where the checks run: `local` (this process, threads) or `dask` (partitions on a dask cluster:
+    a LocalCluster of `n_workers` processes, or the scheduler at `scheduler`). `work_dir` holds the
+    GeoParquet parts (it must be shared with the workers of a remote cluster); None: a temporary
+    folder, removed afterwards."""
+
+    name: str = "local"
+    scheduler: str | None = None
+    work_dir: Path | None = None
+    n_workers: int | None = None
+
+    @property
+    def is_dask(self) -> bool:
+        return self.name == "dask" or self.scheduler is not None
+
+
+@contextmanager
+def engine_work_dir(engine: Engine):
+    """The engine's work folder; a temporary one (removed afterwards) when none was given."""
+    if engine.work_dir is not None:
+        Path(engine.work_dir).mkdir(parents=True, exist_ok=True)
+        yield Path(engine.work_dir)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="landcheck-dask-"))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _advance(step: Step | None, label: str):
+    """A (done, total) progress callback drawing on the CLI's bar, or None."""
+    advance = getattr(step, "advance", None)
+    return (lambda done, total: advance(label, done, total)) if advance else None
+
+
 def farmland_job(
     survey: LayerSpec,
     farmland: LayerSpec,
@@ -115,11 +155,25 @@ def farmland_job(
     prefix: str | None = None,
     map_path: Path | None = None,
     read: Reader = read_role,
+    engine: Engine = Engine(),
 ) -> tuple[FarmlandResult, dict[str, Path]]:
     """The farmland check from files to files: findings.gpkg, findings.csv, summary.json, the
     findings merged into the ledger when `ledger_path` is given, and an inspection map at
-    `map_path` (of the ledger's farmland tasks when there is a ledger, else of the findings)."""
+    `map_path` (of the ledger's farmland tasks when there is a ledger, else of the findings).
+    With the dask `engine` the layers are read in chunks and checked by partitions (same result);
+    its map then carries the findings without the context layers (which would need whole layers)."""
     rules = load_rules(rules_path)
+    if engine.is_dask:
+        from .scale import farmland_dask_from_specs
+
+        with engine_work_dir(engine) as work:
+            result, read_reports = farmland_dask_from_specs(
+                survey, farmland, rules, facility_records, township, work_dir=work, scheduler=engine.scheduler,
+                n_workers=engine.n_workers or overlay.n_threads(threads), step=step,
+                progress=_advance(step, "分区套合"))
+        result.summary["engine"] = {"name": "dask", "scheduler": engine.scheduler}
+        return _farmland_outputs(result, read_reports, rules, output_dir, township, step, ledger_path, prefix,
+                                 map_path, None, None)
     reports = {}
     if step:
         step(f"读取地类图斑 {survey.path.name}")
@@ -134,9 +188,18 @@ def farmland_job(
         step(f"套合分析 {len(sv)} 图斑 × {len(fm)} 永久基本农田图斑")
     result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads,
                             progress=getattr(step, "advance", None))
+    result.summary["engine"] = {"name": "local", "scheduler": None}
+    return _farmland_outputs(result, {k: r.to_dict() for k, r in reports.items()}, rules, output_dir, township, step,
+                             ledger_path, prefix, map_path, fm, sv)
+
+
+def _farmland_outputs(result: FarmlandResult, read_reports: dict, rules, output_dir: Path, township: str,
+                      step: Step | None, ledger_path: Path | None, prefix: str | None, map_path: Path | None,
+                      fm: gpd.GeoDataFrame | None, sv: gpd.GeoDataFrame | None) -> tuple[FarmlandResult, dict[str, Path]]:
+    """Write what the farmland check found (either engine): findings, ledger, map, summary.json."""
     result.summary["rules"] = rules.source
     result.summary["thresholds"] = {"sliver_width_m": rules.sliver_width_m, "min_area_m2": rules.min_area_m2}
-    result.summary["read_report"] = {k: r.to_dict() for k, r in reports.items()}
+    result.summary["read_report"] = read_reports
     if step:
         step("写出结果")
     out = Path(output_dir)

@@ -98,3 +98,29 @@ def test_inspect_multilayer_describes_each_layer():
     assert set(by_name) == {"Continente", "Culturas_Aveiro", "OcupacoesSolo_Aveiro"}
     assert "empty" in by_name["Continente"]["error"]
     assert by_name["Culturas_Aveiro"]["n_features"] == 100
+
+
+def test_farmland_engine_dask_gives_the_local_result(tmp_path):
+    """`--engine dask` (2 local workers, chunked reading, spatial parts) against the local engine on the
+    bundled township: every total and every finding key the same."""
+    pytest.importorskip("distributed")
+    from landcheck.config import bundled_layers_dir
+
+    layers = bundled_layers_dir()
+    if not (layers / "survey" / "DLTB.shp").exists():
+        pytest.skip("sample township absent")
+    args = ["farmland", "--survey", str(layers / "survey" / "DLTB.shp"), "--farmland", str(layers / "farmland.gpkg"),
+            "--facility-records", str(layers / "facility_records.gpkg")]
+    runner = CliRunner()
+    local = runner.invoke(cli, args + ["-o", str(tmp_path / "local")], obj={})
+    dask = runner.invoke(cli, args + ["-o", str(tmp_path / "dask"), "--engine", "dask", "--workers", "2",
+                                      "--work-dir", str(tmp_path / "parts")], obj={})
+    assert local.exit_code == dask.exit_code == 1, dask.output
+    a, b = (json.loads((tmp_path / d / "summary.json").read_text(encoding="utf-8")) for d in ("local", "dask"))
+    assert b["engine"]["name"] == "dask" and a["engine"]["name"] == "local"
+    for k in a:
+        if k not in ("engine", "read_report"):
+            assert a[k] == b[k], k
+    fa, fb = (gpd.read_file(tmp_path / d / "findings.gpkg", layer="findings") for d in ("local", "dask"))
+    assert sorted(fa["finding_key"]) == sorted(fb["finding_key"]) and len(fa) == a["n_findings"]
+    assert any((tmp_path / "parts").iterdir())  # the parts stay where the user asked
