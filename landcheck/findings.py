@@ -77,7 +77,9 @@ def empty_findings(crs) -> gpd.GeoDataFrame:
 
 
 def for_output(findings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Findings as written to files: area_m2 rounded half-up to 2 decimals."""
+    """Findings as written to files: every area in m² (`area_m2`, `pbf_m2`, …) rounded half-up to 2 decimals."""
     out = findings.copy()
-    out["area_m2"] = units.round_half_up_array(out["area_m2"].to_numpy(), 2)
+    for c in out.columns:
+        if str(c).endswith("_m2"):
+            out[c] = units.round_half_up_array(pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float), 2)
     return out

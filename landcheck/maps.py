@@ -79,6 +79,8 @@ CATEGORY_COLOUR = {
     "transfer_non_grain": "#d95f02",
     "transfer_below_min": "#e7298a",
     "transfer_overlap": "#525252",
+    "infrastructure": "#6a8caf",
+    "cultivated": "#b8a631",
 }
 UNKNOWN_COLOUR = "#7f7f7f"
 

@@ -334,6 +334,8 @@ def _intersect_big(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray,
     ga, pa = _units(a[ua], max_vertices, threads)
     gb, pb = _units(b[ub], max_vertices, threads)
     u, v = shapely.STRtree(gb).query(ga)
+    uv = np.lexsort((v, u))  # the tree's traversal order must not decide the order of the parts merged below
+    u, v = u[uv], v[uv]
     pair_key = inv_a.astype(np.int64) * len(ub) + inv_b
     order = np.argsort(pair_key)
     sorted_keys = pair_key[order]
