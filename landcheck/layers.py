@@ -57,6 +57,18 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "XZDWKD": ("XZDWKD", "XXTBKD", "线状地物宽度", "线性图斑宽度"),
     "CZCSXM": ("CZCSXM", "城镇村属性码"),
     "TBXHDM": ("TBXHDM", "图斑细化代码"),
+    "YSDM": ("YSDM", "要素代码"),
+    "QSXZ": ("QSXZ", "权属性质"),
+    "GDLX": ("GDLX", "耕地类型"),
+    "GDPDJB": ("GDPDJB", "耕地坡度级别", "PDJB", "坡度级别"),
+    "SJNF": ("SJNF", "数据年份"),
+    "YJJBNTMJ": ("YJJBNTMJ", "JBNTMJ", "永久基本农田面积", "基本农田面积"),
+    # 卫片 / 无人机 change patches (domain.md §5.2)
+    "JCBH": ("JCBH", "监测编号", "线索编号", "XSBH"),
+    "TBLX": ("TBLX", "图斑类型", "变化类型", "解译类型"),
+    "QSX": ("QSX", "前时相"),
+    "HSX": ("HSX", "后时相"),
+    "JCPC": ("JCPC", "监测批次"),
     # 流转地块 (no national schema): the parcel's own number in the township's transfer ledger
     "DKBM": ("DKBM", "地块编号", "DKDM", "地块代码", "地块编码", "承包地块编码"),
 }

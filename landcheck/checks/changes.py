@@ -67,7 +67,7 @@ from .. import landuse, overlay, units
 from ..config import Rules, vocabulary
 from ..errors import LandcheckError
 from ..findings import FINDING_COLUMNS, empty_findings, finding_keys, inside_points_lonlat, make_findings
-from ..layers import polygonal_part
+from ..layers import FIELD_ALIASES, polygonal_part
 from .farmland import deoverlap, farmland_ids, with_feature_ids
 
 CHECK = "change"
@@ -106,13 +106,14 @@ PATCH_COLUMNS = [
 #: 其中永久基本农田面积, 问题描述, 监测批次.
 FINDING_EXTRA = ("orig_dlbm", "cultivated_m2", "pbf_m2", "description", "batch")
 
-#: Field aliases of change-patch layers (the reader does not map them; compared case-insensitively).
+#: Fields of change-patch layers: the reader's aliases (layers.FIELD_ALIASES, for frames not read by
+#: it), then fallbacks (a patch numbered in 图斑编号 reads as TBBH).
 PATCH_FIELDS = {
-    "JCBH": ("JCBH", "监测编号", "线索编号", "XSBH", "图斑编号", "TBBH"),
-    "TBLX": ("TBLX", "图斑类型", "变化类型", "解译类型"),
-    "QSX": ("QSX", "前时相"),
-    "HSX": ("HSX", "后时相"),
-    "BATCH": ("JCPC", "监测批次", "批次", "PC"),
+    "JCBH": (*FIELD_ALIASES["JCBH"], "TBBH", "图斑编号"),
+    "TBLX": FIELD_ALIASES["TBLX"],
+    "QSX": FIELD_ALIASES["QSX"],
+    "HSX": FIELD_ALIASES["HSX"],
+    "BATCH": (*FIELD_ALIASES["JCPC"], "批次", "PC"),
     "DLBM": ("DLBM",),
     "ZLDWMC": ("ZLDWMC",),
 }
