@@ -363,6 +363,13 @@ def empty_problems(crs=None) -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------------------------- the check
+#: The fields each schema requires (missing_field).
+FIELD_TABLES = {"dltb": DLTB_FIELDS, "farmland": FARMLAND_FIELDS, "change": CHANGE_FIELDS}
+#: The ids each schema requires unique (duplicate_id): (id fields, (TBBH, unit) or None).
+DUPLICATE_IDS = {"dltb": (("BSM",), ("TBBH", "ZLDWDM")), "farmland": (("BSM", "YJJBNTTBBH"), None),
+                 "change": (("BSM", "JCBH"), None)}
+
+
 def check_survey(
     layer: gpd.GeoDataFrame,
     report: ReadReport | None = None,
@@ -434,24 +441,11 @@ def check_survey(
 
     # -- fields
     present = _delivered_fields(columns, report)
-    if schema == "dltb":
-        _missing_fields(P, DLTB_FIELDS, present)
-        _code_checks(P, work, ids, order, fixed, area)
-        _duplicate_ids(P, work, ids, order, fixed, area, ("BSM",), within=("TBBH", "ZLDWDM"))
-        _area_checks(P, work, ids, order, fixed, area, tolerances, pbf_field=None)
-        _attribute_checks(P, work, ids, order, fixed, area, tolerances)
-    elif schema == "farmland":
-        _missing_fields(P, FARMLAND_FIELDS, present)
-        if _present(columns, "DLBM") or _present(columns, "DLMC"):
-            _code_checks(P, work, ids, order, fixed, area)
-        _duplicate_ids(P, work, ids, order, fixed, area, ("BSM", "YJJBNTTBBH"), within=None)
-        _area_checks(P, work, ids, order, fixed, area, tolerances, pbf_field=_present(columns, "YJJBNTMJ"))
-    elif schema == "change":
-        _missing_fields(P, CHANGE_FIELDS, present)
-        if _present(columns, "DLBM"):
-            _code_checks(P, work, ids, order, fixed, area)
-        _duplicate_ids(P, work, ids, order, fixed, area, ("BSM", "JCBH"), within=None)
-        _change_checks(P, work, ids, order, fixed, area)
+    if schema in FIELD_TABLES:
+        _missing_fields(P, FIELD_TABLES[schema], present)
+    _feature_checks(P, schema, work, columns, ids, order, fixed, area, tolerances)
+    if schema in DUPLICATE_IDS:
+        _duplicate_ids(P, work, ids, order, fixed, area, *DUPLICATE_IDS[schema])
 
     # -- topology
     ov = _overlaps(P, fixed, ids, order, work_crs, tolerances, threads)
@@ -463,6 +457,30 @@ def check_survey(
     summary = _summary(problems, counts, schema, layer, report, area, work, ov, gaps, tolerances)
     rep = build_report(problems, summary, report)
     return SurveyResult(problems=problems, counts=counts, summary=summary, schema=schema, report=rep)
+
+
+def _feature_checks(P, schema, work, columns, ids, order, geoms, area, tol: SurveyTolerances,
+                    decide_unit: bool = True):
+    """The field checks of `schema` whose every problem concerns one feature (codes, areas,
+    attributes, change-patch fields): any subset of the features gives the same problems for its
+    features (so the dask engine runs this per partition), except the one layer-level decision that
+    TBMJ is in 亩 or 公顷 (see `_area_checks`; `decide_unit=False` leaves it to the caller). Returns
+    `_area_checks`' statistics for that decision (None without TBMJ checks)."""
+    stats = None
+    if schema == "dltb":
+        _code_checks(P, work, ids, order, geoms, area)
+        stats = _area_checks(P, work, ids, order, geoms, area, tol, pbf_field=None, decide_unit=decide_unit)
+        _attribute_checks(P, work, ids, order, geoms, area, tol)
+    elif schema == "farmland":
+        if _present(columns, "DLBM") or _present(columns, "DLMC"):
+            _code_checks(P, work, ids, order, geoms, area)
+        stats = _area_checks(P, work, ids, order, geoms, area, tol, pbf_field=_present(columns, "YJJBNTMJ"),
+                             decide_unit=decide_unit)
+    elif schema == "change":
+        if _present(columns, "DLBM"):
+            _code_checks(P, work, ids, order, geoms, area)
+        _change_checks(P, work, ids, order, geoms, area)
+    return stats
 
 
 def exit_status(problems: pd.DataFrame, fail_on: str = "error") -> int:
@@ -573,10 +591,14 @@ def _reader_geometry_entries(report: ReadReport):
 
 
 def _frame_geometry_problems(P: _Problems, geoms: np.ndarray, work_geoms: np.ndarray, ids, order, crs,
-                             work_crs) -> tuple[np.ndarray, np.ndarray]:
+                             work_crs, reasons: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Problems of geometries as they are in the frame, judged in its own CRS `crs` (none for a layer
     from the reader): null or empty, not polygonal, invalid (problem geometry from `work_geoms`, the
-    same features in the work CRS). Returns (usable: polygonal and not empty, invalid)."""
+    same features in the work CRS). Returns (usable: polygonal and not empty, invalid).
+
+    reasons: `shapely.is_valid_reason` of each feature in `crs`, "" where valid, when the geometries
+    in `crs` are not at hand (`geoms` may then be `work_geoms`: null, empty and type do not change
+    with the CRS)."""
     n = len(geoms)
     if n == 0:
         return np.zeros(0, bool), np.zeros(0, bool)
@@ -596,10 +618,13 @@ def _frame_geometry_problems(P: _Problems, geoms: np.ndarray, work_geoms: np.nda
         P.add("non_polygon", "error", ids[k], [f"不是面要素（{names.get(int(t), t)}）" for t in tid[k]], order=order[k])
     usable = ~gone & ~nonpoly
     invalid = np.zeros(n, bool)
-    invalid[usable] = ~shapely.is_valid(geoms[usable])
+    if reasons is None:
+        invalid[usable] = ~shapely.is_valid(geoms[usable])
+    else:
+        invalid[usable] = np.asarray(reasons, dtype=object)[usable] != ""
     if invalid.any():
         k = np.flatnonzero(invalid)
-        reasons = shapely.is_valid_reason(geoms[k])
+        reasons = shapely.is_valid_reason(geoms[k]) if reasons is None else np.asarray(reasons, dtype=object)[k]
         xy = _to_work(np.array([_location(r) for r in reasons], dtype="float64").reshape(-1, 2), crs, work_crs)
         P.add("invalid_geometry", "error", ids[k], [f"几何无效：{r}" for r in reasons], geometry=work_geoms[k],
               order=order[k], xy=xy)
@@ -774,13 +799,18 @@ def _group_problems(P, keys, pos, ids, order, geoms, area, *, sev, field_name, l
           area=np.array(ars), order=np.array(ords))
 
 
-def _area_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances, pbf_field: str | None) -> None:
-    """area_mismatch (TBMJ vs ellipsoidal area) and tbdlmj_mismatch (KCMJ, TBDLMJ / YJJBNTMJ)."""
+def _area_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances, pbf_field: str | None,
+                 decide_unit: bool = True) -> tuple[int, int, np.ndarray] | None:
+    """area_mismatch (TBMJ vs ellipsoidal area) and tbdlmj_mismatch (KCMJ, TBDLMJ / YJJBNTMJ).
+
+    Whether TBMJ is in 亩 or 公顷 is decided on the whole layer (`_tbmj_unit`); with
+    `decide_unit=False` every mismatching feature is a problem and the caller decides from the
+    returned (mismatches, candidates, TBMJ / area of the candidates), summed over its parts."""
     n = len(work)
     cols = list(work.columns)
     col = _present(cols, "TBMJ")
     if col is None:
-        return
+        return None
     raw = work[col]
     tbmj = _number(raw, n)
     measured = area
@@ -795,15 +825,10 @@ def _area_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances, pbf_fi
     mismatch = np.isfinite(diff) & ok_geom & (np.abs(diff) > limit)
     # TBMJ in 亩 or 公顷 instead of m²: one layer-level problem instead of one per patch
     cand = np.isfinite(tbmj) & ok_geom & (measured > 0)
-    unit = None
-    if mismatch.sum() > 0.5 * max(cand.sum(), 1) and cand.sum() >= 3:
-        ratio = float(np.median(tbmj[cand] / measured[cand]))
-        for label, factor in (("亩", 15.0 / 10000.0), ("公顷", 1.0 / 10000.0)):
-            if abs(ratio / factor - 1) < 0.02:
-                unit = label
+    stats = (int(mismatch.sum()), int(cand.sum()), tbmj[cand] / measured[cand])
+    unit, ratio = _tbmj_unit(*stats) if decide_unit else (None, None)
     if unit:
-        P.add("area_mismatch", "error", "", [f"图斑面积 {col} 似乎以{unit}而不是平方米为单位（中位比值 {ratio:.6f}），"
-                                              f"未逐图斑比较"], field_name="TBMJ", value=unit)
+        _tbmj_unit_problem(P, col, unit, ratio)
     elif mismatch.any():
         k = np.flatnonzero(mismatch)
         msgs = [f"图斑面积 TBMJ {_fmt(t)} m² 与椭球面积 {_fmt(m)} m² 相差 {_fmt(d)} m²（{_fmt(abs(d) / m * 100 if m else 0, 3)} %）"
@@ -841,6 +866,26 @@ def _area_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances, pbf_fi
                for a, t, km, e in zip(v[k], tbmj[k], np.nan_to_num(kcmj[k]), expect[k])],
               field_name="TBDLMJ" if name == "TBDLMJ" else "YJJBNTMJ", value=[_fmt(a) for a in v[k]],
               geometry=geoms[k], area=area[k], order=order[k])
+    return stats
+
+
+def _tbmj_unit(n_mismatch: int, n_cand: int, ratios: np.ndarray) -> tuple[str | None, float | None]:
+    """(亩 or 公顷, the median TBMJ / area) when most features mismatch because TBMJ is in that unit,
+    else (None, None). n_mismatch, n_cand and `ratios` (of the candidates, any order) come from
+    `_area_checks` over the whole layer."""
+    unit = ratio = None
+    if n_mismatch > 0.5 * max(n_cand, 1) and n_cand >= 3:
+        ratio = float(np.median(ratios))
+        for label, factor in (("亩", 15.0 / 10000.0), ("公顷", 1.0 / 10000.0)):
+            if abs(ratio / factor - 1) < 0.02:
+                unit = label
+    return unit, ratio
+
+
+def _tbmj_unit_problem(P, col: str, unit: str, ratio: float) -> None:
+    """The one layer-level area_mismatch of a TBMJ in 亩 or 公顷 (no per-feature comparison)."""
+    P.add("area_mismatch", "error", "", [f"图斑面积 {col} 似乎以{unit}而不是平方米为单位（中位比值 {ratio:.6f}），"
+                                          f"未逐图斑比较"], field_name="TBMJ", value=unit)
 
 
 def _clean_codes(values: np.ndarray) -> np.ndarray:
@@ -1008,9 +1053,16 @@ def _overlaps(P, geoms, ids, order, crs, tol: SurveyTolerances, threads) -> _Ove
     if len(idx) < 2:
         return res
     i, j, piece = overlay.self_overlaps(geoms[idx], threads=threads)
+    return _overlap_problems(P, idx[i], idx[j], piece, geoms, ids, order, crs, tol, len(geoms))
+
+
+def _overlap_problems(P, i, j, piece, geoms, ids, order, crs, tol: SurveyTolerances, n_features: int) -> _Overlaps:
+    """The overlap problems and totals of the pairs (i, j) of `overlay.self_overlaps` (positions in
+    geoms/ids/order, i before j in the layer, sorted by (i, j); `piece` their overlap); n_features:
+    the number of features of the layer (it spaces the pairs' sort key)."""
+    res = _Overlaps()
     if len(i) == 0:
         return res
-    i, j = idx[i], idx[j]
     a = units.ellipsoidal_area(piece, crs)
     big = a > tol.overlap_tolerance_m2
     res.n_below, res.m2_below = int((~big).sum()), float(a[~big].sum())
@@ -1037,7 +1089,7 @@ def _overlaps(P, geoms, ids, order, crs, tol: SurveyTolerances, threads) -> _Ove
     msgs = [f"图斑 {ids[p]} 与 {ids[q]} 重叠 {_fmt(x)} m²" + note(p, q, w, d, u <= v)
             for p, q, x, w, d, u, v in zip(i, j, a, inside, same, ai, aj)]
     fids = [f"{ids[p]}/{ids[q]}" for p, q in zip(i, j)]
-    P.add("overlap", "error", fids, msgs, geometry=piece, area=a, order=order[i] * (len(geoms) + 1) + order[j])
+    P.add("overlap", "error", fids, msgs, geometry=piece, area=a, order=order[i] * (n_features + 1) + order[j])
     return res
 
 
@@ -1099,9 +1151,22 @@ def _gaps(P, geoms, ids, order, crs, tol: SurveyTolerances, threads) -> _Gaps:
     if ok.sum() < 2:
         return res
     holes = coverage_holes(coverage_union(geoms, threads))
-    holes = holes[~shapely.is_missing(holes) & ~shapely.is_empty(holes)] if len(holes) else holes
+    res, holes, a, width = _gap_holes(holes, crs, tol)
     if len(holes) == 0:
         return res
+    idx = np.flatnonzero(ok)
+    gi, pi = shapely.STRtree(geoms[idx]).query(holes, predicate="intersects")
+    _gap_rows(P, holes, a, width, gi, idx[pi], ids, order)
+    return res
+
+
+def _gap_holes(holes: np.ndarray, crs, tol: SurveyTolerances) -> tuple[_Gaps, np.ndarray, np.ndarray, np.ndarray]:
+    """The totals of the coverage holes (`coverage_holes`) and the gaps among them: (totals, gap
+    polygons, their ellipsoidal areas, their widths)."""
+    res = _Gaps()
+    holes = holes[~shapely.is_missing(holes) & ~shapely.is_empty(holes)] if len(holes) else holes
+    if len(holes) == 0:
+        return res, holes, np.empty(0), np.empty(0)
     a = units.ellipsoidal_area(holes, crs)
     width = overlay.thinness(holes)
     gap = (width < tol.gap_width_m) | (a < tol.gap_area_m2)
@@ -1111,11 +1176,12 @@ def _gaps(P, geoms, ids, order, crs, tol: SurveyTolerances, threads) -> _Gaps:
     gap &= ~noise
     holes, a, width = holes[gap], a[gap], width[gap]
     res.n, res.m2 = int(len(holes)), float(a.sum())
-    if len(holes) == 0:
-        return res
-    idx = np.flatnonzero(ok)
-    gi, pi = shapely.STRtree(geoms[idx]).query(holes, predicate="intersects")
-    pi = idx[pi]
+    return res, holes, a, width
+
+
+def _gap_rows(P, holes, a, width, gi, pi, ids, order) -> None:
+    """One gap problem per hole, naming the patches around it: (gi, pi) the pairs (hole, patch
+    position in ids/order) of the patches that intersect a hole, in any order."""
     by_gap: dict[int, list[int]] = {}
     for g_, p_ in zip(gi, pi):
         by_gap.setdefault(int(g_), []).append(int(p_))
@@ -1130,7 +1196,6 @@ def _gaps(P, geoms, ids, order, crs, tol: SurveyTolerances, threads) -> _Gaps:
     pts = shapely.point_on_surface(holes)
     P.add("gap", "warning", fids, msgs, geometry=holes, area=a, order=np.array(first, dtype=np.int64),
           xy=np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]))
-    return res
 
 
 # ------------------------------------------------------------------------------------------ summary
