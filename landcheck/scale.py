@@ -1476,9 +1476,9 @@ def check_survey_dask(
         if step:
             step(f"分布式质量检查 {layer.n_features} 图斑, {layer.n_parts} 个分区")
         if client is not None:
-            if isinstance(client, str) and client == IN_PROCESS:
-                return check_survey_partitioned(layer, report, schema, tolerances, client=None, progress=progress,
-                                                step=step)
+            if isinstance(client, str) and client == IN_PROCESS:  # here, on all cores (same result)
+                return check_survey_partitioned(layer, report, schema, tolerances, client=None, threads=None,
+                                                progress=progress, step=step)
             return check_survey_partitioned(layer, report, schema, tolerances, client=client, progress=progress,
                                             step=step)
         with dask_client(scheduler, n_workers) as c:
