@@ -156,14 +156,16 @@ class PartitionedLayer:
         return [i for i, p in enumerate(self.parts)
                 if not (p["bounds"][0] > x1 or p["bounds"][1] > y1 or p["bounds"][2] < x0 or p["bounds"][3] < y0)]
 
-    def read(self, i: int, bbox: Iterable[float] | None = None) -> gpd.GeoDataFrame:
-        """Part i (rows whose bbox meets `bbox` when given), in the layer's feature order."""
+    def read(self, i: int, bbox: Iterable[float] | None = None, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+        """Part i (rows whose bbox meets `bbox` when given; only `columns`, which must include the
+        geometry and `_lc_order`, when given), in the layer's feature order."""
         path = self.path(i)
         bbox = None if bbox is None else tuple(float(v) for v in bbox)
+        cols = None if columns is None else list(columns)
         try:
-            df = gpd.read_parquet(path, bbox=bbox) if bbox is not None else gpd.read_parquet(path)
+            df = gpd.read_parquet(path, bbox=bbox, columns=cols) if bbox is not None else gpd.read_parquet(path, columns=cols)
         except ValueError:  # no covering bbox column (the layer had a field called bbox)
-            df = gpd.read_parquet(path)
+            df = gpd.read_parquet(path, columns=cols)
         if bbox is not None and len(df):
             b = shapely.bounds(df.geometry.values)
             meet = ~((b[:, 0] > bbox[2]) | (b[:, 1] > bbox[3]) | (b[:, 2] < bbox[0]) | (b[:, 3] < bbox[1]))
@@ -888,6 +890,12 @@ class _SurveyJob:
     repaired_ids: frozenset
     n_features: int
     threads: int | None = 1
+    geometry: str = "geometry"
+
+    @property
+    def geo_columns(self) -> list[str]:
+        """What the topology rounds read: geometry, position, id and feature number."""
+        return [self.geometry, ORDER, *(c for c in ("feature_id", "feature_no") if c in self.columns)]
 
     @property
     def work_crs(self) -> CRS:
@@ -1068,15 +1076,17 @@ def _survey_scan_task(q: int, job: _SurveyJob) -> SurveyScan:
     #    partner overlaps it, so its box meets the part's bounds: read the other parts' features whose
     #    boxes meet them and keep those whose box meets one of the part's own boxes.
     bb = layer.parts[q]["bounds"]
-    nb = _concat_rows([layer.read(i, bbox=bb) for i in layer.parts_meeting(bb) if i != q], layer.crs_obj)
-    N = _Rows(nb, job)
-    if N.n and has.any():
-        nb_has = np.flatnonzero(~shapely.is_missing(N.fixed))
-        hit = shapely.STRtree(fixed[has]).query(N.fixed[nb_has])[0] if len(nb_has) else np.empty(0, np.int64)
-        keep = np.zeros(N.n, bool)
-        keep[nb_has[np.unique(hit)]] = True
+    nb = _concat_rows([layer.read(i, bbox=bb, columns=job.geo_columns) for i in layer.parts_meeting(bb) if i != q],
+                      layer.crs_obj)
+    if len(nb) and has.any():  # boxes of the stored geometries hold those of the repaired ones
+        ng = np.asarray(nb.geometry.to_numpy(), dtype=object)
+        nb_ok = np.flatnonzero(~shapely.is_missing(ng))
+        hit = shapely.STRtree(R.geoms[has]).query(ng[nb_ok])[0] if len(nb_ok) else np.empty(0, np.int64)
+        nb = nb.iloc[np.sort(nb_ok[np.unique(hit)])].reset_index(drop=True)
     else:
-        keep = np.zeros(N.n, bool)
+        nb = nb.iloc[:0]
+    N = _Rows(nb, job)
+    keep = ~shapely.is_missing(N.fixed) if N.n else np.zeros(0, bool)
     g_ord = np.concatenate([R.g_order, N.g_order[keep]])
     geo = np.concatenate([fixed, N.fixed[keep]]) if len(g_ord) else np.empty(0, object)
     owned = np.concatenate([np.ones(R.n, bool), np.zeros(int(keep.sum()), bool)])
@@ -1120,9 +1130,10 @@ def _survey_union_task(q: int, job: _SurveyJob, own_orders: np.ndarray, own_chun
     `own_chunks`, some of them in other parts: `foreign` [(part, bbox)]), as `coverage_union` unites
     a chunk (`overlay.group_union`, members in layer order); and the rows `detail_orders` of part q."""
     layer = job.layer
-    frames = [layer.read(q)]
+    own = layer.read(q, columns=job.geo_columns + [c for c in detail_cols if c not in job.geo_columns])
+    frames = [own[job.geo_columns]]
     for p, bbox in foreign:
-        df = layer.read(p, bbox=bbox)
+        df = layer.read(p, bbox=bbox, columns=job.geo_columns)
         frames.append(df[np.isin(df[ORDER].to_numpy(dtype=np.int64), own_orders)])
     R = _Rows(_concat_rows(frames, layer.crs_obj), job)
     chunk = np.empty(0, np.int64)
@@ -1140,7 +1151,8 @@ def _survey_union_task(q: int, job: _SurveyJob, own_orders: np.ndarray, own_chun
         area = units.ellipsoidal_area(R.fixed[k], job.work_crs)
         detail = R.take(k)
         detail["area"] = area
-        cols = R.work.iloc[k][[c for c in detail_cols if c in R.work.columns]].reset_index(drop=True)
+        mine = np.isin(own[ORDER].to_numpy(dtype=np.int64), detail_orders)  # own is in layer order too
+        cols = pd.DataFrame(own.loc[mine, list(detail_cols)]).reset_index(drop=True)
     return SurveyUnion(chunk=chunk, union=union, detail=detail, detail_columns=cols)
 
 
@@ -1148,7 +1160,7 @@ def _survey_gap_task(q: int, job: _SurveyJob, hole_idx: np.ndarray, holes: np.nd
     """Phase 3, part q: the patches of the part that intersect each gap (as `_gaps` finds them)."""
     layer = job.layer
     b = shapely.total_bounds(holes)
-    R = _Rows(layer.read(q, bbox=b), job)
+    R = _Rows(layer.read(q, bbox=b, columns=job.geo_columns), job)
     ok = np.flatnonzero(~shapely.is_missing(R.fixed)) if R.n else np.empty(0, np.int64)
     if len(ok) == 0:
         return {"gi": np.empty(0, np.int64), **R.take(np.empty(0, np.int64))}
@@ -1279,7 +1291,7 @@ def check_survey_partitioned(
                          "partition the layer with partition_survey()")
     repaired = frozenset(str(e["feature_id"]) for e in report.repaired) if report is not None else frozenset()
     N = layer.n_features
-    job = _SurveyJob(layer, schema, tuple(columns), tolerances, reprojected, repaired, N, threads)
+    job = _SurveyJob(layer, schema, tuple(columns), tolerances, reprojected, repaired, N, threads, geom_name)
     shared = [job]
     if client is not None:
         [job_f] = client.scatter([job], broadcast=True, hash=False)
