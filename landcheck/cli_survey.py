@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from .cli_common import console, input_options, layer_spec, map_option, named_input, progress_steps
+from .cli_common import (console, engine_of, engine_options, input_options, layer_spec, map_option, named_input,
+                         progress_steps)
 from .pipeline import SurveyJobResult, survey_job
 
 #: Chinese names of the problem codes, for the terminal table (the codes themselves are the contract).
@@ -50,10 +51,11 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("out/survey"), show_default=True,
               help="Output folder.")
 @map_option("survey")
+@engine_options
 @click.pass_context
 def survey(ctx, path, layer, crs, encoding, baseline, baseline_layer, baseline_crs, baseline_encoding, farmland,
            farmland_layer, farmland_crs, farmland_encoding, schema, fail_on, fmt, rules, township, threads, ledger,
-           prefix, output, map_path) -> None:
+           prefix, output, map_path, engine, scheduler, work_dir, n_workers) -> None:
     """Check a delivered layer PATH: schema, codes, geometry, CRS, topology, and what changed against
     --baseline (exit 1 when a problem at or above --fail-on is found)."""
     verbose = (ctx.obj or {}).get("verbose", 0)
@@ -63,7 +65,7 @@ def survey(ctx, path, layer, crs, encoding, baseline, baseline_layer, baseline_c
             baseline=layer_spec(baseline, baseline_layer, baseline_crs, baseline_encoding),
             farmland=layer_spec(farmland, farmland_layer, farmland_crs, farmland_encoding),
             schema=schema, fail_on=fail_on, rules_path=rules, township=township, step=step, threads=threads,
-            ledger_path=ledger, prefix=prefix, map_path=map_path,
+            ledger_path=ledger, prefix=prefix, map_path=map_path, engine=engine_of(engine, scheduler, work_dir, n_workers),
         )
     if fmt == "json":
         sys.stdout.write(json.dumps(result.report, ensure_ascii=False, indent=2, default=str) + "\n")

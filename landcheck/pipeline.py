@@ -461,26 +461,43 @@ def survey_job(
     prefix: str | None = None,
     map_path: Path | None = None,
     read: Reader = read_role,
+    engine: Engine = Engine(),
 ) -> tuple[SurveyJobResult, dict[str, Path]]:
     """The survey-layer check from files to files, into `output_dir`: summary.json, report.json,
     problems.gpkg (layer problems); with a baseline, changes.gpkg (layer changes); with a baseline or
     a change-patch layer, findings.gpkg/.csv (merged into the ledger when `ledger_path` is given).
-    Exit code 1 when a problem, change or finding at or above `fail_on` exists."""
+    Exit code 1 when a problem, change or finding at or above `fail_on` exists. With the dask
+    `engine` the quality check runs on partitions (same result); the comparison with a baseline and
+    the change patches run in this process on the whole layer."""
     from .checks.survey import SurveyTolerances, check_survey, exit_status, problems_for_output
 
     if schema not in SCHEMA_KIND:
         raise LandcheckError(f"unknown schema '{schema}': choose --schema {'|'.join(SCHEMA_KIND)}.")
     rules = load_rules(rules_path)
-    reports: dict[str, ReadReport] = {}
-    if step:
-        step(f"读取 {new.path.name}")
-    layer, reports["layer"] = read_layer(new.path, **new.read_options(), kind=SCHEMA_KIND[schema], require_landuse=False)
-    if len(layer) == 0 and reports["layer"].n_read == 0:
-        raise LandcheckError(f"{new.path}: the layer has no features; nothing to check.")
-    if step:
-        step(f"质量检查 {len(layer)} 图斑")
-    quality = check_survey(layer, reports["layer"], schema=schema, tolerances=SurveyTolerances.from_rules(rules),
-                           threads=threads)
+    tolerances = SurveyTolerances.from_rules(rules)
+    reports: dict[str, ReadReport | dict] = {}
+    layer = None
+
+    def read_new():
+        if step:
+            step(f"读取 {new.path.name}")
+        frame, reports["layer"] = read_layer(new.path, **new.read_options(), kind=SCHEMA_KIND[schema], require_landuse=False)
+        if len(frame) == 0 and reports["layer"].n_read == 0:
+            raise LandcheckError(f"{new.path}: the layer has no features; nothing to check.")
+        return frame
+
+    if engine.is_dask:
+        from .scale import survey_dask_from_spec
+
+        with engine_work_dir(engine) as work:
+            quality, reports["layer"] = survey_dask_from_spec(
+                new, schema, tolerances, work_dir=work, scheduler=engine.scheduler,
+                n_workers=engine.n_workers or overlay.n_threads(threads), step=step, progress=_advance(step, "分区质检"))
+    else:
+        layer = read_new()
+        if step:
+            step(f"质量检查 {len(layer)} 图斑")
+        quality = check_survey(layer, reports["layer"], schema=schema, tolerances=tolerances, threads=threads)
     base = fm = None
     if baseline is not None and quality.schema not in ("dltb", "change"):
         raise LandcheckError(f"{new.path}: --baseline compares two 地类图斑 layers (or places change patches on one); this "
@@ -496,6 +513,9 @@ def survey_job(
     changes = None
     if quality.schema == "change" or base is not None:
         from .checks import changes as ch
+
+        if layer is None:
+            layer = read_new()
     if quality.schema == "change":
         if step:
             step("卫片图斑套合")
@@ -509,7 +529,8 @@ def survey_job(
     if changes is not None:
         summary["changes"] = changes.summary
     summary["fail_on"] = fail_on
-    summary["read_report"] = {k: r.to_dict() for k, r in reports.items()}
+    summary["engine"] = {"name": "dask" if engine.is_dask else "local", "scheduler": engine.scheduler}
+    summary["read_report"] = {k: r if isinstance(r, dict) else r.to_dict() for k, r in reports.items()}
     code = exit_status(quality.problems, fail_on)
     if changes is not None and fail_on != "never":
         levels = ("error",) if fail_on == "error" else ("error", "warning")

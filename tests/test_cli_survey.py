@@ -135,3 +135,23 @@ def test_real_veneto_tile_with_schema_geometry(real_file, tmp_path):
     assert s["counts"]["invalid_geometry"] == 310 and s["counts"]["overlap"] > 0
     problems = gpd.read_file(tmp_path / "o" / "problems.gpkg", layer="problems")
     assert len(problems) == s["n_problems"]
+
+
+def test_engine_dask_gives_the_local_report(tmp_path):
+    """`--engine dask` (2 local workers) on a layer with an overlap, a wide road and a baseline change:
+    the same report (problems, counts, changes) as the local engine."""
+    pytest.importorskip("distributed")
+    geoms = grid(4, 2)
+    geoms[1] = shapely.box(X0 + 90, Y0, X0 + 200, Y0 + 80)  # overlaps its left neighbour by 10 m × 80 m
+    old = write(dltb(grid(4, 2), codes=["0101"] * 8), tmp_path / "old.gpkg")
+    new = write(dltb(geoms, codes=["0101", "0601", "1006", "0101", "0101", "0101", "0101", "0101"],
+                     XZDWKD=[0.0, 0.0, 12.0, 0, 0, 0, 0, 0]), tmp_path / "new.gpkg")
+    reports = {}
+    for engine in ("local", "dask"):
+        out = tmp_path / engine
+        r = invoke("survey", new, "--baseline", old, "-o", out, "--engine", engine, "--workers", "2")
+        assert r.exit_code == 1, r.output
+        reports[engine] = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    a, b = reports["local"], reports["dask"]
+    assert a["problems"] == b["problems"] and a["counts"] == b["counts"] and a["changes"] == b["changes"]
+    assert {"overlap", "road_too_wide"} <= set(a["counts"]) and b["summary"]["engine"]["name"] == "dask"
