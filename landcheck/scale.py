@@ -1,4 +1,5 @@
-"""The farmland check on dask: the same results as `check_farmland`, on inputs bigger than memory.
+"""The farmland check and the survey quality check on dask: the same results as `check_farmland` and
+`check_survey`, on inputs bigger than memory.
 
 How the work is cut (and why every number equals the local engine's)
 --------------------------------------------------------------------
@@ -28,6 +29,45 @@ How the work is cut (and why every number equals the local engine's)
    up exactly as `check_farmland` does (the same numpy sums over the same arrays in the same order),
    so totals are equal to the last bit, not merely after rounding. Findings are sorted as
    `check_farmland` sorts them, so the finding frames are equal row for row.
+
+The survey quality check (`check_survey_dask`, the same `SurveyResult` as `check_survey`)
+----------------------------------------------------------------------------------------
+The layer is partitioned the same way (`partition_survey`: parts in the check's metric CRS; when
+they are reprojected, each feature's validity in its own CRS, which `check_survey` judges, is kept
+in a column). Then three rounds of one task per part, each followed by a reduce on the client:
+
+1. **Features and overlaps.** Task q repairs its features as `check_survey` does and runs every
+   per-feature check (`survey._feature_checks`: codes, areas, attributes, change-patch fields; each
+   of their problems concerns one feature, so a subset gives the same rows for its features) and
+   returns per feature its area, box and TBMJ, the hashes of its ids and the first feature of each
+   id the reader repaired. Every overlapping pair belongs to the part of its later feature (layer
+   order): task q reads the other parts' features whose boxes meet its bounds and one of its own
+   boxes (every earlier partner of one of its features does), runs `overlay.self_overlaps` on them in
+   layer order (a pair's piece comes from the same two geometries in the same order, element by
+   element) and keeps the pairs it owns: each pair exactly once.
+2. **Coverage chunks and ids.** `survey.coverage_union` unites Hilbert chunks of 1000 patches
+   (Hilbert distance of the repaired patches' box centres over their extent), then the chunks'
+   unions. The client computes the same chunks from the boxes of round 1; the part holding most of a
+   chunk unites it (`overlay.group_union`, members in layer order, those in other parts read by box),
+   so each chunk union is the local run's. Features whose id hash occurs more than once (BSM,
+   YJJBNTTBBH, JCBH, TBBH within ZLDWDM) send back their ids and geometries.
+3. **Gaps.** The client unites the chunk unions in chunk order (as `coverage_union` does), takes the
+   holes (`coverage_holes`) and the gaps among them (`_gap_holes`): identical, since the inputs are.
+   Each part meeting a gap returns its patches that intersect it.
+
+The reduce puts per-feature arrays back in layer order (the area and TBMJ sums are numpy sums of the
+same arrays in the same order: equal to the last bit), decides whether TBMJ is in 亩 / 公顷 from the
+summed counts and the median of all ratios, runs `_duplicate_ids` on the candidates (every feature
+carrying a repeated value is one, so the groups are the same), `_overlap_problems` on the pairs sorted
+as `self_overlaps` sorts them, `_gap_rows`, the reader's and the missing-field problems; then
+`_Problems.frame` sorts all rows by (code, feature number), stably: rows that tie are problems of one
+feature with one code, which come from one task in `check_survey`'s call order. Measured on a county
+of 200 000 patches: the chunk unions weigh 1.9 MB and the county's union 0.2 MB (the patches ~30 MB);
+the final union takes 0.4 s on the client. Uniting each part's own patches and resolving only the
+holes at part boundaries would find the same holes as point sets, but not byte for byte: where edges
+cross, GEOS computes the crossing from the edges it holds at that step of the union, so only the same
+union tree gives the same vertices, areas and widths. Feature numbers (`feature_no`, from the reader)
+are assumed unique, as `check_survey`'s ordering assumes.
 
 Workers must see the partition folder: with `--scheduler`, put `work_dir` on a filesystem every
 worker mounts at the same path (NFS, a cluster's shared disk).
@@ -70,6 +110,11 @@ from .errors import LandcheckError
 from .findings import empty_findings
 
 __all__ = [
+    "check_survey_dask",
+    "check_survey_partitioned",
+    "partition_survey",
+    "survey_dask_from_spec",
+    "EmptyLayer",
     "PartitionedLayer",
     "partition_layer",
     "partition_inputs",
@@ -835,6 +880,9 @@ def farmland_dask_from_specs(
 #: ("" where valid), written only when the parts are reprojected (`partition_survey`).
 SRC_REASON = "_lc_src_reason"
 _SURVEY_INTERNAL = (ORDER, HILBERT, SRC_REASON)
+#: The sub-folder of a work folder holding the survey check's parts (apart from the farmland check's
+#: `survey/` and `farmland/`, whose survey parts are read with other options).
+SURVEY_CHECK_DIR = "survey-check"
 
 
 def _usable(geoms: np.ndarray) -> np.ndarray:
@@ -1481,7 +1529,7 @@ def check_survey_dask(
             if step:
                 step("空间分区（Hilbert 排序）")
             try:
-                layer = partition_survey(source_or_gdf, base / "survey", schema=schema, partition_size=partition_size,
+                layer = partition_survey(source_or_gdf, base / SURVEY_CHECK_DIR, schema=schema, partition_size=partition_size,
                                          chunk_size=chunk_size, step=step, **(read_options or {}))
             except EmptyLayer:
                 return _check_survey_empty(source_or_gdf, report, schema, tolerances, read_options)
@@ -1540,7 +1588,7 @@ def survey_dask_from_spec(
     if step:
         step(f"分块读取并分区 {Path(spec.path).name}")
     try:
-        layer = partition_survey(spec.path, Path(work_dir) / "survey", schema=schema, partition_size=partition_size,
+        layer = partition_survey(spec.path, Path(work_dir) / SURVEY_CHECK_DIR, schema=schema, partition_size=partition_size,
                                  chunk_size=chunk_size, step=step, **opts)
     except EmptyLayer:
         from .checks.survey import check_survey

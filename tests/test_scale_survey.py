@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +23,7 @@ import pytest
 import shapely
 
 from landcheck import scale, units
-from landcheck.checks.survey import CODES, SurveyTolerances, check_survey
+from landcheck.checks.survey import SurveyTolerances, check_survey
 from landcheck.layers import read_layer
 
 from conftest import REAL, origin_xy, set_dbf_language_byte, write_layer
