@@ -80,7 +80,7 @@ import math
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,20 +94,16 @@ from pyproj import CRS
 
 from . import overlay, units
 from .checks.farmland import (
-    CHECK,
+    ORDER,
+    FarmlandPartial,
     FarmlandResult,
-    _findings,
-    _mu,
-    _overlap_frame,
-    _summary,
-    deoverlap,
-    farmland_ids,
-    patch_rules,
+    farmland_partial,
+    farmland_reduce,
+    records_union,
     with_feature_ids,
 )
-from .config import CATEGORIES, NOT_FINDINGS, Rules
+from .config import Rules
 from .errors import LandcheckError
-from .findings import empty_findings
 
 __all__ = [
     "check_survey_dask",
@@ -120,9 +116,6 @@ __all__ = [
     "partition_inputs",
     "check_farmland_dask",
     "check_farmland_partitioned",
-    "farmland_partial",
-    "farmland_reduce",
-    "FarmlandPartial",
     "dask_client",
     "IN_PROCESS",
     "farmland_dask_from_specs",
@@ -131,8 +124,7 @@ __all__ = [
 #: Pass as `client` to run the tasks one after the other in this process, without dask (debugging, tests).
 IN_PROCESS = "in-process"
 
-#: Column holding a feature's position in its cleaned layer (the local engine's row order).
-ORDER = "_lc_order"
+#: `ORDER` (checks.farmland) holds a feature's position in its cleaned layer (the local engine's row order).
 #: Column holding a feature's Hilbert distance (the order of the rows inside a part file).
 HILBERT = "_lc_hilbert"
 _INTERNAL = (ORDER, HILBERT)
@@ -416,239 +408,6 @@ def partition_inputs(
     return sv, fm
 
 
-# ----------------------------------------------------------------------------------------- kernel
-@dataclass
-class FarmlandPartial:
-    """What one task contributes, keyed by global feature positions (`_lc_order`).
-
-    Farmland polygons owned: f_order, pbf_m2 (after overlap removal), uncovered_m2, raw_m2 (as
-    delivered, for by_village), f_village (ZLDWMC as `_summary` groups it, or None).
-    Overlaps (i < j, j owned): ov_i, ov_j, ov_fid_i, ov_fid_j, ov_geom (work CRS).
-    Pieces of non-plain patches with owned polygons: p_ia, p_ib, p_cat, p_tk (田坎 share), p_fac
-    (facility area inside a filed record), p_is_fac, p_main, p_cand (finding candidate), p_sliver.
-    findings: this task's finding rows (survey CRS) with their f_ia, f_ib."""
-
-    f_order: np.ndarray
-    pbf_m2: np.ndarray
-    uncovered_m2: np.ndarray
-    raw_m2: np.ndarray
-    f_village: np.ndarray | None
-    ov_i: np.ndarray
-    ov_j: np.ndarray
-    ov_fid_i: np.ndarray
-    ov_fid_j: np.ndarray
-    ov_geom: np.ndarray
-    p_ia: np.ndarray
-    p_ib: np.ndarray
-    p_cat: np.ndarray
-    p_tk: np.ndarray
-    p_fac: np.ndarray
-    p_is_fac: np.ndarray
-    p_main: np.ndarray
-    p_cand: np.ndarray
-    p_sliver: np.ndarray
-    findings: gpd.GeoDataFrame
-    f_ia: np.ndarray
-    f_ib: np.ndarray
-    n_patches_read: int = 0
-    n_farmland_read: int = 0
-
-
-def farmland_partial(
-    sv: gpd.GeoDataFrame,
-    fm: gpd.GeoDataFrame,
-    owned: np.ndarray,
-    rules: Rules,
-    rec_union: Any,
-    township: str,
-    work_crs: Any,
-    out_crs: Any,
-    threads: int | None = 1,
-) -> FarmlandPartial:
-    """The steps of `check_farmland` for the farmland polygons `fm[owned]`.
-
-    sv, fm: patches and farmland in `work_crs`, each with `feature_id` and `_lc_order`, sorted by
-    `_lc_order`; `fm` holds, besides the owned polygons, every polygon that may overlap one (their
-    overlap removal needs the earlier ones), and `sv` every patch that may overlap an owned polygon.
-    rec_union: the union of the filed facility records in `work_crs` (None: no records).
-    """
-    s_geom = sv.geometry.to_numpy()
-    f_raw = fm.geometry.to_numpy()
-    s_order = sv[ORDER].to_numpy(dtype=np.int64)
-    fm_order = fm[ORDER].to_numpy(dtype=np.int64)
-    own = np.flatnonzero(np.asarray(owned, dtype=bool))
-    ctx_ids = farmland_ids(fm)
-
-    f_ctx, overlaps, overlap_geoms = deoverlap(f_raw)
-    ov = [(k, i, j) for k, (i, j, _) in enumerate(overlaps) if owned[j]]
-    ov_k = np.array([k for k, _, _ in ov], dtype=np.int64)
-    ov_i = np.array([i for _, i, _ in ov], dtype=np.int64)
-    ov_j = np.array([j for _, _, j in ov], dtype=np.int64)
-
-    fo = fm.iloc[own].reset_index(drop=True)
-    f_geom = f_ctx[own]
-    f_ids = ctx_ids[own]
-    pbf_m2 = units.ellipsoidal_area(f_geom, work_crs)
-    raw_m2 = units.ellipsoidal_area(f_raw[own], work_crs)
-    f_village = fo["ZLDWMC"].fillna("（未知）").astype(str).to_numpy(dtype=object) if "ZLDWMC" in fo.columns else None
-
-    p_rules = patch_rules(sv, rules)
-    category = np.array([r.category for r in p_rules], dtype=object)
-    kcxs = pd.to_numeric(sv["KCXS"], errors="coerce").fillna(0.0).clip(0, 1).to_numpy() if "KCXS" in sv.columns else np.zeros(len(sv))
-    plain = (category == "cultivated") & (kcxs == 0)
-
-    all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain)
-    unc = overlay.uncovered(f_geom, s_geom, pieces=all_pairs, threads=threads)
-    uncovered_m2 = units.ellipsoidal_area(unc, work_crs)
-    sel = ~plain[all_pairs.ia]
-    pi = all_pairs.ia[sel]
-    pf = all_pairs.ib[sel]
-    pg = np.asarray(all_pairs.geometry, dtype=object)[sel]
-    whole = np.asarray(all_pairs.whole, dtype=bool)[sel]
-    area = np.empty(len(pi), dtype="float64")
-    if len(pi):
-        area[whole] = units.ellipsoidal_area(s_geom[pi[whole]], work_crs)
-        area[~whole] = units.ellipsoidal_area(pg[~whole], work_crs)
-
-    tk = area * kcxs[pi]
-    main = area - tk
-    piece_cat = category[pi]
-    finding_geom = pg.copy()
-    is_fac = piece_cat == "facility"
-    fac_share = np.zeros(len(pi), dtype="float64")
-    if is_fac.any() and rec_union is not None:
-        fac_idx = np.flatnonzero(is_fac)
-        filed = shapely.intersection(pg[fac_idx], rec_union)
-        unfiled = shapely.difference(pg[fac_idx], rec_union)
-        filed_m2 = units.ellipsoidal_area(filed, work_crs) * (1 - kcxs[pi[fac_idx]])
-        unfiled_m2 = units.ellipsoidal_area(unfiled, work_crs) * (1 - kcxs[pi[fac_idx]])
-        share = np.divide(filed_m2, filed_m2 + unfiled_m2, out=np.zeros_like(filed_m2), where=(filed_m2 + unfiled_m2) > 0)
-        fac_share[fac_idx] = main[fac_idx] * share
-        main[fac_idx] = main[fac_idx] * (1 - share)
-        finding_geom[fac_idx] = unfiled
-
-    is_finding = np.array([c not in NOT_FINDINGS for c in piece_cat], dtype=bool)
-    cand_mask = is_finding & (main > 0)
-    cand = np.flatnonzero(cand_mask)
-    sliver = overlay.is_sliver(finding_geom[cand], main[cand], width_m=rules.sliver_width_m, min_area_m2=rules.min_area_m2) if len(cand) else np.zeros(0, bool)
-    sliver_mask = np.zeros(len(pi), dtype=bool)
-    sliver_mask[cand[sliver]] = True
-    keep = cand[~sliver]
-
-    findings = _findings(sv, fo, keep, pi, pf, f_ids, finding_geom, main, p_rules, township, work_crs)
-    if len(keep):  # the rows' order as `_findings` sorts them
-        order = np.lexsort((f_ids[pf[keep]].astype(str), sv["feature_id"].to_numpy(dtype=object)[pi[keep]].astype(str)))
-        f_ia, f_ib = s_order[pi[keep][order]], fm_order[own][pf[keep][order]]
-    else:
-        f_ia = f_ib = np.empty(0, dtype=np.int64)
-    out_crs = CRS.from_user_input(out_crs)
-    findings = findings.to_crs(out_crs) if out_crs != CRS.from_user_input(work_crs) else findings
-
-    return FarmlandPartial(
-        f_order=fm_order[own], pbf_m2=pbf_m2, uncovered_m2=uncovered_m2, raw_m2=raw_m2, f_village=f_village,
-        ov_i=fm_order[ov_i], ov_j=fm_order[ov_j], ov_fid_i=ctx_ids[ov_i] if len(ov) else np.empty(0, object),
-        ov_fid_j=ctx_ids[ov_j] if len(ov) else np.empty(0, object),
-        ov_geom=np.asarray(overlap_geoms, dtype=object)[ov_k] if len(ov) else np.empty(0, object),
-        p_ia=s_order[pi], p_ib=fm_order[own][pf], p_cat=piece_cat, p_tk=tk, p_fac=fac_share, p_is_fac=is_fac,
-        p_main=main, p_cand=cand_mask, p_sliver=sliver_mask, findings=findings, f_ia=f_ia, f_ib=f_ib,
-        n_patches_read=len(sv), n_farmland_read=len(fm),
-    )
-
-
-def farmland_reduce(
-    partials: list[FarmlandPartial],
-    work_crs: Any,
-    out_crs: Any,
-    has_records: bool,
-    n_farmland: int | None = None,
-) -> FarmlandResult:
-    """Put the tasks' arrays back in global order and finish exactly as `check_farmland` does."""
-    work_crs = CRS.from_user_input(work_crs)
-    out_crs = CRS.from_user_input(out_crs)
-    cat = lambda name, dtype=None: _cat([getattr(p, name) for p in partials], dtype)  # noqa: E731
-
-    f_order = cat("f_order", np.int64)
-    fo = np.argsort(f_order, kind="stable")
-    if len(np.unique(f_order)) != len(f_order) or (n_farmland is not None and len(f_order) != n_farmland):
-        raise RuntimeError("farmland ownership is not a partition of the layer (a polygon owned twice or by none)")
-    pbf_m2 = float(cat("pbf_m2", "float64")[fo].sum())
-    uncovered_m2 = float(cat("uncovered_m2", "float64")[fo].sum())
-
-    o = np.lexsort((cat("p_ib", np.int64), cat("p_ia", np.int64)))
-    p_cat = cat("p_cat", object)[o]
-    tk = cat("p_tk", "float64")[o]
-    fac = cat("p_fac", "float64")[o]
-    is_fac = cat("p_is_fac", bool)[o]
-    main = cat("p_main", "float64")[o]
-    cand = cat("p_cand", bool)[o]
-    sliver = cat("p_sliver", bool)[o]
-
-    totals = {c: 0.0 for c in CATEGORIES}
-    totals["infrastructure"] += float(tk.sum())
-    if is_fac.any() and has_records:
-        totals["infrastructure"] += float(fac[is_fac].sum())
-    totals["infrastructure"] += float(main[p_cat == "infrastructure"].sum())
-    sliver_m2 = float(main[cand & sliver].sum())
-    keep = cand & ~sliver
-    for c in CATEGORIES:
-        if c in NOT_FINDINGS:
-            continue
-        totals[c] += float(main[keep][p_cat[keep] == c].sum())
-
-    derived = pbf_m2 - uncovered_m2 - sliver_m2 - sum(v for k, v in totals.items() if k != "cultivated")
-    totals["cultivated"] = derived
-    notes = []
-    if derived < -0.01:
-        notes.append("the categories exceed the farmland area: survey patches overlap each other inside the "
-                     "farmland (check the layer with `landcheck survey`)")
-
-    findings = _merge_findings(partials, work_crs, out_crs)
-    ov_i, ov_j = cat("ov_i", np.int64), cat("ov_j", np.int64)
-    oo = np.lexsort((ov_j, ov_i))
-    ov_fid = np.empty(2 * len(oo), dtype=object)
-    ov_fid[0::2] = cat("ov_fid_i", object)[oo]
-    ov_fid[1::2] = cat("ov_fid_j", object)[oo]
-    overlaps = [(2 * k, 2 * k + 1, 0.0) for k in range(len(oo))]
-    overlap_geoms = cat("ov_geom", object)[oo]
-
-    summary = _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, pd.DataFrame(), overlaps, work_crs)
-    villages = [p.f_village for p in partials]
-    if any(v is not None for v in villages):
-        raw_m2 = cat("raw_m2", "float64")[fo]
-        names = np.concatenate([v for v in villages if v is not None]).astype(object)[fo]
-        by_village = summary["by_village"]
-        for v, a in pd.Series(raw_m2).groupby(names).sum().items():
-            by_village.setdefault(v, {"n_findings": 0, "findings_mu": 0.0, "categories": {}})["pbf_mu"] = _mu(a)
-        summary["by_village"] = dict(sorted(by_village.items()))
-    overlap_frame = _overlap_frame(overlaps, overlap_geoms, ov_fid, work_crs)
-    summary["farmland_overlap_mu"] = _mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
-    summary["derived_by_subtraction"] = ["cultivated_mu"]
-    summary["warnings"] = notes
-    return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
-
-
-def _cat(parts: list[np.ndarray], dtype=None) -> np.ndarray:
-    parts = [np.asarray(p) for p in parts]
-    if not parts:
-        return np.empty(0, dtype=dtype or "float64")
-    out = np.concatenate(parts)
-    return out.astype(dtype, copy=False) if dtype is not None else out
-
-
-def _merge_findings(partials: list[FarmlandPartial], work_crs: CRS, out_crs: CRS) -> gpd.GeoDataFrame:
-    """The tasks' findings in `check_farmland`'s order: by patch id, farmland id, then position."""
-    frames = [(p.findings, p.f_ia, p.f_ib) for p in partials if len(p.findings)]
-    if not frames:
-        empty = empty_findings(work_crs)
-        return empty.to_crs(out_crs) if out_crs != work_crs else empty
-    df = pd.concat([f for f, _, _ in frames], ignore_index=True)
-    ia = np.concatenate([a for _, a, _ in frames])
-    ib = np.concatenate([b for _, _, b in frames])
-    order = np.lexsort((ib, ia, df["farmland_id"].to_numpy(dtype=object).astype(str),
-                        df["patch_id"].to_numpy(dtype=object).astype(str)))
-    return df.iloc[order].reset_index(drop=True)
-
-
 # ------------------------------------------------------------------------------------------ tasks
 @dataclass(frozen=True)
 class _Job:
@@ -687,12 +446,6 @@ def _farmland_task(q: int, job: _Job, rec_union: Any) -> FarmlandPartial:
 
 
 # ---------------------------------------------------------------------------------------- engines
-def _records_union(facility_records: gpd.GeoDataFrame | None, work_crs: CRS):
-    if facility_records is None or not len(facility_records):
-        return None
-    return shapely.union_all(facility_records.to_crs(work_crs).geometry.to_numpy())
-
-
 def check_farmland_partitioned(
     survey: PartitionedLayer,
     farmland: PartitionedLayer,
@@ -712,7 +465,7 @@ def check_farmland_partitioned(
         raise ValueError(f"partitioned layers must be stored in the check's CRS {work_crs.to_string()}: "
                          f"partition them with partition_inputs() or partition_layer(to_crs=…)")
     out_crs = survey.source_crs_obj
-    rec_union = _records_union(facility_records, work_crs)
+    rec_union = records_union(facility_records, work_crs)
     job = _Job(survey, farmland, rules, township, work_crs.to_json(), out_crs.to_json(), threads)
     n = farmland.n_parts
     partials: list[FarmlandPartial | None] = [None] * n
