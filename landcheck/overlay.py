@@ -260,6 +260,26 @@ def group_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarr
     return out
 
 
+def union_by(geoms: np.ndarray, label: np.ndarray, n: int, threads: int | None = None) -> np.ndarray:
+    """Union of the geometries of each label 0..n-1, in chunks of labels on threads (shapely releases
+    the GIL; nothing prepared is shared). Single-member labels keep their geometry as it is."""
+    threads = n_threads(max(1, int(threads)) if threads is not None else None)
+    if threads == 1 or n < 64:
+        return group_union(geoms, label, n)
+    order = np.argsort(label, kind="stable")
+    lab = label[order]
+    cuts = np.linspace(0, n, threads * 4 + 1).astype(np.int64)
+    starts = np.searchsorted(lab, cuts)
+    spans = [(int(c0), int(c1), int(s0), int(s1)) for c0, c1, s0, s1
+             in zip(cuts[:-1], cuts[1:], starts[:-1], starts[1:]) if c1 > c0]
+
+    def work(span):
+        c0, c1, s0, s1 = span
+        return group_union(geoms[order[s0:s1]], lab[s0:s1] - c0, c1 - c0)
+
+    return np.concatenate(_run(work, spans, threads))
+
+
 def _subdivide(geoms: np.ndarray, max_vertices: int) -> tuple[np.ndarray, np.ndarray]:
     """Cut polygons into polygonal parts of at most ~max_vertices vertices by halving each part's
     bounding box along its longer side, like PostGIS ST_Subdivide. Returns (parts, parent) with

@@ -45,7 +45,6 @@ from .. import landuse, overlay, units
 from ..errors import LandcheckError
 from ..layers import FIELD_ALIASES, ReadReport, polygonal_part
 from .farmland import with_feature_ids
-from .transfer import union_by
 
 CHECK = "survey"
 
@@ -97,20 +96,6 @@ FARMLAND_FIELDS = {
 }
 #: Change-patch fields (domain.md §5.2).
 CHANGE_FIELDS = {"JCBH": "error", "TBLX": "error", "QSX": "warning", "HSX": "warning"}
-
-#: Aliases of fields the reader does not map (canonical → names seen in deliveries; case-insensitive).
-EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
-    "JCBH": ("JCBH", "监测编号", "线索编号", "XSBH"),
-    "TBLX": ("TBLX", "图斑类型"),
-    "QSX": ("QSX", "前时相"),
-    "HSX": ("HSX", "后时相"),
-    "YJJBNTMJ": ("YJJBNTMJ", "JBNTMJ", "永久基本农田面积", "基本农田面积"),
-    "YSDM": ("YSDM", "要素代码"),
-    "QSXZ": ("QSXZ", "权属性质"),
-    "GDLX": ("GDLX", "耕地类型"),
-    "GDPDJB": ("GDPDJB", "耕地坡度级别", "PDJB", "坡度级别"),
-    "SJNF": ("SJNF", "数据年份"),
-}
 
 FIELD_NAMES_ZH = {
     "BSM": "标识码", "YSDM": "要素代码", "TBBH": "图斑编号", "DLBM": "地类编码", "DLMC": "地类名称", "QSXZ": "权属性质",
@@ -224,7 +209,7 @@ class SurveyResult:
 def _present(columns, canon: str) -> str | None:
     """The column standing for canonical field `canon` (canonical name first, then aliases), or None."""
     by_upper = {str(c).upper(): c for c in columns}
-    for name in (canon, *EXTRA_ALIASES.get(canon, ()), *FIELD_ALIASES.get(canon, ())):
+    for name in (canon, *FIELD_ALIASES.get(canon, ())):
         if name.upper() in by_upper:
             return by_upper[name.upper()]
     return None
@@ -1115,7 +1100,7 @@ def coverage_union(geoms: np.ndarray, threads: int | None = None) -> object:
     rank = np.empty(len(g), dtype=np.int64)
     rank[np.argsort(h, kind="stable")] = np.arange(len(g))
     grp = rank // _UNION_CHUNK
-    parts = union_by(g, grp, int(grp.max()) + 1, threads=threads)
+    parts = overlay.union_by(g, grp, int(grp.max()) + 1, threads=threads)
     return shapely.union_all(parts[~shapely.is_missing(parts)])
 
 

@@ -18,7 +18,6 @@ one below it, then the larger block first. So `total = compliant + below_min = Î
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -33,7 +32,6 @@ from ..config import Rules, load_rules, vocabulary
 from ..errors import LandcheckError
 from ..findings import empty_findings, make_findings
 from ..layers import polygonal_part
-from ..overlay import group_union, n_threads
 from .farmland import deoverlap, farmland_ids, patch_rules, with_feature_ids
 
 CHECK = "transfer"
@@ -139,27 +137,6 @@ def parcel_ids(parcels: gpd.GeoDataFrame) -> np.ndarray:
         own = _text(parcels["DKBM"])
         ids = np.where(own != "", own, ids)
     return ids
-
-
-def union_by(geoms: np.ndarray, label: np.ndarray, n: int, threads: int | None = None) -> np.ndarray:
-    """Union of the geometries of each label 0..n-1, in chunks of labels on threads (shapely releases
-    the GIL; nothing prepared is shared). Single-member labels keep their geometry as it is."""
-    threads = n_threads(max(1, int(threads)) if threads is not None else None)
-    if threads == 1 or n < 64:
-        return group_union(geoms, label, n)
-    order = np.argsort(label, kind="stable")
-    lab = label[order]
-    cuts = np.linspace(0, n, threads * 4 + 1).astype(np.int64)
-    starts = np.searchsorted(lab, cuts)
-    spans = [(int(c0), int(c1), int(s0), int(s1)) for c0, c1, s0, s1
-             in zip(cuts[:-1], cuts[1:], starts[:-1], starts[1:]) if c1 > c0]
-
-    def work(span):
-        c0, c1, s0, s1 = span
-        return group_union(geoms[order[s0:s1]], lab[s0:s1] - c0, c1 - c0)
-
-    with ThreadPoolExecutor(max_workers=threads) as ex:
-        return np.concatenate(list(ex.map(work, spans)))
 
 
 def contiguous_blocks(geoms: np.ndarray, group_codes: np.ndarray, gap_m: float) -> np.ndarray:
@@ -289,7 +266,7 @@ def check_transfer(
     block_ids = np.array([f"B{k + 1:0{width}d}" for k in range(n_comp)], dtype=object)
 
     parcel_m2 = units.ellipsoidal_area(geoms, work_crs)
-    block_geom = union_by(geoms, block, n_comp, threads)
+    block_geom = overlay.union_by(geoms, block, n_comp, threads)
     block_m2 = units.ellipsoidal_area(block_geom, work_crs)
     below = block_m2 < float(units.mu_to_m2(min_mu))
 
