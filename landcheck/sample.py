@@ -1028,6 +1028,10 @@ def _plant_violations(rng: np.random.Generator, P: pd.DataFrame, plan: _Plan) ->
         P.loc[rows, "DLBM"] = code
         P.loc[rows, "violation"] = name
         P.loc[rows, "ZZSXDM"] = "JKHF" if code != "1104A" else "GCHF"
+        # no longer cultivated land: no 田坎 deduction, no 耕地类型 / 坡度级别 (domain.md §2.1)
+        P.loc[rows, "KCXS"] = 0.0
+        P.loc[rows, "GDLX"] = ""
+        P.loc[rows, "GDPDJB"] = ""
     for name in ("FLS", "WG", "LYFL", "LLJZ", "XG"):
         rows = take(name, np.flatnonzero(in_fm))
         P.loc[rows, "ZZSXDM"] = name
