@@ -504,6 +504,8 @@ def test_sample_township_survey_runs_and_is_topologically_clean():
     for code in ("overlap", "gap", "invalid_geometry", "duplicate_id", "unknown_code", "area_mismatch", "tbdlmj_mismatch"):
         assert code not in res.counts, (code, of(res, code).head().to_string())
     assert res.counts.get("no_crs") == 1
+    # the generator clears 田坎 and 耕地类型 where it plants an orchard, nursery or fish pond: nothing else
+    assert res.counts == {"no_crs": 1}
 
 
 # ============================================================================ real third-party data
