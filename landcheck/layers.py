@@ -607,20 +607,25 @@ def read_layer(
         names = df["DLMC"] if "DLMC" in df.columns else None
         reading = landuse.normalise_codes(raw_codes, names)
         df["DLBM"] = reading.codes.values
-        report.code_reading = reading.note
-        report.unknown_codes = reading.unknown
-        if reading.unknown:
-            shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown.items())[:10])
-            report.warn(f"unknown land-use codes kept as they are: {shown}")
-        report.unknown_names = reading.unknown_names
-        if reading.unknown_names:
-            shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown_names.items())[:10])
-            report.warn(f"land-use names without a code that match no known class (DLBM left empty): {shown}")
+        _report_code_reading(report, reading)
     report.n_features = len(df)
     dup = df["feature_id"][df["feature_id"].duplicated(keep=False)]
     if len(dup):
         report.warn(f"{dup.nunique()} feature ids occur more than once (e.g. {dup.iloc[0]})")
     return df, report
+
+
+def _report_code_reading(report: ReadReport, reading) -> None:
+    """Record how the land-use codes were read (landuse.normalise_codes) and warn about unknown ones."""
+    report.code_reading = reading.note
+    report.unknown_codes = reading.unknown
+    if reading.unknown:
+        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown.items())[:10])
+        report.warn(f"unknown land-use codes kept as they are: {shown}")
+    report.unknown_names = reading.unknown_names
+    if reading.unknown_names:
+        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown_names.items())[:10])
+        report.warn(f"land-use names without a code that match no known class (DLBM left empty): {shown}")
 
 
 def _read_raw(src: Source, name: str, encoding: str | None, report: ReadReport) -> gpd.GeoDataFrame:
@@ -1299,13 +1304,5 @@ def _plan_codes(pairs: dict, code_fix: dict | None, name_fix: dict | None, has_n
                                       np.repeat(names, counts).tolist() if has_names else None)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.empty(0, np.int64)
     out = reading.codes.to_numpy(dtype=object)
-    report.code_reading = reading.note
-    report.unknown_codes = reading.unknown
-    if reading.unknown:
-        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown.items())[:10])
-        report.warn(f"unknown land-use codes kept as they are: {shown}")
-    report.unknown_names = reading.unknown_names
-    if reading.unknown_names:
-        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown_names.items())[:10])
-        report.warn(f"land-use names without a code that match no known class (DLBM left empty): {shown}")
+    _report_code_reading(report, reading)
     return {k: out[i] for k, i in zip(keys, first)}

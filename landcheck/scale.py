@@ -467,31 +467,11 @@ def check_farmland_partitioned(
     out_crs = survey.source_crs_obj
     rec_union = records_union(facility_records, work_crs)
     job = _Job(survey, farmland, rules, township, work_crs.to_json(), out_crs.to_json(), threads)
-    n = farmland.n_parts
-    partials: list[FarmlandPartial | None] = [None] * n
-    if client is None:
-        for q in range(n):
-            partials[q] = _farmland_task(q, job, rec_union)
-            if progress:
-                progress(q + 1, n)
-    else:
-        from distributed import as_completed
-
-        run = uuid.uuid4().hex
-        [job_f] = client.scatter([job], broadcast=True, hash=False)
-        [rec_f] = client.scatter([rec_union], broadcast=True, hash=False)
-        futures = [client.submit(_farmland_task, q, job_f, rec_f, key=f"landcheck-farmland-{q}-{run}",
-                                 pure=False, retries=1) for q in range(n)]
-        index = {f.key: q for q, f in enumerate(futures)}
-        try:
-            for done, fut in enumerate(as_completed(futures), start=1):
-                partials[index[fut.key]] = fut.result()
-                fut.release()
-                if progress:
-                    progress(done, n)
-        finally:
-            for f in futures:
-                f.cancel()
+    shared = [job, rec_union]
+    if client is not None:
+        shared = [client.scatter([x], broadcast=True, hash=False)[0] for x in shared]
+    partials = _run_tasks(client, _farmland_task, [(q,) for q in range(farmland.n_parts)], shared, "分区套合",
+                          progress, None)
     return farmland_reduce([p for p in partials if p is not None], work_crs, out_crs,
                            has_records=rec_union is not None, n_farmland=farmland.n_features)
 
