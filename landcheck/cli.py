@@ -229,6 +229,8 @@ def print_ledger_merge(m: dict) -> None:
     """One line on what the run did to the ledger."""
     text = (f"整改台账: 新增 {m['n_new']} 项, 沿用 {m['n_matched']} 项, 更新 {m['n_updated']} 项, "
             f"待复核（已消失） {m['n_disappeared']} 项, 共 {m['n_tasks']} 项")
+    if m.get("n_out_of_scope"):
+        text += f"; 本次范围外 {m['n_out_of_scope']} 项未变"
     if m.get("finished_but_found"):
         text += f"; [yellow]已整改/已销号但仍检出 {len(m['finished_but_found'])} 项[/yellow]"
     console().print(text)

@@ -361,6 +361,8 @@ class MergeResult:
     disappeared: list[str] = field(default_factory=list)
     reappeared: list[str] = field(default_factory=list)
     finished_but_found: list[str] = field(default_factory=list)
+    #: tasks of the run's checks outside the area the run looked at (`scope`): left as they were
+    n_out_of_scope: int = 0
     n_tasks: int = 0
     #: issue id of every finding, indexed like the findings given
     issue_ids: pd.Series | None = None
@@ -371,6 +373,7 @@ class MergeResult:
             "matched_by": dict(self.matched_by), "n_updated": len(self.updated), "n_disappeared": len(self.disappeared),
             "n_reappeared": len(self.reappeared), "new": self.new, "updated": self.updated, "disappeared": self.disappeared,
             "reappeared": self.reappeared, "finished_but_found": self.finished_but_found,
+            "n_out_of_scope": self.n_out_of_scope,
         }
 
 
@@ -492,8 +495,26 @@ def next_issue_ids(ledger: Ledger, prefix: str, year: int, n: int) -> list[str]:
     return ids
 
 
+def _outside_scope(geoms: gpd.GeoSeries, rows: list[int], scope: gpd.GeoSeries) -> set[int]:
+    """The rows whose shape (a point on its surface) lies in no shape of `scope`; rows without a shape
+    are taken as inside."""
+    sc = scope.to_crs(geoms.crs) if scope.crs is not None and geoms.crs is not None and scope.crs != geoms.crs else scope
+    arr = sc.to_numpy()
+    arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
+    g = geoms.to_numpy()[rows]
+    has = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    idx = np.asarray(rows)[has]
+    if not len(arr):
+        return set(idx.tolist())
+    hit = shapely.STRtree(arr).query(shapely.point_on_surface(g[has]), predicate="intersects")[0]
+    inside = np.zeros(len(idx), dtype=bool)
+    inside[hit] = True
+    return set(idx[~inside].tolist())
+
+
 def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefix: str, run_date: date | None = None,
-                   source: str | None = None, checks: Iterable[str] | None = None) -> MergeResult:
+                   source: str | None = None, checks: Iterable[str] | None = None,
+                   scope: gpd.GeoSeries | None = None) -> MergeResult:
     """Merge one run's findings into the ledger at `ledger_path` (created when absent).
 
     A finding matches an existing task of the same check when it has the same `finding_key`; else the
@@ -505,7 +526,10 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     A task of a check in `checks` (default: the checks present in `findings` — pass it explicitly, or a
     run with no findings at all marks nothing) that no finding matches becomes 待复核（已消失） with the
     run date, unless it is 已整改/已销号; it is never deleted. A 待复核（已消失） task whose problem is
-    found again gets back the status it had before.
+    found again gets back the status it had before. `scope`: the shapes the run looked at (the
+    survey's patches, this batch of change patches, the transfer parcels); a task whose shape lies
+    outside them cannot disappear (a run on part of a township, or a monthly 卫片 batch, says nothing
+    about the rest). None: the run looked everywhere.
     """
     path = Path(ledger_path)
     run_date = run_date or date.today()
@@ -531,6 +555,10 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
         found_checks = set(new_vals["check"])
         cand = np.flatnonzero(T["check"].isin(checks | found_checks).to_numpy()) if len(T) else np.array([], dtype=int)
         can_disappear = set(np.flatnonzero(T["check"].isin(checks).to_numpy())) if len(T) else set()
+        if scope is not None and can_disappear:
+            outside = _outside_scope(T.geometry, sorted(can_disappear), scope)
+            can_disappear -= outside
+            result.n_out_of_scope = len(outside)
         assign = np.full(len(f), -1, dtype=int)
         used: set[int] = set()
         how: dict[int, str] = {}

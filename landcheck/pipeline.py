@@ -96,13 +96,15 @@ def default_prefix(findings: gpd.GeoDataFrame, township: str = "") -> str:
 
 
 def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str, checks: tuple[str, ...],
-                      step: Step | None = None) -> dict:
-    """Merge a run's findings into the ledger; returns what changed (for summary.json)."""
+                      step: Step | None = None, scope: gpd.GeoDataFrame | None = None) -> dict:
+    """Merge a run's findings into the ledger; returns what changed (for summary.json). `scope`: the
+    layer the run looked at; tasks outside it are not marked 待复核（已消失）."""
     from .ledger import merge_findings
 
     if step:
         step(f"更新整改台账 {ledger_path.name}")
-    return merge_findings(ledger_path, findings, prefix=prefix, checks=checks).to_dict()
+    return merge_findings(ledger_path, findings, prefix=prefix, checks=checks,
+                          scope=scope.geometry if scope is not None else None).to_dict()
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,8 @@ def _farmland_outputs(result: FarmlandResult, read_reports: dict, rules, output_
     outputs = write_findings(result.findings, out)
     if ledger_path is not None:
         result.summary["ledger"] = merge_into_ledger(
-            result.findings, Path(ledger_path), prefix or default_prefix(result.findings, township), ("farmland",), step)
+            result.findings, Path(ledger_path), prefix or default_prefix(result.findings, township), ("farmland",), step,
+            scope=sv)
         outputs["ledger"] = Path(ledger_path)
     if map_path is not None:
         outputs["map"] = write_check_map(result.findings, Path(map_path), "farmland", ledger_path, farmland=fm, survey=sv,
@@ -398,7 +401,8 @@ def transfer_job(
     outputs.update(write_findings(result.findings, out))
     if ledger_path is not None:
         s["ledger"] = merge_into_ledger(result.findings, Path(ledger_path),
-                                        prefix or default_prefix(result.findings, township), ("transfer",), step)
+                                        prefix or default_prefix(result.findings, township), ("transfer",), step,
+                                        scope=parcels)
         outputs["ledger"] = Path(ledger_path)
     if map_path is not None:
         outputs["map"] = write_check_map(result.findings, Path(map_path), "transfer", ledger_path, farmland=fm, survey=sv,
@@ -554,7 +558,8 @@ def survey_job(
         if ledger_path is not None:
             checks = ("change_patch",) if quality.schema == "change" else ("change",)
             summary["ledger"] = merge_into_ledger(changes.findings, Path(ledger_path),
-                                                  prefix or default_prefix(changes.findings, township), checks, step)
+                                                  prefix or default_prefix(changes.findings, township), checks, step,
+                                                  scope=layer)
             outputs["ledger"] = Path(ledger_path)
         if map_path is not None:
             check = "change_patch" if quality.schema == "change" else "change"

@@ -155,3 +155,20 @@ def test_engine_dask_gives_the_local_report(tmp_path):
     a, b = reports["local"], reports["dask"]
     assert a["problems"] == b["problems"] and a["counts"] == b["counts"] and a["changes"] == b["changes"]
     assert {"overlap", "road_too_wide"} <= set(a["counts"]) and b["summary"]["engine"]["name"] == "dask"
+
+
+def test_next_monthly_batch_leaves_last_months_patches_alone(tmp_path):
+    """卫片 batches come monthly: May's patch is not 已消失 because June's batch lies elsewhere."""
+    base = write(dltb(grid(4, 1, 200, 200), codes=["0101"] * 4), tmp_path / "base.gpkg")
+    ledger = tmp_path / "ledger.gpkg"
+    for month, x in (("05", 50), ("06", 450)):
+        batch = gpd.GeoDataFrame({"JCBH": [f"WP{month}1"], "TBLX": ["20"], "QSX": ["20251006"], "HSX": [f"2026{month}01"]},
+                                 geometry=[shapely.box(X0 + x, Y0 + 50, X0 + x + 50, Y0 + 100)], crs=4527)
+        path = write(batch, tmp_path / f"wp{month}.gpkg", layer="卫片图斑")
+        r = invoke("survey", path, "--baseline", base, "-o", tmp_path / month, "--ledger", ledger)
+        assert r.exit_code in (0, 1), r.output
+    tasks = read_tasks(ledger).set_index("patch_id")
+    assert sorted(tasks.index) == ["WP051", "WP061"]
+    assert set(tasks["status"]) == {"未整改"}
+    s = json.loads((tmp_path / "06" / "summary.json").read_text(encoding="utf-8"))
+    assert s["ledger"]["n_out_of_scope"] == 1 and s["ledger"]["n_disappeared"] == 0

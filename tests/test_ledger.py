@@ -472,3 +472,22 @@ def test_each_check_shows_its_source(tmp_path, check, source):
     f = findings_of(survey()).assign(check=check)
     merge_findings(tmp_path / "ledger.gpkg", f, prefix="SL", run_date=date(2026, 5, 1), checks=[check])
     assert set(load_ledger(tmp_path / "ledger.gpkg").tasks["source"]) == {source}
+
+
+def test_a_run_on_part_of_the_township_leaves_the_rest_alone(tmp_path):
+    """A re-run whose survey covers only 甲村 must not mark 乙村's and 丙村's tasks as disappeared; within
+    the scope a vanished problem still disappears."""
+    led = tmp_path / "ledger.gpkg"
+    run(led, survey(), date(2026, 5, 1))
+    part = survey(B="0103")  # B (甲村) restored; 乙村 / 丙村 not surveyed this time
+    part = part[part["ZLDWMC"] == "甲村"]
+    r = merge_findings(led, findings_of(part), prefix="SL", run_date=date(2026, 6, 1), checks=["farmland"],
+                       scope=part.geometry)
+    t = tasks_by_patch(led)
+    assert t.at["B", "status"] == GONE and r.n_out_of_scope == 3
+    assert (t.loc[["G", "K", "J"], "status"] == NEW).all()
+    # without a scope the same run would have marked them
+    led2 = tmp_path / "ledger2.gpkg"
+    run(led2, survey(), date(2026, 5, 1))
+    merge_findings(led2, findings_of(part), prefix="SL", run_date=date(2026, 6, 1), checks=["farmland"])
+    assert (tasks_by_patch(led2).loc[["G", "K", "J"], "status"] == GONE).all()
