@@ -1032,6 +1032,7 @@ def _plant_violations(rng: np.random.Generator, P: pd.DataFrame, plan: _Plan) ->
         P.loc[rows, "KCXS"] = 0.0
         P.loc[rows, "GDLX"] = ""
         P.loc[rows, "GDPDJB"] = ""
+        P.loc[rows, "TBXHDM"] = ""
     for name in ("FLS", "WG", "LYFL", "LLJZ", "XG"):
         rows = take(name, np.flatnonzero(in_fm))
         P.loc[rows, "ZZSXDM"] = name

@@ -285,6 +285,19 @@ def test_invalid_attributes():
     ]), p[["feature_id", "field", "message"]].to_string()
 
 
+def test_tbxhdm_refines_only_its_classes():
+    codes = ["0101", "0101", "0201", "0601", "0102", "0601"]
+    layer = dltb(grid(6), codes=codes, ZZSXDM=["LS", "XG", "", "", "FLS", ""],
+                 TBXHDM=["HDGD", "HDGD", "LQYD", "GTGY", "GTGY", "ZZZZ"])
+    res = check_survey(layer, None, schema="dltb")
+    p = of(res, "invalid_attribute")
+    got = sorted(zip(p["feature_id"], p["field"]))
+    assert got == [("B2", "TBXHDM"),  # 河道耕地 planted XG: must be LS/FLS/LYFL
+                   ("B5", "TBXHDM"),  # 钢铁工业用地 on 水浇地
+                   ("B6", "TBXHDM")], p[["feature_id", "field", "message"]].to_string()  # unknown code
+    assert "LS/FLS/LYFL" in p["message"].iloc[0]
+
+
 def test_adjustable_classes_may_keep_cultivated_attributes():
     layer = dltb(grid(2), codes=["0201", "0201"], DLBM=["0201K", "0301"], DLMC=["可调整果园", "乔木林地"],
                  KCXS=[0.053, 0.053], KCDLBM=["1203", "1203"], GDLX=["PD", "PD"], ZZSXDM=["JKHF", ""])

@@ -113,6 +113,15 @@ RECOVERY_CODES = ("JKHF", "GCHF")
 #: 城镇村属性码 values (domain.md §1.1).
 CZCSXM_CODES = ("201", "201A", "202", "202A", "203", "203A", "204", "205")
 GDLX_CODES = ("TT", "PD")
+#: TBXHDM 图斑细化代码 → the classes it refines (domain.md §2.2, code prefixes); 耕地 refinements need
+#: ZZSXDM in TBXH_PLANTING.
+TBXH_CLASSES = {
+    **{x: ("01",) for x in ("HDGD", "HQGD", "LQGD", "MQGD", "SHGD", "SMGD")},
+    "LQYD": ("02",), "GCCD": ("0404",),
+    **{x: ("0601",) for x in ("HDGY", "GTGY", "MTGY", "SNGY", "BLGY", "DLGY")},
+    "FQ": ("0602", "1001", "1003"),
+}
+TBXH_PLANTING = ("LS", "FLS", "LYFL")
 GDPDJB_CODES = ("1", "2", "3", "4", "5")
 #: 田坎 as the deducted class (KCDLBM) when KCXS > 0.
 TIANKAN = "1203"
@@ -891,7 +900,7 @@ def _construction(code: str) -> bool:
 
 
 def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -> None:
-    """invalid_attribute (ZZSXDM, KCXS/KCDLBM, CZCSXM, GDLX, GDPDJB) and road_too_wide (1006)."""
+    """invalid_attribute (ZZSXDM, KCXS/KCDLBM, CZCSXM, GDLX, GDPDJB, TBXHDM) and road_too_wide (1006)."""
     n = len(work)
     cols = list(work.columns)
     codes = _text(work["DLBM"] if "DLBM" in cols else None, n)
@@ -963,6 +972,21 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
         v = _text(work[col], n)
         add((v != "") & ~np.isin(v, GDPDJB_CODES), "error", "GDPDJB", v,
             lambda c, t: f"耕地坡度级别 GDPDJB “{t}” 不是 1–5")
+    col = _present(cols, "TBXHDM")
+    if col is not None:
+        v = np.array([t.upper() for t in _text(work[col], n)], dtype=object)
+        given = v != ""
+        known = np.isin(v, list(TBXH_CLASSES))
+        add(given & ~known, "error", "TBXHDM", v,
+            lambda c, t: f"图斑细化代码 TBXHDM “{t}” 不是 {'/'.join(TBXH_CLASSES)} 之一")
+        fits = np.array([any(c.startswith(p) for p in TBXH_CLASSES.get(x, ())) for c, x in zip(codes, v)], dtype=bool)
+        add(given & known & ~fits, "error", "TBXHDM", v,
+            lambda c, t: f"图斑细化代码 {t} 只用于地类 {'/'.join(TBXH_CLASSES[t])}，不用于 {c or '（空）'}")
+        zcol = _present(cols, "ZZSXDM")
+        if zcol is not None:
+            z = np.array([s.upper() for s in _text(work[zcol], n)], dtype=object)
+            add(given & fits & cult & ~np.isin(z, TBXH_PLANTING), "error", "TBXHDM", v,
+                lambda c, t: f"细化耕地 {t} 的种植属性代码 ZZSXDM 应为 {'/'.join(TBXH_PLANTING)} 之一")
     col = _present(cols, "XZDWKD")
     if col is not None:
         w = _number(work[col], n)
