@@ -77,6 +77,8 @@ def survey(ctx, path, layer, crs, encoding, baseline, baseline_layer, baseline_c
             print_ledger_merge(result.summary["ledger"])
         for p in outputs.values():
             console().print(f"wrote {p}")
+    for w in result.summary.get("warnings", []):
+        console(err=True).print(f"[yellow]warning: {w}[/yellow]")
     ctx.exit(result.exit_code)
 
 

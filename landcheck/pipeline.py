@@ -537,12 +537,11 @@ def survey_job(
     summary["fail_on"] = fail_on
     summary["engine"] = {"name": "dask" if engine.is_dask else "local", "scheduler": engine.scheduler}
     summary["read_report"] = {k: r if isinstance(r, dict) else r.to_dict() for k, r in reports.items()}
-    code = exit_status(quality.problems, fail_on)
-    if changes is not None and fail_on != "never":
-        levels = ("error",) if fail_on == "error" else ("error", "warning")
-        if len(changes.findings) and changes.findings["severity"].isin(levels).any():
-            code = 1
+    code = max(exit_status(quality.problems, fail_on), exit_status(changes.findings, fail_on) if changes is not None else 0)
     summary["exit_code"] = code
+    if map_path is not None and changes is None:
+        summary["warnings"] = ["--map draws changes and change patches: without --baseline (or a change-patch layer) "
+                               "there is nothing to draw, so no map was written."]
     report = dict(quality.report)
     report["summary"] = summary
     report["changes"] = ch.changes_for_report(changes.changes) if changes is not None and changes.changes is not None else []
@@ -552,17 +551,16 @@ def survey_job(
     out = Path(output_dir)
     outputs = {"problems": write_gpkg(problems_for_output(quality.problems), out / "problems.gpkg", layer="problems")}
     if changes is not None:
+        check = "change_patch" if quality.schema == "change" else "change"
         if changes.changes is not None:
             outputs["changes"] = write_gpkg(ch.changes_for_output(changes.changes), out / "changes.gpkg", layer="changes")
         outputs.update(write_findings(changes.findings, out))
         if ledger_path is not None:
-            checks = ("change_patch",) if quality.schema == "change" else ("change",)
             summary["ledger"] = merge_into_ledger(changes.findings, Path(ledger_path),
-                                                  prefix or default_prefix(changes.findings, township), checks, step,
+                                                  prefix or default_prefix(changes.findings, township), (check,), step,
                                                   scope=layer)
             outputs["ledger"] = Path(ledger_path)
         if map_path is not None:
-            check = "change_patch" if quality.schema == "change" else "change"
             outputs["map"] = write_check_map(changes.findings, Path(map_path), check, ledger_path, farmland=fm,
                                              survey=layer if quality.schema == "dltb" else base,
                                              title=f"{township or ''} 变化图斑核查图".strip(), step=step)

@@ -44,6 +44,9 @@ def test_clean_layer_passes_with_exit_0_and_writes_every_file(clean, tmp_path):
     assert rep["problems"] == [] and rep["changes"] == [] and rep["counts"] == {}
     assert len(gpd.read_file(out / "problems.gpkg", layer="problems")) == 0
     assert not (out / "changes.gpkg").exists()
+    # --map without a baseline has nothing to draw: said, not silently skipped
+    r = invoke("survey", clean, "-o", out, "--map", tmp_path / "m.html")
+    assert r.exit_code == 0 and "nothing to draw" in r.output and not (tmp_path / "m.html").exists()
 
 
 def test_problems_give_exit_1_and_fail_on_decides(tmp_path):
