@@ -140,9 +140,10 @@ def _print_status(s: dict) -> None:
     t.add_column("处", justify="right", no_wrap=True)
     t.add_column("亩", justify="right", no_wrap=True)
     for st in statuses:
-        t.add_column(st, justify="right")
+        # headers fold onto more lines rather than being cut to "未 …" on 80 columns
+        t.add_column(st.replace("（", "\n（"), justify="right", overflow="fold")
     t.add_column("未完成亩", justify="right", no_wrap=True)
-    t.add_column("逾期", justify="right")
+    t.add_column("逾期", justify="right", overflow="fold")
 
     def cells(b: dict) -> list[str]:
         out = [str(b["n"]), f"{b['mu']:.2f}"]
