@@ -158,8 +158,9 @@ def make_sizes(base: int, sizes: list[int], seed: int, root: Path) -> dict[int, 
     return out
 
 
-def run_child(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+def run_child(args: list[str], script: str = __file__) -> dict:
+    """Run `script` with `args` in a fresh process (its own peak memory); its last stdout line is JSON."""
+    proc = subprocess.run([sys.executable, script, *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -23,13 +23,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_scale import _worker_sampler_start, _worker_sampler_stop  # benchmarks/bench_scale.py
+from bench_scale import _worker_sampler_start, _worker_sampler_stop, run_child  # benchmarks/bench_scale.py
 from memory import PeakSampler, rss_mb  # benchmarks/memory.py
 
 
@@ -126,11 +124,8 @@ def make_sizes(base: int, sizes: list[int], seed: int, root: Path) -> dict[int, 
     return out
 
 
-def run_child(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def run_child_here(args: list[str]) -> dict:
+    return run_child(args, __file__)
 
 
 def main() -> None:
@@ -155,9 +150,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_scale_survey_") as tmp:
         paths = make_sizes(args.base, sizes, args.seed, Path(tmp))
         for k in sizes:
-            local = run_child(["--child", "local", str(paths[k])])
+            local = run_child_here(["--child", "local", str(paths[k])])
             print(f"{k}× local: {local['seconds']:.1f} s, peak {local['peak_mb']:.0f} MB", flush=True)
-            dask = run_child(["--child", "dask", str(paths[k]), str(args.workers), str(args.partition_size)])
+            dask = run_child_here(["--child", "dask", str(paths[k]), str(args.workers), str(args.partition_size)])
             print(f"{k}× dask: {dask['seconds']:.1f} s (rounds {dask['rounds_s']}), client {dask['client_peak_mb']:.0f} MB "
                   f"(partitioning {dask['client_partition_mb']:.0f}, check {dask['client_check_mb']:.0f}), "
                   f"worker {dask['worker_peak_mb']:.0f} MB", flush=True)

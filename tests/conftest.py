@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 import shapely
@@ -48,6 +49,20 @@ RECT_W, RECT_H = 300.0, 222.2222
 def origin_xy(epsg: int = 4527) -> tuple[float, float]:
     """The origin (117.1°E 37.3°N) in `epsg`."""
     return Transformer.from_crs(4490, epsg, always_xy=True).transform(*ORIGIN_LONLAT)
+
+
+def jittered_corners(nx: int, ny: int, rng, w: float = 50.0, h: float = 40.0):
+    """Corner coordinates X, Y (shape (nx+1, ny+1), EPSG:4527) of an nx × ny grid of w × h m cells from
+    the origin, jittered (±w/4.17, ±h/4.44) inside and straight along the outer edges: cell (i, j) is
+    the ring X/Y[(i, j), (i+1, j), (i+1, j+1), (i, j+1)], neighbours share their edges."""
+    x0, y0 = origin_xy()
+    jx = rng.uniform(-12, 12, (nx + 1, ny + 1)) * (w / 50.0)
+    jy = rng.uniform(-9, 9, (nx + 1, ny + 1)) * (h / 40.0)
+    jx[[0, -1], :] = 0
+    jy[:, [0, -1]] = 0
+    X = x0 + np.arange(nx + 1)[:, None] * w + jx
+    Y = y0 + np.arange(ny + 1)[None, :] * h + jy
+    return X, Y
 
 
 def make_patches(n: int | None = None, *, crs: int = 4527, geoms=None, width: float = RECT_W,

@@ -28,7 +28,7 @@ from landcheck.checks.farmland import check_farmland, farmland_reduce, records_u
 from landcheck.config import load_rules
 from landcheck.layers import read_layer, read_layer_chunks
 
-from conftest import make_patches, origin_xy, set_dbf_language_byte, write_layer
+from conftest import jittered_corners, make_patches, origin_xy, set_dbf_language_byte, write_layer
 
 CODES = [("0101", "LS", 0.0), ("0101", "", 0.0), ("0103", "LS", 0.12), ("0103", "FLS", 0.0), ("0102", "WG", 0.05),
          ("0201", "", 0.0), ("0204", "", 0.0), ("0301", "", 0.0), ("0305", "", 0.0), ("0401", "", 0.0),
@@ -43,17 +43,12 @@ def make_layers(nx: int = 60, ny: int = 45, seed: int = 3):
     read from files."""
     rng = np.random.default_rng(seed)
     x0, y0 = origin_xy()
-    xs = x0 + np.arange(nx + 1) * 50.0
-    ys = y0 + np.arange(ny + 1) * 40.0
-    jx = rng.uniform(-12, 12, (nx + 1, ny + 1))
-    jy = rng.uniform(-9, 9, (nx + 1, ny + 1))
-    jx[[0, -1], :] = 0
-    jy[:, [0, -1]] = 0
+    X, Y = jittered_corners(nx, ny, rng)
     geoms, rows = [], []
     for i in range(nx):
         for j in range(ny):
             corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)]
-            geoms.append(shapely.Polygon([(xs[a] + jx[a, b], ys[b] + jy[a, b]) for a, b in corners]))
+            geoms.append(shapely.Polygon([(X[a, b], Y[a, b]) for a, b in corners]))
             code, zz, kc = CODES[int(rng.integers(len(CODES)))]
             rows.append((code, zz, kc, f"村{i // 12}"))
     survey = gpd.GeoDataFrame({

@@ -26,7 +26,7 @@ from landcheck import scale, units
 from landcheck.checks.survey import SurveyTolerances, check_survey
 from landcheck.layers import read_layer
 
-from conftest import REAL, origin_xy, set_dbf_language_byte, write_layer
+from conftest import REAL, jittered_corners, set_dbf_language_byte, write_layer
 
 #: (DLBM, DLMC, ZZSXDM, KCXS, CZCSXM)
 CLASSES = [("0101", "水田", "LS", 0.0, ""), ("0103", "旱地", "FLS", 0.053, ""), ("0201", "果园", "", 0.0, ""),
@@ -37,13 +37,7 @@ CLASSES = [("0101", "水田", "LS", 0.0, ""), ("0103", "旱地", "FLS", 0.053, "
 def make_survey(nx: int = 60, ny: int = 45, seed: int = 11, crs: int = 4527) -> gpd.GeoDataFrame:
     """A 地类图斑 layer of nx × ny jittered 50 × 40 m patches (a coverage) with planted defects."""
     rng = np.random.default_rng(seed)
-    x0, y0 = origin_xy()
-    xs = x0 + np.arange(nx + 1) * 50.0
-    ys = y0 + np.arange(ny + 1) * 40.0
-    jx = rng.uniform(-12, 12, (nx + 1, ny + 1))
-    jy = rng.uniform(-9, 9, (nx + 1, ny + 1))
-    jx[[0, -1], :] = 0
-    jy[:, [0, -1]] = 0
+    X, Y = jittered_corners(nx, ny, rng)
     # a long thin gap: the patches left of grid line i0 stop 5 cm short of it in rows 6 … ny-7
     i0 = nx // 2
     geoms, rows = [], []
@@ -52,10 +46,10 @@ def make_survey(nx: int = 60, ny: int = 45, seed: int = 11, crs: int = 4527) -> 
             corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)]
             pts = []
             for a, b in corners:
-                x = xs[a] + jx[a, b]
+                x = X[a, b]
                 if a == i0 + 0 and i == i0 - 1 and 6 <= j < ny - 6 and 7 <= b < ny - 6:
                     x -= 0.05
-                pts.append((x, ys[b] + jy[a, b]))
+                pts.append((x, Y[a, b]))
             geoms.append(shapely.Polygon(pts))
             rows.append(CLASSES[int(rng.integers(len(CLASSES)))])
     n = len(geoms)
