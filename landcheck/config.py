@@ -192,6 +192,12 @@ class Vocabulary:
     restorable_measures: tuple[str, ...]
     #: category key → (label, short label), in legend order
     categories: dict = field(default_factory=dict)
+    #: other words officers read, by key ([labels] of vocabulary.toml)
+    labels: dict = field(default_factory=dict)
+
+    def label(self, key: str) -> str:
+        """A word of the [labels] table (`no_village` → （未填行政村）)."""
+        return self.labels[key]
 
     def category_label(self, category: str, short: bool = False) -> str:
         """The Chinese label of a finding category (`non_farm` → 非农化); unknown keys as they are."""
@@ -241,6 +247,7 @@ def vocabulary() -> Vocabulary:
             verdicts=tuple(v["verdicts"]), severities=tuple(v["severities"]), recovery=dict(v["recovery"]),
             restorable_measures=tuple(v["restorable_measures"]),
             categories={k: (label, short) for k, label, short in v["categories"]},
+            labels=dict(v.get("labels", {})),
         )
     return _VOCAB
 

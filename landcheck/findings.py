@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from . import units
+from .config import vocabulary
 
 FINDING_COLUMNS = (
     "finding_key", "check", "problem_type", "category", "severity", "suggested_measure",
@@ -44,10 +45,14 @@ def finding_keys(check: str, patch_id, farmland_id, lon, lat) -> list[str]:
 
 
 def inside_points_lonlat(geoms, crs) -> tuple[np.ndarray, np.ndarray]:
-    """A point inside each geometry (shapely point_on_surface), in EPSG:4490 lon/lat."""
+    """A point inside each geometry (shapely point_on_surface), in EPSG:4490 lon/lat (NaN for none)."""
     pts = shapely.point_on_surface(np.asarray(geoms, dtype=object))
-    s = gpd.GeoSeries(pts, crs=crs).to_crs(units.CGCS2000_GEOGRAPHIC)
-    return s.x.to_numpy(), s.y.to_numpy()
+    return units.to_lonlat(shapely.get_x(pts), shapely.get_y(pts), crs)
+
+
+def village_label(village: str) -> str:
+    """The 行政村 as officers read it: the name, or （未填行政村） when the feature has none."""
+    return village if village else vocabulary().label("no_village")
 
 
 def make_findings(data: dict, geometry, crs) -> gpd.GeoDataFrame:

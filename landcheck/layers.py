@@ -32,6 +32,7 @@ from pyproj import CRS
 from . import landuse, units
 from .crs import check_crs, crs_id, infer_crs
 from .errors import LandcheckError
+from .geometry import polygonal_part, repair_polygons  # noqa: F401 (polygonal_part re-exported)
 from .textenc import _CPG, _HIGH_LATIN, _LDID, dbf_text_bytes, detect_bytes_encoding, unmojibake
 
 # --------------------------------------------------------------------------------------------
@@ -471,8 +472,7 @@ def clean_geometry(geoms: np.ndarray, ids: pd.Series, report: ReadReport) -> tup
     originals: dict[int, object] = {}
     if invalid.any():
         reasons = shapely.is_valid_reason(g[invalid])
-        fixed = shapely.make_valid(g[invalid], method="structure", keep_collapsed=False)
-        fixed = np.array([polygonal_part(x) for x in fixed], dtype=object)
+        fixed = repair_polygons(g[invalid])
         for i, r, g0, fx in zip(idx[invalid], reasons, g[invalid], fixed):
             if fx is None or shapely.is_empty(fx):
                 report.dropped.append({"feature_id": ids.iloc[i], "reason": f"invalid geometry ({r}) with no area left after repair"})
@@ -498,33 +498,6 @@ def _measure_repairs(report: ReadReport, originals: dict, repaired: gpd.GeoSerie
     for entry, b, a in zip(report.repaired, before, after):
         entry["area_before_m2"] = units.round_half_up(float(b), 2)
         entry["area_after_m2"] = units.round_half_up(float(a), 2)
-
-
-def polygonal_part(geom):
-    """The polygons of a geometry (MultiPolygon when several), None when it has none."""
-    if geom is None:
-        return None
-    t = shapely.get_type_id(geom)
-    if t in (3, 6):
-        return geom
-    if t == 7:
-        parts = shapely.get_parts(geom)
-        polys = []
-        for p in parts:
-            pt = shapely.get_type_id(p)
-            if pt == 3:
-                polys.append(p)
-            elif pt == 6:
-                polys.extend(shapely.get_parts(p))
-            elif pt == 7:
-                sub = polygonal_part(p)
-                if sub is not None:
-                    polys.extend(shapely.get_parts(sub))
-        polys = [p for p in polys if not p.is_empty]
-        if not polys:
-            return None
-        return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -883,7 +856,7 @@ class _RawChunks:
         costs up to 5 times as much on a GeoPackage), converted as `pyogrio.read_dataframe` converts
         its Arrow table."""
         import pyarrow as pa
-        from pyogrio.geopandas import _try_parse_datetime
+        from .compat import parse_ogr_datetime
 
         kwargs = {k: v for k, v in self.kwargs.items() if k != "use_arrow"}
         with warnings.catch_warnings(record=True) as notes:
@@ -909,7 +882,7 @@ class _RawChunks:
                         raise _Latin1Needed() from None
                     for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):
                         if dtype is not None and dtype.startswith("datetime") and dtype != "datetime64[D]":
-                            df[column] = _try_parse_datetime(df[column], False, True)
+                            df[column] = parse_ogr_datetime(df[column])
                     geometry_name = meta["geometry_name"] or "wkb_geometry"
                     wkb = df.pop(geometry_name)
                     if wkb.dtype != object:
@@ -930,7 +903,7 @@ class _RawChunks:
 
         import pyarrow as pa
         import pyarrow.parquet as pq
-        from geopandas.io.arrow import _arrow_to_geopandas
+        from .compat import arrow_to_geopandas
 
         try:
             pf = pq.ParquetFile(self.src.path)
@@ -940,7 +913,7 @@ class _RawChunks:
             batches = pf.iter_batches(batch_size=self.chunk_size)
             for batch in batches:
                 table = pa.Table.from_batches([batch]).replace_schema_metadata(meta)
-                df = _arrow_to_geopandas(table, geo)
+                df = arrow_to_geopandas(table, geo)
                 if isinstance(df.index, pd.RangeIndex) or len(df.index) != len(df):
                     df.index = pd.RangeIndex(start, start + len(df))
                 yield start, df, [], []

@@ -40,7 +40,7 @@ from . import units
 from .config import vocabulary
 from .errors import LandcheckError
 from .export import atomic_path, write_csv
-from .findings import HEADERS_ZH
+from .findings import HEADERS_ZH, village_label
 
 FORMAT_VERSION = "1"
 TASKS, HISTORY, META = "tasks", "history", "meta"
@@ -769,14 +769,6 @@ def overdue_mask(tasks: pd.DataFrame, today: date) -> np.ndarray:
     return open_ & late if len(tasks) else np.zeros(0, dtype=bool)
 
 
-def _mu(m2_sum: float) -> float:
-    return units.round_half_up(units.m2_to_mu(float(m2_sum)), 2)
-
-
-def village_label(v: str) -> str:
-    return v if v else "（未填行政村）"
-
-
 def ledger_status(ledger_path: str | Path, today: date | None = None) -> dict:
     """Progress of the ledger: tasks and mu by status, not yet finished (`open`: not 已整改/已销号), per
     village, and the overdue tasks (未整改/整改中 past their deadline). Areas in mu, rounded half-up once
@@ -794,9 +786,9 @@ def ledger_status(ledger_path: str | Path, today: date | None = None) -> dict:
         sub = T[mask]
         sub_m2 = m2[mask]
         return {
-            "n": int(mask.sum()), "mu": _mu(sub_m2.sum()),
-            "by_status": {s: {"n": int((sub["status"] == s).sum()), "mu": _mu(sub_m2[(sub["status"] == s).to_numpy()].sum())} for s in statuses},
-            "open": {"n": int(open_[mask].sum()), "mu": _mu(sub_m2[open_[mask]].sum())},
+            "n": int(mask.sum()), "mu": units.area_mu(sub_m2.sum()),
+            "by_status": {s: {"n": int((sub["status"] == s).sum()), "mu": units.area_mu(sub_m2[(sub["status"] == s).to_numpy()].sum())} for s in statuses},
+            "open": {"n": int(open_[mask].sum()), "mu": units.area_mu(sub_m2[open_[mask]].sum())},
             "overdue": int(late[mask].sum()),
         }
 

@@ -51,7 +51,9 @@ from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from . import units
+from . import compat, units
+from .findings import village_label
+from .columns import text_column
 from .config import vocabulary
 from .errors import LandcheckError
 from .export import atomic_path
@@ -208,9 +210,7 @@ def read_source(path: str | Path) -> MapSource:
 # Findings prepared for drawing
 # ------------------------------------------------------------------------------------------
 def _text_col(df: pd.DataFrame, name: str) -> pd.Series:
-    if name not in df.columns:
-        return pd.Series([""] * len(df), index=df.index, dtype="object")
-    return df[name].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
+    return pd.Series(text_column(df, name), index=df.index, dtype="object")
 
 
 def _num_col(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -245,10 +245,6 @@ class FindingsView:
     def subset(self, mask) -> "FindingsView":
         mask = np.asarray(mask, dtype=bool)
         return FindingsView(self.table[mask].reset_index(drop=True), self.geoms[mask], self.from_ledger, self.area_m2[mask])
-
-
-def village_label(v: str) -> str:
-    return v if v else "（未填行政村）"
 
 
 def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None) -> FindingsView:
@@ -308,10 +304,6 @@ def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None) -
         "coord": [f"{x:.6f}, {y:.6f}" if np.isfinite(x) and np.isfinite(y) else "" for x, y in zip(lon, lat)],
     })
     return FindingsView(table, geoms, from_ledger, area_m2, warnings)
-
-
-def _mu_total(m2) -> float:
-    return units.round_half_up(units.m2_to_mu(float(np.nansum(m2))), 2)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1009,8 +1001,8 @@ def _legend_html(view: FindingsView, title: str, context: dict[str, ContextLayer
             continue
         label, colour = _category_label_colour(cat)
         rows.append(f'<tr><td><span class="sw" style="background:{colour}73;border-color:{colour}"></span></td>'
-                    f'<td>{e(label)}</td><td class="n">{int(mask.sum())} 处</td><td class="n">{_mu_total(view.area_m2[mask]):.2f} 亩</td></tr>')
-    total = f"问题图斑 {len(t)} 处，{_mu_total(view.area_m2):.2f} 亩" if len(t) else "无问题图斑"
+                    f'<td>{e(label)}</td><td class="n">{int(mask.sum())} 处</td><td class="n">{units.total_mu(view.area_m2[mask]):.2f} 亩</td></tr>')
+    total = f"问题图斑 {len(t)} 处，{units.total_mu(view.area_m2):.2f} 亩" if len(t) else "无问题图斑"
     parts = [f'<details open><summary>图例</summary><div class="lc-title">{e(title)}</div><div>{e(total)}</div>']
     if rows:
         parts.append('<table>' + "".join(rows) + '</table>')
@@ -1221,11 +1213,10 @@ _CSS_HREF = re.compile(r'<link rel="stylesheet" href="(?P<url>[^"]+)"\s*/>')
 def offline_assets() -> dict[str, str]:
     """folium's web resources by CDN address, from the folium-offline package."""
     try:
-        from offlinefolium import elements as _offline
+        return compat.offline_resources()
     except ImportError:
         raise LandcheckError("--offline needs the folium-offline package (pip install folium-offline): it carries "
                              "the map's JavaScript and CSS so that the page needs no internet.") from None
-    return _offline._res
 
 
 def inline_assets(page: str, assets: dict[str, str] | None = None) -> str:
@@ -1304,7 +1295,7 @@ def _task_table_html(view: FindingsView) -> str:
             cells += [f"<td>{e(r['status'])}</td>", f"<td{cls}>{e(r['deadline'])}</td>"]
         cells += [f'<td class="nw">{e(r["coord"])}</td>', '<td class="blank print-only"></td>']
         body.append(f'<tr data-i="{int(i)}" onclick="LC.focus({int(i)})">' + "".join(cells) + "</tr>")
-    total = (f'<tr><th colspan="3">合计 {len(t)} 处</th><td class="n">{_mu_total(view.area_m2):.2f}</td>'
+    total = (f'<tr><th colspan="3">合计 {len(t)} 处</th><td class="n">{units.total_mu(view.area_m2):.2f}</td>'
              f'<td colspan="{len(heads) - 4}"></td><td class="print-only"></td></tr>')
     return ('<section class="lc-tasks"><h2>核查任务表</h2><div class="lc-scroll"><table><thead><tr>'
             + "".join(f"<th>{e(h)}</th>" for h in heads) + '<th class="print-only">现场核查情况</th></tr></thead><tbody>' + "".join(body)
@@ -1318,7 +1309,7 @@ def _village_page(view: FindingsView, village: str, context: dict[str, ContextLa
     m = inspection_map(view, farmland=context.get("farmland"), survey=context.get("survey"), blocks=context.get("blocks"),
                        title=page_title, height="70vh", **kw)
     root = m.get_root()
-    summary = f"问题图斑 {len(view)} 处，{_mu_total(view.area_m2):.2f} 亩"
+    summary = f"问题图斑 {len(view)} 处，{units.total_mu(view.area_m2):.2f} 亩"
     head = (f'<header class="lc-head"><a href="index.html">← 全部村</a><h1>{e(label)}</h1>'
             f'<span class="lc-sum">{e(summary)}</span><button type="button" onclick="window.print()">打印</button></header>'
             f'<div id="lc-map-anchor"></div>')
@@ -1405,7 +1396,7 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
         (tmp / MARKER).write_text("written by landcheck map; this folder is replaced as a whole\n", encoding="utf-8")
         rows = []
         used: set[str] = set()
-        total_mu = _mu_total(view.area_m2)
+        total_mu = units.total_mu(view.area_m2)
         for n, v in enumerate(villages, 1):
             mask = (view.table["village"] == v).to_numpy()
             sub = view.subset(mask)
@@ -1422,7 +1413,7 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
             write_map(m, tmp / fname)
             label = village_label(v)
             result[label] = out / fname
-            rows.append({"label": label, "file": fname, "n": len(sub), "mu": _mu_total(sub.area_m2),
+            rows.append({"label": label, "file": fname, "n": len(sub), "mu": units.total_mu(sub.area_m2),
                          "open": int((sub.table["status"].map(_status_line) == "solid").sum()),
                          "overdue": int(sub.table["overdue"].sum())})
         overview_name = None

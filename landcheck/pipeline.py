@@ -23,18 +23,11 @@ from .config import LayerSpec, RunConfig, load_rules
 from .export import write_csv, write_gpkg, write_json
 from .findings import for_output
 from .layers import ReadReport, read_layer
+from .roles import ROLE_READ, SCHEMA_KIND, Reader, read_role  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from .checks.changes import ChangeResult
     from .checks.survey import SurveyResult
-
-#: Which layers must carry a land-use field, and the kind used to pick a layer among several.
-ROLE_READ = {
-    "survey": {"kind": "survey", "require_landuse": True},
-    "farmland": {"kind": "farmland", "require_landuse": False},
-    "transfer": {"kind": "transfer", "require_landuse": False},
-    "facility_records": {"kind": "facility", "require_landuse": False},
-}
 
 Step = Callable[[str], None]
 
@@ -52,14 +45,6 @@ class RunResult:
     transfer: TransferResult | None = None
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
-
-
-def read_role(role: str, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, ReadReport]:
-    """Read one configured layer the way its role needs."""
-    return read_layer(spec.path, **spec.read_options(), **ROLE_READ[role])
-
-
-Reader = Callable[[str, LayerSpec], "tuple[gpd.GeoDataFrame, ReadReport]"]
 
 
 def once_reader() -> Reader:
@@ -434,7 +419,6 @@ def _parcels_for_output(parcels: gpd.GeoDataFrame, field_map: dict[str, str]) ->
 # survey layer check, files to files
 # ------------------------------------------------------------------------------------------
 #: Which layer to pick in a multi-layer source for each --schema.
-SCHEMA_KIND = {"auto": "survey", "dltb": "survey", "farmland": "farmland", "change": "any", "geometry": "any"}
 
 
 @dataclass

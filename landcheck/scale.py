@@ -268,9 +268,9 @@ class _PartWriter:
 
     def write(self, df: gpd.GeoDataFrame) -> None:
         import pyarrow.parquet as pq
-        from geopandas.io.arrow import _geopandas_to_arrow
+        from .compat import geopandas_to_arrow
 
-        table = _geopandas_to_arrow(df, index=False, write_covering_bbox=self.covering)
+        table = geopandas_to_arrow(df, covering_bbox=self.covering)
         if self.writer is None:
             meta = dict(table.schema.metadata or {})
             geo = json.loads(meta[b"geo"])
@@ -588,9 +588,9 @@ def farmland_dask_from_specs(
     client=None,
 ) -> tuple[FarmlandResult, dict]:
     """For `pipeline.farmland_job`: the farmland check on dask from configured layers
-    (`config.LayerSpec`), reading each role as `pipeline.read_role` does but in chunks. Returns the
+    (`config.LayerSpec`), reading each role as `roles.read_role` does but in chunks. Returns the
     result and the read reports by role (dicts, as `summary.json` holds them)."""
-    from .pipeline import ROLE_READ, read_role
+    from .roles import ROLE_READ, read_role
 
     if step:
         step(f"分块读取并分区 {Path(survey.path).name}, {Path(farmland.path).name}")
@@ -654,7 +654,7 @@ def partition_survey(
     as `pipeline.survey_job` reads it (kind from the schema, no land-use field required) unless
     `read_options` say otherwise."""
     if not isinstance(source, gpd.GeoDataFrame):
-        from .pipeline import SCHEMA_KIND
+        from .roles import SCHEMA_KIND
 
         read_options = {"kind": SCHEMA_KIND.get(schema, "any"), "require_landuse": False, **read_options}
     return partition_layer(source, out_dir, partition_size=partition_size, chunk_size=chunk_size, to_crs="metric",
@@ -764,7 +764,8 @@ def _locate(rows: list[dict]) -> None:
 def _id_keys(work: pd.DataFrame, schema: str) -> dict[str, tuple[str, np.ndarray]]:
     """The id values `_duplicate_ids` compares: {field: (column, text values, '' = blank)}; the TBBH
     within its unit under '<TBBH>@<unit>'."""
-    from .checks.survey import DUPLICATE_IDS, _present, _text
+    from .checks.survey import DUPLICATE_IDS, _present
+    from .columns import text_values
 
     if schema not in DUPLICATE_IDS:
         return {}
@@ -775,10 +776,10 @@ def _id_keys(work: pd.DataFrame, schema: str) -> dict[str, tuple[str, np.ndarray
     for name in id_fields:
         col = _present(cols, name)
         if col is not None:
-            out[name] = (col, _text(work[col], n))
+            out[name] = (col, text_values(work[col]))
     if within and all(_present(cols, f) for f in within):
-        tb = _text(work[_present(cols, within[0])], n)
-        unit = _text(work[_present(cols, within[1])], n)
+        tb = text_values(work[_present(cols, within[0])])
+        unit = text_values(work[_present(cols, within[1])])
         key = np.where(tb != "", unit + "\x00" + tb, "").astype(object) if n else np.empty(0, object)
         out["@".join(within)] = (None, key)
     return out
@@ -1288,7 +1289,7 @@ def _check_survey_empty(source, report, schema, tolerances, read_options):
     if isinstance(source, gpd.GeoDataFrame):
         return check_survey(source, report, schema=schema, tolerances=tolerances)
     from .layers import read_layer
-    from .pipeline import SCHEMA_KIND
+    from .roles import SCHEMA_KIND
 
     opts = {"kind": SCHEMA_KIND.get(schema, "any"), "require_landuse": False, **(read_options or {})}
     df, rep = read_layer(source, **opts)
@@ -1313,7 +1314,7 @@ def survey_dask_from_spec(
     read in chunks as `survey_job` reads it (`read_layer(path, **spec.read_options(),
     kind=SCHEMA_KIND[schema], require_landuse=False)`). Returns (result, the read report as a dict).
     A layer with no features at all is a LandcheckError (as in `survey_job`)."""
-    from .pipeline import SCHEMA_KIND
+    from .roles import SCHEMA_KIND
 
     if schema not in SCHEMA_KIND:
         raise LandcheckError(f"unknown schema '{schema}': choose --schema {'|'.join(SCHEMA_KIND)}.")

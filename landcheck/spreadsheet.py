@@ -37,9 +37,10 @@ from . import units
 from .config import vocabulary
 from .errors import LandcheckError
 from .export import atomic_path
+from .findings import village_label
 from .ledger import (
     DATE_FIELDS, FORMAT_VERSION, HEADERS, PEOPLE_FIELDS, Ledger, apply_people_edits, ledger_transaction, load_ledger,
-    overdue_mask, parse_iso_date, status_roles, village_label,
+    overdue_mask, parse_iso_date, status_roles,
 )
 
 SUMMARY_SHEET = "汇总"
@@ -285,10 +286,6 @@ def _page_setup(ws, repeat_to: int) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _mu_total(m2) -> float:
-    return units.round_half_up(units.m2_to_mu(float(np.nansum(np.asarray(m2, dtype="float64")))), 2)
-
-
 def _township(tasks: pd.DataFrame) -> str:
     names = [t for t in tasks["township"] if t]
     return Counter(names).most_common(1)[0][0] if names else ""
@@ -329,10 +326,10 @@ def _summary_sheet(wb, fmt, L: Ledger, names: list[str], sheets: dict[str, str],
     m2 = T["area_m2"].to_numpy()
 
     def row_values(mask):
-        vals = [int(mask.sum()), _mu_total(m2[mask])]
+        vals = [int(mask.sum()), units.total_mu(m2[mask])]
         for p in ptypes:
             pm = mask & (T["problem_type"] == p).to_numpy()
-            vals += [int(pm.sum()), _mu_total(m2[pm])]
+            vals += [int(pm.sum()), units.total_mu(m2[pm])]
         vals += [int((mask & (T["status"] == s).to_numpy()).sum()) for s in statuses]
         vals.append(int((mask & late).sum()))
         return vals
@@ -529,9 +526,9 @@ def _county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
     ws.write_string(r, 0, "合计", fmt["total_text"])
     for c in range(1, last + 1):
         ws.write_blank(r, c, None, fmt["total_text"])
-    ws.write_number(r, 7, _mu_total(T["area_m2"].to_numpy()), fmt["total_mu"])
-    ws.write_number(r, 8, _mu_total(T["cultivated_m2"].to_numpy()), fmt["total_mu"])
-    ws.write_number(r, 9, _mu_total(T["pbf_m2"].to_numpy()), fmt["total_mu"])
+    ws.write_number(r, 7, units.total_mu(T["area_m2"].to_numpy()), fmt["total_mu"])
+    ws.write_number(r, 8, units.total_mu(T["cultivated_m2"].to_numpy()), fmt["total_mu"])
+    ws.write_number(r, 9, units.total_mu(T["pbf_m2"].to_numpy()), fmt["total_mu"])
     for c, w in enumerate(COUNTY_WIDTHS):
         ws.set_column(c, c, w)
     ws.set_row(head, 30)

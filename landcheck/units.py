@@ -63,6 +63,37 @@ def round_half_up_array(values, ndigits: int = 2) -> np.ndarray:
     return out.reshape(arr.shape)
 
 
+def area_mu(m2: float | None) -> float | None:
+    """m² → mu rounded half-up to 2 decimals, the figure a ledger prints (never -0.0; None stays None,
+    NaN stays NaN)."""
+    if m2 is None:
+        return None
+    return round_half_up(float(m2_to_mu(float(m2))), 2) + 0.0
+
+
+def area_mu_array(m2) -> np.ndarray:
+    """`area_mu` of every element of an array of m² (NaN stays NaN)."""
+    return round_half_up_array(m2_to_mu(np.asarray(m2, dtype="float64")), 2) + 0.0
+
+
+def total_mu(m2) -> float:
+    """The sum of m² values (NaN skipped) in mu, rounded once: a total from unrounded parts."""
+    return area_mu(float(np.nansum(np.asarray(m2, dtype="float64"))))
+
+
+def to_lonlat(x, y, crs) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates in `crs` → CGCS2000 lon/lat (EPSG:4490), as arrays; NaN stays NaN."""
+    x = np.asarray(x, dtype="float64").ravel()
+    y = np.asarray(y, dtype="float64").ravel()
+    lon = np.full(len(x), np.nan)
+    lat = np.full(len(x), np.nan)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.any():
+        t = Transformer.from_crs(crs, CGCS2000_GEOGRAPHIC, always_xy=True)
+        lon[ok], lat[ok] = t.transform(x[ok], y[ok])
+    return lon, lat
+
+
 def gk3_zone_for_lon(lon: float) -> int:
     """CGCS2000 3° Gauss–Krüger zone number for a longitude (zone 39 ↔ CM 117°E)."""
     return int(np.floor(lon / 3.0 + 0.5))

@@ -64,10 +64,12 @@ import pandas as pd
 import shapely
 
 from .. import landuse, overlay, units
+from ..columns import text_column, text_values
 from ..config import Rules, vocabulary
 from ..errors import LandcheckError
 from ..findings import FINDING_COLUMNS, empty_findings, finding_keys, inside_points_lonlat, make_findings
-from ..layers import FIELD_ALIASES, polygonal_part
+from ..geometry import polygonal_part
+from ..layers import FIELD_ALIASES
 from .farmland import deoverlap, farmland_ids, with_feature_ids
 
 CHECK = "change"
@@ -263,30 +265,6 @@ def _to(df: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     return df.to_crs(crs) if df.crs != crs else df
 
 
-def _text_values(values) -> np.ndarray:
-    """Stripped text of each value ('' for missing; 12.0 → '12')."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):  # the usual case: vectorised
-        return values.fillna("").str.strip().to_numpy(dtype=object)
-
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v).strip()
-    return np.array([one(v) for v in values], dtype=object)
-
-
-def _column(df: pd.DataFrame, *names: str) -> np.ndarray:
-    """The first column present among `names` (case-insensitive) as text; blanks without one."""
-    by_upper = {str(c).upper(): c for c in df.columns}
-    for n in names:
-        c = by_upper.get(n.upper())
-        if c is not None and c != df.geometry.name:
-            return _text_values(df[c])
-    return np.full(len(df), "", dtype=object)
-
-
 def _date_text(df: pd.DataFrame, *names: str) -> np.ndarray:
     """A date field as text: dates as YYYYMMDD, anything else as delivered."""
     by_upper = {str(c).upper(): c for c in df.columns}
@@ -297,7 +275,7 @@ def _date_text(df: pd.DataFrame, *names: str) -> np.ndarray:
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             return np.array(["" if pd.isna(v) else f"{pd.Timestamp(v):%Y%m%d}" for v in s], dtype=object)
-        return np.array([f"{v:%Y%m%d}" if hasattr(v, "strftime") else t for v, t in zip(s, _text_values(s))],
+        return np.array([f"{v:%Y%m%d}" if hasattr(v, "strftime") else t for v, t in zip(s, text_values(s))],
                         dtype=object)
     return np.full(len(df), "", dtype=object)
 
@@ -310,14 +288,14 @@ def _names(codes: np.ndarray, own: np.ndarray) -> np.ndarray:
 
 
 def _village(df: pd.DataFrame) -> np.ndarray:
-    v = _column(df, "ZLDWMC")
-    return np.where(v == "", _column(df, "QSDWMC"), v)
+    v = text_column(df, "ZLDWMC", case_insensitive=True)
+    return np.where(v == "", text_column(df, "QSDWMC", case_insensitive=True), v)
 
 
 def _township(df: pd.DataFrame, township: str, rows: np.ndarray) -> np.ndarray:
     if township:
         return np.full(len(rows), township, dtype=object)
-    return np.array([c[:9] for c in _column(df, "ZLDWDM")[rows]], dtype=object)
+    return np.array([c[:9] for c in text_column(df, "ZLDWDM", case_insensitive=True)[rows]], dtype=object)
 
 
 def _kcxs(df: pd.DataFrame) -> np.ndarray:
@@ -338,21 +316,6 @@ def _polygons(geoms: np.ndarray) -> np.ndarray:
     out[ok] = geoms[ok]
     for k in np.flatnonzero((tid == 7) & ~empty):
         out[k] = polygonal_part(geoms[k])
-    return out
-
-
-def _mu(m2) -> float | None:
-    if m2 is None:
-        return None
-    return units.round_half_up(float(units.m2_to_mu(float(m2))), 2) + 0.0  # no -0.0
-
-
-def _mu_array(m2: np.ndarray) -> np.ndarray:
-    m2 = np.asarray(m2, dtype="float64")
-    out = np.full(len(m2), np.nan)
-    ok = np.isfinite(m2)
-    if ok.any():
-        out[ok] = units.round_half_up_array(units.m2_to_mu(m2[ok]), 2)
     return out
 
 
@@ -513,7 +476,7 @@ def compare_baseline(
     crs = units.metric_crs(new.crs, tuple(new.total_bounds))
     nv, ov = _to(new, crs), _to(old, crs)
     ng, og = nv.geometry.to_numpy(), ov.geometry.to_numpy()
-    n_code, o_code = _column(nv, "DLBM"), _column(ov, "DLBM")
+    n_code, o_code = text_column(nv, "DLBM", case_insensitive=True), text_column(ov, "DLBM", case_insensitive=True)
     n_area = units.ellipsoidal_area(ng, crs)
     o_area = units.ellipsoidal_area(og, crs)
 
@@ -557,8 +520,8 @@ def compare_baseline(
 
     fid_new = nv["feature_id"].to_numpy(dtype=object).astype(str)
     fid_old = ov["feature_id"].to_numpy(dtype=object).astype(str)
-    n_names = _names(n_code, _column(nv, "DLMC"))
-    o_names = _names(o_code, _column(ov, "DLMC"))
+    n_names = _names(n_code, text_column(nv, "DLMC", case_insensitive=True))
+    o_names = _names(o_code, text_column(ov, "DLMC", case_insensitive=True))
     village = _village(nv)[ia[keep]]
     village = np.where(village == "", _village(ov)[ib[keep]], village)
     town = _township(nv, township, ia[keep])
@@ -572,7 +535,7 @@ def compare_baseline(
         "feature_id": fid_new[ia[keep]], "old_feature_id": fid_old[ib[keep]],
         "from_dlbm": fc[keep], "from_dlmc": o_names[ib[keep]], "to_dlbm": tc[keep], "to_dlmc": n_names[ia[keep]],
         "kind": kind, "change_type": np.array([kinds[k].problem_type for k in kind], dtype=object), "severity": sev,
-        "area_m2": ka, "area_mu": _mu_array(ka), "in_farmland_m2": ins.m2, "in_farmland_mu": _mu_array(ins.m2),
+        "area_m2": ka, "area_mu": units.area_mu_array(ka), "in_farmland_m2": ins.m2, "in_farmland_mu": units.area_mu_array(ins.m2),
         "farmland_id": ins.ids, "village": village, "township": town, "lon": lon, "lat": lat,
     }, geometry=gpd.GeoSeries(kg, crs=crs))
     changes = changes[CHANGE_COLUMNS + ["geometry"]]
@@ -613,7 +576,7 @@ def _change_findings(changes, ins: _Inside, kinds, rules, nv, new_rows, old_kcxs
     area = changes["area_m2"].to_numpy(dtype="float64")
     in_m2 = np.nan_to_num(ins.m2)
     farm_known = np.isfinite(ins.m2)
-    zz = _column(nv, "ZZSXDM")[new_rows]
+    zz = text_column(nv, "ZZSXDM", case_insensitive=True)[new_rows]
     rows, part_kind, part_geom, part_m2, part_pbf, part_fid = [], [], [], [], [], []
 
     def add(idx, k, g, m2, pbf, fid):
@@ -673,7 +636,7 @@ def _change_findings(changes, ins: _Inside, kinds, rules, nv, new_rows, old_kcxs
     old_patch = c["old_feature_id"].to_numpy(dtype=object)
     lon, lat = _lonlat(g, crs)
     keys = finding_keys(CHECK, patch, [f"{f}|{o}|{k}" for f, o, k in zip(fid, old_patch, fk)], lon, lat)
-    mu = _mu_array(m2)
+    mu = units.area_mu_array(m2)
     from_cult = np.array([str(x).startswith("01") for x in from_code], dtype=bool)
     to_cult = np.array([str(x).startswith("01") for x in to_code], dtype=bool)
     cult = np.where(from_cult | to_cult, m2, np.nan)
@@ -715,7 +678,7 @@ def _coverage_frame(new_only, new_only_m2, old_only, old_only_m2, fid_new, fid_o
         if len(i):
             i = i[~overlay.is_sliver(g[i], m2[i], width_m=rules.sliver_width_m, min_area_m2=rules.min_area_m2)]
         frames.append(pd.DataFrame({"side": np.full(len(i), side, dtype=object), "feature_id": fid[i], "dlbm": code[i],
-                                    "dlmc": name[i], "area_m2": m2[i], "area_mu": _mu_array(m2[i]), "geometry": g[i]}))
+                                    "dlmc": name[i], "area_m2": m2[i], "area_mu": units.area_mu_array(m2[i]), "geometry": g[i]}))
     df = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(df["geometry"].to_numpy(dtype=object), crs=crs))
 
@@ -758,34 +721,34 @@ def _change_summary(changes, findings, kinds, parts, counts, kcxs, has_farmland,
         for v, g in df.groupby("v", sort=True):
             by_village[str(v)] = {
                 "n_changes": int(len(g)),
-                "cultivated_out_mu": _mu(g.loc[g["k"] == "outflow", "a"].sum()),
-                "cultivated_in_mu": _mu(g.loc[g["k"] == "inflow", "a"].sum()),
-                "new_construction_on_cultivated_mu": _mu(g.loc[g["k"] == "new_construction", "a"].sum()),
-                "new_on_farmland_mu": _mu(g.loc[g["k"] == "new_construction", "f"].sum()) if has_farmland else None,
+                "cultivated_out_mu": units.area_mu(g.loc[g["k"] == "outflow", "a"].sum()),
+                "cultivated_in_mu": units.area_mu(g.loc[g["k"] == "inflow", "a"].sum()),
+                "new_construction_on_cultivated_mu": units.area_mu(g.loc[g["k"] == "new_construction", "a"].sum()),
+                "new_on_farmland_mu": units.area_mu(g.loc[g["k"] == "new_construction", "f"].sum()) if has_farmland else None,
             }
     f_types = findings["problem_type"].to_numpy(dtype=object) if len(findings) else np.empty(0, dtype=object)
     return {
         "check": CHECK,
         "n_new": counts["n_new"], "n_old": counts["n_old"],
-        "new_mu": _mu(parts["new_m2"]), "old_mu": _mu(parts["old_m2"]),
-        "n_changes": int(len(changes)), "changes_mu": _mu(parts["changes_m2"]),
-        "cultivated_out_mu": _mu(out_m2), "cultivated_in_mu": _mu(in_c_m2),
-        "net_mu": _mu(in_c_m2 - out_m2),
-        "cultivated_change_mu": _mu(in_c_m2 - out_m2 - nc_m2),
-        "new_construction_on_cultivated_mu": _mu(nc_m2),
-        "new_on_farmland_mu": _mu(nc_farm_m2) if has_farmland else None,
-        "cultivated_out_by_group_mu": {g_: _mu(a) for g_, a in sorted(groups.items())},
+        "new_mu": units.area_mu(parts["new_m2"]), "old_mu": units.area_mu(parts["old_m2"]),
+        "n_changes": int(len(changes)), "changes_mu": units.area_mu(parts["changes_m2"]),
+        "cultivated_out_mu": units.area_mu(out_m2), "cultivated_in_mu": units.area_mu(in_c_m2),
+        "net_mu": units.area_mu(in_c_m2 - out_m2),
+        "cultivated_change_mu": units.area_mu(in_c_m2 - out_m2 - nc_m2),
+        "new_construction_on_cultivated_mu": units.area_mu(nc_m2),
+        "new_on_farmland_mu": units.area_mu(nc_farm_m2) if has_farmland else None,
+        "cultivated_out_by_group_mu": {g_: units.area_mu(a) for g_, a in sorted(groups.items())},
         "n_by_type": {labels[k]: int((kind == k).sum()) for k in labels},
-        "mu_by_type": {labels[k]: _mu(by_kind_m2[k]) for k in labels},
-        "in_farmland_mu_by_type": {labels[k]: _mu(by_kind_farm[k]) for k in labels} if has_farmland else None,
-        "unchanged_mu": _mu(parts["unchanged_m2"]),
-        "n_slivers": counts["n_slivers"], "sliver_mu": _mu(parts["sliver_m2"]),
-        "n_no_code": counts["n_no_code"], "no_code_mu": _mu(parts["no_code_m2"]),
-        "n_new_only": counts["n_new_only"], "new_only_mu": _mu(parts["new_only_m2"]),
-        "n_old_only": counts["n_old_only"], "old_only_mu": _mu(parts["old_only_m2"]),
-        "tiankan_mu": {k: _mu(v) for k, v in tiankan.items()},
+        "mu_by_type": {labels[k]: units.area_mu(by_kind_m2[k]) for k in labels},
+        "in_farmland_mu_by_type": {labels[k]: units.area_mu(by_kind_farm[k]) for k in labels} if has_farmland else None,
+        "unchanged_mu": units.area_mu(parts["unchanged_m2"]),
+        "n_slivers": counts["n_slivers"], "sliver_mu": units.area_mu(parts["sliver_m2"]),
+        "n_no_code": counts["n_no_code"], "no_code_mu": units.area_mu(parts["no_code_m2"]),
+        "n_new_only": counts["n_new_only"], "new_only_mu": units.area_mu(parts["new_only_m2"]),
+        "n_old_only": counts["n_old_only"], "old_only_mu": units.area_mu(parts["old_only_m2"]),
+        "tiankan_mu": {k: units.area_mu(v) for k, v in tiankan.items()},
         "n_findings": int(len(findings)),
-        "findings_mu": _mu(float(findings["area_m2"].sum())) if len(findings) else 0.0,
+        "findings_mu": units.area_mu(float(findings["area_m2"].sum())) if len(findings) else 0.0,
         "n_findings_by_type": {t: int((f_types == t).sum()) for t in dict.fromkeys(f_types)},
         "areas_m2": {
             **{k: v for k, v in parts.items()},
@@ -839,13 +802,13 @@ def check_change_patches(
     area = units.ellipsoidal_area(g, crs)
     n = len(pv)
     fids = pv["feature_id"].to_numpy(dtype=object).astype(str)
-    jcbh = _column(pv, *PATCH_FIELDS["JCBH"])
+    jcbh = text_column(pv, *PATCH_FIELDS["JCBH"], case_insensitive=True)
     patch_id = np.where(jcbh != "", jcbh, fids)
-    tblx_raw = _column(pv, *PATCH_FIELDS["TBLX"])
+    tblx_raw = text_column(pv, *PATCH_FIELDS["TBLX"], case_insensitive=True)
     tblx, tblx_name, category, tblx_finding, known = pr.classify(tblx_raw) if n else (np.empty(0, object),) * 3 + (np.empty(0, bool),) * 2
     qsx, hsx = _date_text(pv, *PATCH_FIELDS["QSX"]), _date_text(pv, *PATCH_FIELDS["HSX"])
-    batch = _column(pv, *PATCH_FIELDS["BATCH"])
-    own_code = _column(pv, "DLBM")  # the reader normalises DLBM wherever a layer has one
+    batch = text_column(pv, *PATCH_FIELDS["BATCH"], case_insensitive=True)
+    own_code = text_column(pv, "DLBM", case_insensitive=True)  # the reader normalises DLBM wherever a layer has one
 
     # farmland
     f_geom, f_ids, n_overlaps = _farmland(farmland, crs)
@@ -856,13 +819,13 @@ def check_change_patches(
 
     # baseline: cultivated part, and the code and village under most of the patch
     dom_code = own_code.copy()
-    dom_name = _names(own_code, _column(pv, "DLMC"))
-    village = _column(pv, "ZLDWMC")
+    dom_name = _names(own_code, text_column(pv, "DLMC", case_insensitive=True))
+    village = text_column(pv, "ZLDWMC", case_insensitive=True)
     town = _township(pv, township, np.arange(n))
     if baseline is not None:
         bv = _to(with_feature_ids(baseline), crs)
         bg = bv.geometry.to_numpy()
-        b_code = _column(bv, "DLBM")
+        b_code = text_column(bv, "DLBM", case_insensitive=True)
         bp = overlay.intersect_pairs(g, bg, threads=threads, progress=_label(progress, "卫片图斑套合地类图斑"))
         pa = np.empty(len(bp), dtype="float64")
         w = np.asarray(bp.whole, dtype=bool)
@@ -875,13 +838,13 @@ def check_change_patches(
             order = np.lexsort((-pa, bp.ia))
             first = order[np.r_[True, bp.ia[order][1:] != bp.ia[order][:-1]]]
             rows = bp.ia[first]
-            b_names = _names(b_code, _column(bv, "DLMC"))
+            b_names = _names(b_code, text_column(bv, "DLMC", case_insensitive=True))
             dom_code[rows] = b_code[bp.ib[first]]
             dom_name[rows] = b_names[bp.ib[first]]
             bvill = _village(bv)[bp.ib[first]]
             village[rows] = np.where(village[rows] == "", bvill, village[rows])
             if not township:
-                btown = np.array([c[:9] for c in _column(bv, "ZLDWDM")[bp.ib[first]]], dtype=object)
+                btown = np.array([c[:9] for c in text_column(bv, "ZLDWDM", case_insensitive=True)[bp.ib[first]]], dtype=object)
                 town[rows] = np.where(town[rows] == "", btown, town[rows])
     else:
         in_cult = np.full(n, np.nan)
@@ -893,9 +856,9 @@ def check_change_patches(
     lon, lat = _lonlat(g, crs)
     frame = gpd.GeoDataFrame({
         "patch_id": patch_id, "feature_id": fids, "tblx": tblx, "tblx_name": tblx_name, "category": category,
-        "category_label": labels, "qsx": qsx, "hsx": hsx, "area_m2": area, "area_mu": _mu_array(area),
-        "in_farmland_m2": fin.m2, "in_farmland_mu": _mu_array(fin.m2), "in_cultivated_m2": in_cult,
-        "in_cultivated_mu": _mu_array(in_cult), "dlbm": dom_code, "dlmc": dom_name, "farmland_id": fin.ids,
+        "category_label": labels, "qsx": qsx, "hsx": hsx, "area_m2": area, "area_mu": units.area_mu_array(area),
+        "in_farmland_m2": fin.m2, "in_farmland_mu": units.area_mu_array(fin.m2), "in_cultivated_m2": in_cult,
+        "in_cultivated_mu": units.area_mu_array(in_cult), "dlbm": dom_code, "dlmc": dom_name, "farmland_id": fin.ids,
         "village": village, "township": town, "is_finding": is_finding, "lon": lon, "lat": lat,
     }, geometry=gpd.GeoSeries(g, crs=crs))[PATCH_COLUMNS + ["geometry"]]
 
@@ -953,9 +916,9 @@ def _patch_summary(frame, findings, tblx_raw, known, jcbh, has_farmland, has_bas
     for c in dict.fromkeys(cat):
         m = cat == c
         by_cat[str(c)] = {
-            "label": vocabulary().category_label(c), "n": int(m.sum()), "mu": _mu(area[m].sum()),
-            "in_farmland_mu": _mu(np.nansum(fm[m])) if has_farmland else None,
-            "in_cultivated_mu": _mu(np.nansum(cu[m])) if has_baseline else None,
+            "label": vocabulary().category_label(c), "n": int(m.sum()), "mu": units.area_mu(area[m].sum()),
+            "in_farmland_mu": units.area_mu(np.nansum(fm[m])) if has_farmland else None,
+            "in_cultivated_mu": units.area_mu(np.nansum(cu[m])) if has_baseline else None,
             "n_findings": int((m & fin).sum()),
         }
     tb = frame["tblx"].to_numpy(dtype=object)
@@ -980,14 +943,14 @@ def _patch_summary(frame, findings, tblx_raw, known, jcbh, has_farmland, has_bas
     if len(frame):
         df = pd.DataFrame({"v": frame["village"].replace("", "（未知）").to_numpy(dtype=object), "a": area, "f": fin})
         for v, g in df.groupby("v", sort=True):
-            by_village[str(v)] = {"n_patches": int(len(g)), "patches_mu": _mu(g["a"].sum()), "n_findings": int(g["f"].sum())}
+            by_village[str(v)] = {"n_patches": int(len(g)), "patches_mu": units.area_mu(g["a"].sum()), "n_findings": int(g["f"].sum())}
     return {
         "check": PATCH_CHECK,
-        "n_patches": int(len(frame)), "patches_mu": _mu(area.sum()),
-        "in_farmland_mu": _mu(np.nansum(fm)) if has_farmland else None,
-        "in_cultivated_mu": _mu(np.nansum(cu)) if has_baseline else None,
-        "n_findings": int(len(findings)), "findings_mu": _mu(float(findings["area_m2"].sum())) if len(findings) else 0.0,
-        "n_outside": int(outside.sum()), "outside_mu": _mu(area[outside].sum()),
+        "n_patches": int(len(frame)), "patches_mu": units.area_mu(area.sum()),
+        "in_farmland_mu": units.area_mu(np.nansum(fm)) if has_farmland else None,
+        "in_cultivated_mu": units.area_mu(np.nansum(cu)) if has_baseline else None,
+        "n_findings": int(len(findings)), "findings_mu": units.area_mu(float(findings["area_m2"].sum())) if len(findings) else 0.0,
+        "n_outside": int(outside.sum()), "outside_mu": units.area_mu(area[outside].sum()),
         "n_not_to_verify": int((~frame["is_finding"].to_numpy(dtype=bool) & ~outside).sum()),
         "by_category": by_cat, "by_tblx": by_tblx, "unknown_tblx": unknown,
         "n_without_jcbh": int((jcbh == "").sum()), "duplicate_jcbh": dup,

@@ -23,6 +23,7 @@ import shapely
 from pyproj import CRS
 
 from .. import landuse, overlay, units
+from ..columns import text_column
 from ..config import CATEGORIES, NOT_FINDINGS, Rule, Rules
 from ..findings import empty_findings, make_findings
 from ..layers import feature_ids
@@ -54,18 +55,11 @@ def farmland_ids(farmland: gpd.GeoDataFrame) -> np.ndarray:
     return ids
 
 
-def _text_column(df: pd.DataFrame, *names: str) -> np.ndarray:
-    for n in names:
-        if n in df.columns:
-            return df[n].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()).to_numpy(dtype=object)
-    return np.full(len(df), "", dtype=object)
-
-
 def patch_rules(survey: gpd.GeoDataFrame, rules: Rules) -> list[Rule]:
     """The rule of every survey patch: by its code's class, refined by group and code; cultivated
     land by its planting attribute ZZSXDM. Unique (code, ZZSXDM) pairs are looked up once."""
-    codes = _text_column(survey, "DLBM")
-    zz = _text_column(survey, "ZZSXDM")
+    codes = text_column(survey, "DLBM")
+    zz = text_column(survey, "ZZSXDM")
     cache: dict[tuple[str, str], Rule] = {}
     out = []
     for c, z in zip(codes, zz):
@@ -337,10 +331,10 @@ def farmland_reduce(
         names = np.concatenate([v for v in villages if v is not None]).astype(object)[fo]
         by_village = summary["by_village"]
         for v, a in pd.Series(raw_m2).groupby(names).sum().items():
-            by_village.setdefault(v, {"n_findings": 0, "findings_mu": 0.0, "categories": {}})["pbf_mu"] = _mu(a)
+            by_village.setdefault(v, {"n_findings": 0, "findings_mu": 0.0, "categories": {}})["pbf_mu"] = units.area_mu(a)
         summary["by_village"] = dict(sorted(by_village.items()))
     overlap_frame = _overlap_frame(overlaps, overlap_geoms, ov_fid, work_crs)
-    summary["farmland_overlap_mu"] = _mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
+    summary["farmland_overlap_mu"] = units.area_mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
     summary["derived_by_subtraction"] = ["cultivated_mu"]
     summary["warnings"] = notes
     return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
@@ -382,19 +376,19 @@ def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) 
     order = np.lexsort((f_ids[pf[keep]].astype(str), sv["feature_id"].to_numpy(dtype=object)[pi[keep]].astype(str)))
     keep = keep[order]
     si = pi[keep]
-    codes = _text_column(sv, "DLBM")[si]
+    codes = text_column(sv, "DLBM")[si]
     names = np.array([landuse.name_of(c) or "" for c in codes], dtype=object)
-    own_names = _text_column(sv, "DLMC")[si]
+    own_names = text_column(sv, "DLMC")[si]
     names = np.where(names == "", own_names, names)
-    village = _text_column(sv, "ZLDWMC")[si]
-    qs = _text_column(sv, "QSDWMC")[si]
+    village = text_column(sv, "ZLDWMC")[si]
+    qs = text_column(sv, "QSDWMC")[si]
     village = np.where(village == "", qs, village)
-    f_village = _text_column(fm, "ZLDWMC")[pf[keep]]
+    f_village = text_column(fm, "ZLDWMC")[pf[keep]]
     village = np.where(village == "", f_village, village)
     if township:
         town = np.full(len(keep), township, dtype=object)
     else:
-        town = np.array([c[:9] for c in _text_column(sv, "ZLDWDM")[si]], dtype=object)
+        town = np.array([c[:9] for c in text_column(sv, "ZLDWDM")[si]], dtype=object)
     rules = [p_rules[i] for i in si]
     data = {
         "check": [CHECK] * len(keep),
@@ -413,12 +407,8 @@ def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) 
     return make_findings(data, geoms[keep], crs)
 
 
-def _mu(m2: float) -> float:
-    return units.round_half_up(float(units.m2_to_mu(m2)), 2)
-
-
 def _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, fm, overlaps, crs) -> dict:
-    cat_mu = {f"{c}_mu": _mu(totals[c]) for c in CATEGORIES}
+    cat_mu = {f"{c}_mu": units.area_mu(totals[c]) for c in CATEGORIES}
     cultivated_total = totals["cultivated"] + totals["non_grain_crop"] + totals["abandoned"]
     balance_m2 = sum(totals.values()) + sliver_m2 + uncovered_m2
     by_village: dict[str, dict] = {}
@@ -426,29 +416,29 @@ def _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, fm, overlaps, cr
         g = findings.groupby(["village", "category"])["area_m2"].agg(["sum", "count"])
         for (v, c), row in g.iterrows():
             entry = by_village.setdefault(v or "（未知）", {"n_findings": 0, "findings_mu": 0.0, "categories": {}})
-            entry["categories"][c] = {"mu": _mu(row["sum"]), "count": int(row["count"])}
+            entry["categories"][c] = {"mu": units.area_mu(row["sum"]), "count": int(row["count"])}
             entry["n_findings"] += int(row["count"])
             entry["findings_m2"] = entry.get("findings_m2", 0.0) + float(row["sum"])
         for entry in by_village.values():
-            entry["findings_mu"] = _mu(entry.pop("findings_m2"))
+            entry["findings_mu"] = units.area_mu(entry.pop("findings_m2"))
     if "ZLDWMC" in fm.columns:
         area = units.ellipsoidal_area(fm.geometry.to_numpy(), crs)
         for v, a in pd.Series(area).groupby(fm["ZLDWMC"].fillna("（未知）").astype(str).to_numpy()).sum().items():
-            by_village.setdefault(v, {"n_findings": 0, "findings_mu": 0.0, "categories": {}})["pbf_mu"] = _mu(a)
+            by_village.setdefault(v, {"n_findings": 0, "findings_mu": 0.0, "categories": {}})["pbf_mu"] = units.area_mu(a)
     return {
         "check": CHECK,
-        "pbf_mu": _mu(pbf_m2),
+        "pbf_mu": units.area_mu(pbf_m2),
         **cat_mu,
-        "cultivated_total_mu": _mu(cultivated_total),
-        "sliver_mu": _mu(sliver_m2),
-        "uncovered_mu": _mu(uncovered_m2),
+        "cultivated_total_mu": units.area_mu(cultivated_total),
+        "sliver_mu": units.area_mu(sliver_m2),
+        "uncovered_mu": units.area_mu(uncovered_m2),
         "areas_m2": {**{c: units.round_half_up(v, 2) for c, v in totals.items()},
                      "sliver": units.round_half_up(sliver_m2, 2), "uncovered": units.round_half_up(uncovered_m2, 2),
                      "pbf": units.round_half_up(pbf_m2, 2)},
         "balance": {"pbf_m2": round(pbf_m2, 2), "sum_m2": round(balance_m2, 2),
                     "difference_pct": round(abs(balance_m2 - pbf_m2) / pbf_m2 * 100, 6) if pbf_m2 else 0.0},
         "n_findings": int(len(findings)),
-        "findings_mu": _mu(float(findings["area_m2"].sum())) if len(findings) else 0.0,
+        "findings_mu": units.area_mu(float(findings["area_m2"].sum())) if len(findings) else 0.0,
         "n_by_category": {c: int((findings["category"] == c).sum()) for c in CATEGORIES if c not in NOT_FINDINGS},
         "farmland_overlaps": len(overlaps),
         "by_village": dict(sorted(by_village.items())),

@@ -42,8 +42,10 @@ import shapely
 from pyproj import Transformer
 
 from .. import landuse, overlay, units
+from ..columns import text_column, text_values
 from ..errors import LandcheckError
-from ..layers import FIELD_ALIASES, ReadReport, polygonal_part
+from ..geometry import repair_polygons
+from ..layers import FIELD_ALIASES, ReadReport
 from .farmland import with_feature_ids
 
 CHECK = "survey"
@@ -245,24 +247,6 @@ def detect_schema(columns) -> str:
 
 
 # ----------------------------------------------------------------------------------------- helpers
-def _text(s: pd.Series | None, n: int) -> np.ndarray:
-    """A column as stripped text ('' for missing; 12.0 → '12'); n blanks without a column."""
-    if s is None:
-        return np.full(n, "", dtype=object)
-    if pd.api.types.is_float_dtype(s.dtype):
-        v = s.to_numpy(dtype="float64")
-        out = np.full(len(v), "", dtype=object)
-        ok = np.isfinite(v)
-        whole = ok & (np.mod(v, 1) == 0)
-        out[whole] = v[whole].astype(np.int64).astype(str)
-        out[ok & ~whole] = v[ok & ~whole].astype(str)
-        return out
-    if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("string").fillna("").to_numpy(dtype=object)
-    t = s.astype("string").str.strip().fillna("")
-    return t.to_numpy(dtype=object)
-
-
 def _number(s: pd.Series | None, n: int) -> np.ndarray:
     """A column as float64 (NaN for blank or not a number)."""
     if s is None:
@@ -274,24 +258,6 @@ def _number(s: pd.Series | None, n: int) -> np.ndarray:
 
 def _fmt(x: float, nd: int = 2) -> str:
     return f"{units.round_half_up(float(x), nd):.{nd}f}"
-
-
-def _mu(m2: float) -> float:
-    return units.round_half_up(float(units.m2_to_mu(float(m2))), 2)
-
-
-def _lonlat(points_xy: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) pairs in `crs` → lon/lat in EPSG:4490 (NaN stays NaN)."""
-    if len(points_xy) == 0:
-        return np.empty(0), np.empty(0)
-    x, y = points_xy[:, 0], points_xy[:, 1]
-    ok = np.isfinite(x) & np.isfinite(y)
-    lon = np.full(len(x), np.nan)
-    lat = np.full(len(x), np.nan)
-    if ok.any():
-        to_lonlat = Transformer.from_crs(crs, units.CGCS2000_GEOGRAPHIC, always_xy=True)
-        lon[ok], lat[ok] = to_lonlat.transform(x[ok], y[ok])
-    return lon, lat
 
 
 class _Problems:
@@ -339,7 +305,7 @@ class _Problems:
         if need.any():
             pts = shapely.point_on_surface(geoms[need])
             x[need], y[need] = shapely.get_x(pts), shapely.get_y(pts)
-        lon, lat = _lonlat(np.column_stack([x, y]), work_crs)
+        lon, lat = units.to_lonlat(x, y, work_crs)
         df = pd.DataFrame({c: data[c] for c in PROBLEM_COLUMNS if c not in ("lon", "lat")})
         df["lon"] = np.round(lon, 6)
         df["lat"] = np.round(lat, 6)
@@ -642,8 +608,7 @@ def _repair(geoms: np.ndarray, usable: np.ndarray, invalid: np.ndarray) -> np.nd
     out[~usable] = None
     todo = np.flatnonzero(invalid | (usable & (shapely.get_type_id(geoms) == 7)))
     if len(todo):
-        fixed = shapely.make_valid(out[todo], method="structure", keep_collapsed=False)
-        out[todo] = [polygonal_part(x) for x in fixed]
+        out[todo] = repair_polygons(out[todo])
     return out
 
 
@@ -676,9 +641,8 @@ def _missing_fields(P: _Problems, table: dict, present: set[str]) -> None:
 
 def _code_checks(P, work, ids, order, geoms, area) -> None:
     """unknown_code and code_name_mismatch (DLBM as normalised by the reader)."""
-    n = len(work)
-    codes = _text(work["DLBM"] if "DLBM" in work.columns else None, n)
-    names = _text(work["DLMC"] if "DLMC" in work.columns else None, n)
+    codes = text_column(work, "DLBM")
+    names = text_column(work, "DLMC")
     table = landuse.code_table()
     uniq = pd.unique(codes)
     known = {c: c in table for c in uniq}
@@ -741,12 +705,11 @@ def _name_fits(code: str, name: str) -> bool:
 def _duplicate_ids(P, work, ids, order, geoms, area, id_fields, within) -> None:
     """duplicate_id: each id field repeated (one problem per repeated value); TBBH repeated within one
     ZLDWDM (a warning: 图斑编号 is numbered per 村级调查区)."""
-    n = len(work)
     for name in id_fields:
         col = _present([c for c in work.columns], name)
         if col is None:
             continue
-        vals = _text(work[col], n)
+        vals = text_values(work[col])
         filled = vals != ""
         s = pd.Series(vals[filled])
         dup = s[s.duplicated(keep=False)]
@@ -757,8 +720,8 @@ def _duplicate_ids(P, work, ids, order, geoms, area, id_fields, within) -> None:
                         sev="error" if name in ("BSM", "JCBH") else "warning", field_name=name,
                         label=f"{name}（{FIELD_NAMES_ZH.get(name, '')}）", fid_is_value=(name == "BSM"))
     if within and all(_present(list(work.columns), f) for f in within):
-        tb = _text(work[_present(list(work.columns), within[0])], n)
-        unit = _text(work[_present(list(work.columns), within[1])], n)
+        tb = text_values(work[_present(list(work.columns), within[0])])
+        unit = text_values(work[_present(list(work.columns), within[1])])
         filled = tb != ""
         key = pd.Series(unit[filled] + "\x00" + tb[filled])
         dup = key[key.duplicated(keep=False)]
@@ -812,8 +775,8 @@ def _area_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances, pbf_fi
     bad_value = ~np.isfinite(tbmj) & ok_geom
     if bad_value.any():
         k = np.flatnonzero(bad_value)
-        P.add("invalid_attribute", "error", ids[k], [f"图斑面积 {col} 为空或不是数值（“{v}”）" for v in _text(raw, n)[k]],
-              field_name="TBMJ", value=_text(raw, n)[k], geometry=geoms[k], area=area[k], order=order[k])
+        P.add("invalid_attribute", "error", ids[k], [f"图斑面积 {col} 为空或不是数值（“{v}”）" for v in text_values(raw)[k]],
+              field_name="TBMJ", value=text_values(raw)[k], geometry=geoms[k], area=area[k], order=order[k])
     diff = tbmj - measured
     limit = np.maximum(tol.area_tolerance_m2, measured * tol.area_tolerance_pct / 100.0)
     mismatch = np.isfinite(diff) & ok_geom & (np.abs(diff) > limit)
@@ -903,7 +866,7 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
     """invalid_attribute (ZZSXDM, KCXS/KCDLBM, CZCSXM, GDLX, GDPDJB, TBXHDM) and road_too_wide (1006)."""
     n = len(work)
     cols = list(work.columns)
-    codes = _text(work["DLBM"] if "DLBM" in cols else None, n)
+    codes = text_column(work, "DLBM")
     cult = np.array([c.startswith("01") for c in codes], dtype=bool) if n else np.zeros(0, bool)
     uniq = pd.unique(codes)
     rest_map = {c: _restorable(c) for c in uniq}
@@ -922,7 +885,7 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
 
     col = _present(cols, "ZZSXDM")
     if col is not None:
-        z = np.array([v.upper() for v in _text(work[col], n)], dtype=object)
+        z = np.array([v.upper() for v in text_values(work[col])], dtype=object)
         blank = z == ""
         add(cult & ~blank & ~np.isin(z, PLANTING_CODES), "error", "ZZSXDM", z,
             lambda c, v: f"耕地 {c} 的种植属性代码 ZZSXDM “{v}” 不是 {'/'.join(PLANTING_CODES)} 之一")
@@ -933,7 +896,7 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
             lambda c, v: f"地类 {c or '（空）'} 不应填种植属性代码 ZZSXDM（“{v}”）：只用于耕地及可恢复的园地/林地/草地/坑塘")
     col = _present(cols, "KCXS")
     if col is not None:
-        text = _text(work[col], n)
+        text = text_values(work[col])
         x = _number(work[col], n)
         notnum = (text != "") & ~np.isfinite(x)
         add(notnum, "error", "KCXS", text, lambda c, v: f"扣除地类系数 KCXS “{v}” 不是数值")
@@ -944,13 +907,13 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
             lambda c, v: f"地类 {c or '（空）'} 不是耕地，不应扣除田坎（KCXS {v}）")
         kc = _present(cols, "KCDLBM")
         if kc is not None:
-            kd = _text(work[kc], n)
+            kd = text_values(work[kc])
             kd = _clean_codes(kd)
             add(pos & tiankan_ok & (kd != TIANKAN), "error", "KCDLBM", kd,
                 lambda c, v: f"扣除田坎（KCXS > 0）时扣除地类编码 KCDLBM 应为 1203 田坎，而不是 “{v or '空'}”")
     col = _present(cols, "CZCSXM")
     if col is not None:
-        v = _clean_codes(_text(work[col], n))
+        v = _clean_codes(text_values(work[col]))
         blank = v == ""
         add(~blank & ~np.isin(v, CZCSXM_CODES), "error", "CZCSXM", v,
             lambda c, t: f"城镇村属性码 CZCSXM “{t}” 不是 {'/'.join(CZCSXM_CODES)} 之一")
@@ -962,19 +925,19 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
         add(blank & settlement, "warning", "CZCSXM", v, lambda c, t: f"建设用地 {c} 未填城镇村属性码 CZCSXM（城镇村范围内必填）")
     col = _present(cols, "GDLX")
     if col is not None:
-        v = np.array([t.upper() for t in _text(work[col], n)], dtype=object)
+        v = np.array([t.upper() for t in text_values(work[col])], dtype=object)
         add((v != "") & ~np.isin(v, GDLX_CODES), "error", "GDLX", v,
             lambda c, t: f"耕地类型 GDLX “{t}” 不是 TT（梯田）/PD（坡地）或空")
         add((v != "") & ~tiankan_ok & np.isin(v, GDLX_CODES), "error", "GDLX", v,
             lambda c, t: f"地类 {c or '（空）'} 不是耕地，不应填耕地类型 GDLX（“{t}”）")
     col = _present(cols, "GDPDJB")
     if col is not None:
-        v = _text(work[col], n)
+        v = text_values(work[col])
         add((v != "") & ~np.isin(v, GDPDJB_CODES), "error", "GDPDJB", v,
             lambda c, t: f"耕地坡度级别 GDPDJB “{t}” 不是 1–5")
     col = _present(cols, "TBXHDM")
     if col is not None:
-        v = np.array([t.upper() for t in _text(work[col], n)], dtype=object)
+        v = np.array([t.upper() for t in text_values(work[col])], dtype=object)
         given = v != ""
         known = np.isin(v, list(TBXH_CLASSES))
         add(given & ~known, "error", "TBXHDM", v,
@@ -984,7 +947,7 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
             lambda c, t: f"图斑细化代码 {t} 只用于地类 {'/'.join(TBXH_CLASSES[t])}，不用于 {c or '（空）'}")
         zcol = _present(cols, "ZZSXDM")
         if zcol is not None:
-            z = np.array([s.upper() for s in _text(work[zcol], n)], dtype=object)
+            z = np.array([s.upper() for s in text_values(work[zcol])], dtype=object)
             add(given & fits & cult & ~np.isin(z, TBXH_PLANTING), "error", "TBXHDM", v,
                 lambda c, t: f"细化耕地 {t} 的种植属性代码 ZZSXDM 应为 {'/'.join(TBXH_PLANTING)} 之一")
     col = _present(cols, "XZDWKD")
@@ -1001,11 +964,10 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
 
 def _change_checks(P, work, ids, order, geoms, area) -> None:
     """Change patches: TBLX in the known list (warning: provinces differ), QSX/HSX dates, QSX ≤ HSX."""
-    n = len(work)
     cols = list(work.columns)
     col = _present(cols, "TBLX")
     if col is not None:
-        v = np.array([t.upper() for t in _text(work[col], n)], dtype=object)
+        v = np.array([t.upper() for t in text_values(work[col])], dtype=object)
         k = np.flatnonzero(v == "")
         if len(k):
             P.add("invalid_attribute", "error", ids[k], ["图斑类型 TBLX 为空"] * len(k), field_name="TBLX", value="",
@@ -1022,9 +984,9 @@ def _change_checks(P, work, ids, order, geoms, area) -> None:
         raw = work[col]
         if pd.api.types.is_datetime64_any_dtype(raw.dtype):
             d = pd.to_datetime(raw, errors="coerce")
-            text = _text(raw.astype("string"), n)
+            text = text_values(raw.astype("string"))
         else:
-            text = _text(raw, n)
+            text = text_values(raw)
             clean = pd.Series([re.sub(r"[^0-9]", "", t) for t in text], dtype=object)
             d = pd.to_datetime(clean.where(clean.str.len() == 8), format="%Y%m%d", errors="coerce")
         dates[name] = d.to_numpy()
@@ -1238,19 +1200,19 @@ def _summary(problems, counts, schema, layer, report, area, work, ov: _Overlaps,
         "counts": dict(counts),
         "counts_by_severity": by_sev,
         "features_with_errors": len(feat),
-        "area_mu": _mu(float(np.sum(area))),
+        "area_mu": units.area_mu(float(np.sum(area))),
         "area_m2": units.round_half_up(float(np.sum(area)), 2),
-        "tbmj_mu": _mu(float(np.nansum(tbmj))) if tbmj is not None else None,
+        "tbmj_mu": units.area_mu(float(np.nansum(tbmj))) if tbmj is not None else None,
         "n_overlaps": ov.n,
-        "overlap_mu": _mu(ov.m2),
+        "overlap_mu": units.area_mu(ov.m2),
         "overlap_m2": units.round_half_up(ov.m2, 2),
         "overlaps_below_tolerance": ov.n_below,
         "overlap_below_tolerance_m2": units.round_half_up(ov.m2_below, 2),
         "n_gaps": gaps.n if gaps is not None else None,
-        "gap_mu": _mu(gaps.m2) if gaps is not None else None,
+        "gap_mu": units.area_mu(gaps.m2) if gaps is not None else None,
         "gap_m2": units.round_half_up(gaps.m2, 2) if gaps is not None else None,
         "gaps_below_tolerance": gaps.n_below if gaps is not None else None,
         "gap_below_tolerance_m2": units.round_half_up(gaps.m2_below, 2) if gaps is not None else None,
-        "holes": {"n": gaps.n_holes, "mu": _mu(gaps.m2_holes)} if gaps is not None else None,
+        "holes": {"n": gaps.n_holes, "mu": units.area_mu(gaps.m2_holes)} if gaps is not None else None,
         "tolerances": tol.to_dict(),
     }

@@ -28,10 +28,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .. import landuse, overlay, units
+from ..columns import text_values
 from ..config import Rules, load_rules, vocabulary
 from ..errors import LandcheckError
 from ..findings import empty_findings, make_findings
-from ..layers import polygonal_part
+from ..geometry import repair_polygons
 from .farmland import deoverlap, farmland_ids, patch_rules, with_feature_ids
 
 CHECK = "transfer"
@@ -97,25 +98,6 @@ def natural_key(text: str) -> tuple:
     return tuple(int(p) if k % 2 else p for k, p in enumerate(parts)) + (text,)
 
 
-def _text(values) -> np.ndarray:
-    """Values as stripped text ('' for missing; 12.0 → '12')."""
-    if isinstance(values, (pd.Series, pd.Index)):
-        values = values.to_numpy(dtype=object)
-    out = []
-    for v in values:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out.append("")
-        elif isinstance(v, float) and v.is_integer():
-            out.append(str(int(v)))
-        else:
-            out.append(str(v).strip())
-    return np.array(out, dtype=object)
-
-
-def _mu(m2: float) -> float:
-    return units.round_half_up(float(units.m2_to_mu(float(m2))), 2)
-
-
 def _fields(df: pd.DataFrame) -> list[str]:
     return [str(c) for c in df.columns if c not in (df.geometry.name, "feature_id", "feature_no")]
 
@@ -132,9 +114,9 @@ def suggest_group_field(columns) -> str | None:
 def parcel_ids(parcels: gpd.GeoDataFrame) -> np.ndarray:
     """Each parcel's id: its 地块编号 (DKBM, or an alias mapped to it by the reader) where filled, else the
     feature id (BSM, else `#n`)."""
-    ids = _text(with_feature_ids(parcels)["feature_id"])
+    ids = text_values(with_feature_ids(parcels)["feature_id"])
     if "DKBM" in parcels.columns:
-        own = _text(parcels["DKBM"])
+        own = text_values(parcels["DKBM"])
         ids = np.where(own != "", own, ids)
     return ids
 
@@ -225,8 +207,7 @@ def check_transfer(
         notes.append(f"{int(missing.sum())} parcels without geometry were left out")
     invalid = ~missing & ~shapely.is_valid(geoms_in)
     if invalid.any():
-        fixed = np.array([polygonal_part(g) for g in shapely.make_valid(geoms_in[invalid])], dtype=object)
-        geoms_in[invalid] = fixed
+        geoms_in[invalid] = repair_polygons(geoms_in[invalid])
         notes.append(f"{int(invalid.sum())} parcels with invalid geometry were repaired (make_valid)")
         missing = shapely.is_missing(geoms_in) | shapely.is_empty(geoms_in)
     parcels = gpd.GeoDataFrame(parcels.drop(columns=parcels.geometry.name),
@@ -237,10 +218,10 @@ def check_transfer(
     dup = pd.Series(ids).duplicated(keep=False).to_numpy()
     if dup.any():
         notes.append(f"{len(set(ids[dup]))} parcel ids occur more than once (e.g. {ids[dup][0]})")
-    group = _text(parcels[by]) if by is not None else np.full(n, "", dtype=object)
+    group = text_values(parcels[by]) if by is not None else np.full(n, "", dtype=object)
     if by is not None and (group == "").any():
         notes.append(f"{int((group == '').sum())} parcels have no {by}: they form blocks among themselves")
-    village = _text(parcels["ZLDWMC"]) if "ZLDWMC" in parcels.columns else np.full(n, "", dtype=object)
+    village = text_values(parcels["ZLDWMC"]) if "ZLDWMC" in parcels.columns else np.full(n, "", dtype=object)
     village = np.where(village == "", UNKNOWN_VILLAGE, village)
 
     work_crs = units.metric_crs(in_crs, tuple(parcels.total_bounds)) if n else in_crs
@@ -404,11 +385,11 @@ def _farmland_use(p_geom, ids, village, farmland, survey, rules, crs, threads):
     patch, parcel, fpos, geo, area = patch[keep], parcel[keep], fpos[keep], geo[keep], area[keep]
     if len(patch) == 0:
         return None, stats
-    codes = _text(sv["DLBM"])[patch]
+    codes = text_values(sv["DLBM"])[patch]
     names = np.array([landuse.name_of(c) or "" for c in codes], dtype=object)
     if "DLMC" in sv.columns:
-        names = np.where(names == "", _text(sv["DLMC"])[patch], names)
-    s_village = _text(sv["ZLDWMC"])[patch] if "ZLDWMC" in sv.columns else np.full(len(patch), "", dtype=object)
+        names = np.where(names == "", text_values(sv["DLMC"])[patch], names)
+    s_village = text_values(sv["ZLDWMC"])[patch] if "ZLDWMC" in sv.columns else np.full(len(patch), "", dtype=object)
     vil = np.where(village[parcel] != UNKNOWN_VILLAGE, village[parcel], s_village)
     pc = cat[patch]
     rule = [s_rules[i] for i in patch]
@@ -494,7 +475,7 @@ def _summary(blocks, parcel_m2, village, block, group, by, min_mu, gap_m, target
     pv = pd.DataFrame({"village": village, "block": block, "share": share, "below": share * below[block]})
     agg = pv.groupby("village", sort=False).agg(m2=("share", "sum"), below=("below", "sum"),
                                                 n_blocks=("block", "nunique"), n_parcels=("share", "size"))
-    by_village = {str(v): {"mu": _mu(r.m2), "below_min_mu": _mu(r.below), "compliant_mu": _mu(r.m2 - r.below),
+    by_village = {str(v): {"mu": units.area_mu(r.m2), "below_min_mu": units.area_mu(r.below), "compliant_mu": units.area_mu(r.m2 - r.below),
                            "n_blocks": int(r.n_blocks), "n_parcels": int(r.n_parcels)} for v, r in agg.iterrows()}
     by_village = dict(sorted(by_village.items(), key=lambda kv: natural_key(kv[0])))
     by_group = {}
@@ -503,8 +484,8 @@ def _summary(blocks, parcel_m2, village, block, group, by, min_mu, gap_m, target
                            "is_below": below.astype(np.int64), "n_parcels": blocks["n_parcels"].to_numpy()})
         gg = bg.groupby("group", sort=False).agg(n_blocks=("m2", "size"), n_below_min=("is_below", "sum"), m2=("m2", "sum"),
                                                  below=("below", "sum"), n_parcels=("n_parcels", "sum"))
-        by_group = {str(g): {"n_blocks": int(r.n_blocks), "n_below_min": int(r.n_below_min), "mu": _mu(r.m2),
-                             "below_min_mu": _mu(r.below), "n_parcels": int(r.n_parcels)} for g, r in gg.iterrows()}
+        by_group = {str(g): {"n_blocks": int(r.n_blocks), "n_below_min": int(r.n_below_min), "mu": units.area_mu(r.m2),
+                             "below_min_mu": units.area_mu(r.below), "n_parcels": int(r.n_parcels)} for g, r in gg.iterrows()}
         by_group = dict(sorted(by_group.items(), key=lambda kv: natural_key(kv[0])))
     contract_field = next((c for c in CONTRACT_AREA_FIELDS if c in parcels.columns), None)
     summary = {
@@ -517,15 +498,15 @@ def _summary(blocks, parcel_m2, village, block, group, by, min_mu, gap_m, target
         "n_blocks": int(len(blocks)),
         "n_below_min": int(below.sum()),
         "n_compliant": int((~below).sum()),
-        "total_mu": _mu(total_m2),
-        "below_min_mu": _mu(below_m2),
-        "compliant_mu": _mu(compliant_m2),
+        "total_mu": units.area_mu(total_m2),
+        "below_min_mu": units.area_mu(below_m2),
+        "compliant_mu": units.area_mu(compliant_m2),
         "target_mu": target_mu,
         "progress_pct": units.round_half_up(total_m2 / float(units.mu_to_m2(target_mu)) * 100.0, 2),
-        "remaining_mu": _mu(max(float(units.mu_to_m2(target_mu)) - total_m2, 0.0)),
-        "parcel_sum_mu": _mu(float(parcel_m2.sum())),
+        "remaining_mu": units.area_mu(max(float(units.mu_to_m2(target_mu)) - total_m2, 0.0)),
+        "parcel_sum_mu": units.area_mu(float(parcel_m2.sum())),
         "n_overlaps": int(len(overlaps)),
-        "overlap_mu": _mu(float(overlaps["area_m2"].sum())) if len(overlaps) else 0.0,
+        "overlap_mu": units.area_mu(float(overlaps["area_m2"].sum())) if len(overlaps) else 0.0,
     }
     if contract_field is not None:
         summary["contract_field"] = contract_field
@@ -533,9 +514,9 @@ def _summary(blocks, parcel_m2, village, block, group, by, min_mu, gap_m, target
     summary["farmland_rules"] = use_stats is not None
     if use_stats is not None:
         summary.update({
-            "transferred_in_pbf_mu": _mu(use_stats["transferred_in_pbf_m2"]),
-            "n_non_grain": use_stats["n_non_grain"], "non_grain_mu": _mu(use_stats["non_grain_m2"]),
-            "n_non_farm": use_stats["n_non_farm"], "non_farm_mu": _mu(use_stats["non_farm_m2"]),
+            "transferred_in_pbf_mu": units.area_mu(use_stats["transferred_in_pbf_m2"]),
+            "n_non_grain": use_stats["n_non_grain"], "non_grain_mu": units.area_mu(use_stats["non_grain_m2"]),
+            "n_non_farm": use_stats["n_non_farm"], "non_farm_mu": units.area_mu(use_stats["non_farm_m2"]),
         })
     summary["n_findings"] = int(len(findings))
     summary["areas_m2"] = {"total": units.round_half_up(total_m2, 2), "below_min": units.round_half_up(below_m2, 2),
