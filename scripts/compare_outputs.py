@@ -106,23 +106,25 @@ _DASK_LOG = re.compile(r"^.*(tcp://|Client-|stimulus_id|Nanny|[Ww]orker|[Ss]ched
 
 
 def norm_text(s: str, scratch: str) -> str:
-    s = _DASK_LOG.sub("", s)
+    s = renumber_ids(_DASK_LOG.sub("", s))
     s = s.replace(scratch, "<SCRATCH>").replace(str(REPO), "<REPO>").replace(str(REAL), "<REAL>")
     for rx, rep in _DATE_PATTERNS:
         s = rx.sub(rep, s)
     return s
 
 
-_FOLIUM_ID = re.compile(r"\b([a-z_]+)_([0-9a-f]{32})\b")
+#: 32-digit hex: folium's element ids, the ledger's uuid
+_HEX_ID = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{32}(?![0-9a-fA-F])")
+
+
+def renumber_ids(s: str) -> str:
+    """Random 32-digit hex ids → <ID0>, <ID1> … by first appearance (equal ids stay equal)."""
+    ids: dict[str, str] = {}
+    return _HEX_ID.sub(lambda m: f"<ID{ids.setdefault(m.group(0), str(len(ids)))}>", s)
 
 
 def norm_html(s: str, scratch: str) -> str:
-    ids: dict[str, str] = {}
-
-    def sub(m: re.Match) -> str:
-        return f"{m.group(1)}_<ID{ids.setdefault(m.group(2), str(len(ids)))}>"
-
-    return norm_text(_FOLIUM_ID.sub(sub, s), scratch)
+    return norm_text(s, scratch)
 
 
 def norm_gpkg(path: Path, scratch: str) -> str:
@@ -221,8 +223,8 @@ def diff(a: Path, b: Path) -> int:
         print(f"only in {b}: {rel}")
         changed += 1
     for rel in sorted(fa & fb):
-        ta = (a / rel).read_text(encoding="utf-8").splitlines()
-        tb = (b / rel).read_text(encoding="utf-8").splitlines()
+        ta = renumber_ids((a / rel).read_text(encoding="utf-8")).splitlines()
+        tb = renumber_ids((b / rel).read_text(encoding="utf-8")).splitlines()
         if ta != tb:
             changed += 1
             lines = list(difflib.unified_diff(ta, tb, str(a / rel), str(b / rel), lineterm="", n=1))
