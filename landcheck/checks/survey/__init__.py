@@ -18,6 +18,7 @@ check (`check_survey`).
 """
 
 from .check import LocalRows, check_survey
+from .geometry import validity_reasons
 from .mapreduce import (
     PartRows,
     RowSource,
@@ -30,11 +31,11 @@ from .mapreduce import (
 )
 from .problems import CODES, PROBLEM_COLUMNS
 from .report import SurveyResult, build_report, exit_status, problems_for_output
-from .schema import CHECK, FAIL_ON, SCHEMAS, SEVERITIES, SurveyTolerances, detect_schema
+from .schema import CHECK, FAIL_ON, SCHEMAS, SEVERITIES, SurveyTolerances, detect_schema, require_known_schema
 
 __all__ = [
     "CHECK", "CODES", "FAIL_ON", "PROBLEM_COLUMNS", "SCHEMAS", "SEVERITIES",
     "LocalRows", "PartRows", "RowSource", "SurveyContext", "SurveyPartial", "SurveyResult", "SurveyTolerances",
     "build_report", "check_survey", "concat_rows", "detect_schema", "exit_status", "problems_for_output",
-    "survey_context", "survey_partial", "survey_reduce",
+    "require_known_schema", "survey_context", "survey_partial", "survey_reduce", "validity_reasons",
 ]
