@@ -14,7 +14,13 @@ from typing import Any
 import geopandas as gpd
 
 from .. import units
-from ..checks.farmland import FarmlandPartial, FarmlandResult, farmland_partial, farmland_reduce, records_union
+from ..checks.farmland import (
+    FarmlandPartial,
+    FarmlandResult,
+    farmland_partial,
+    farmland_reduce,
+    records_union,
+)
 from ..config import Rules, vocabulary
 from ..progress import Advance
 from ..roles import ROLE_READ, read_role
@@ -67,9 +73,9 @@ def partition_inputs(
     `farmland_read` are `read_layer` options for paths (kind, require_landuse, layer, crs, …)."""
     out = Path(out_dir)
     sv = partition_layer(survey, out / "survey", partition_size=partition_size, chunk_size=chunk_size,
-                         to_crs="metric", progress=step, **(survey_read or {}))
+                         to_crs="metric", step=step, **(survey_read or {}))
     fm = partition_layer(farmland, out / "farmland", n_parts=sv.n_parts, chunk_size=chunk_size,
-                         to_crs=sv.crs_obj, progress=step, **(farmland_read or {}))
+                         to_crs=sv.crs_obj, step=step, **(farmland_read or {}))
     return sv, fm
 
 
@@ -128,9 +134,9 @@ def check_farmland_dask(
     at each phase. Geometries of in-memory frames that carry a GEOS precision model
     (`shapely.set_precision`) lose it in the GeoParquet parts: compare with the local engine on
     frames read from files (which never carry one)."""
-    if isinstance(survey, gpd.GeoDataFrame) and isinstance(farmland, gpd.GeoDataFrame):
-        if survey.crs is None or farmland.crs is None:
-            raise ValueError("survey and farmland need a CRS")
+    frames = isinstance(survey, gpd.GeoDataFrame) and isinstance(farmland, gpd.GeoDataFrame)
+    if frames and (survey.crs is None or farmland.crs is None):
+        raise ValueError("survey and farmland need a CRS")
     given = isinstance(survey, PartitionedLayer), isinstance(farmland, PartitionedLayer)
     if any(given) and not all(given):
         raise ValueError("give both layers partitioned (partition_inputs) or neither")

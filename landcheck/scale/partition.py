@@ -204,7 +204,7 @@ def partition_layer(
     n_parts: int | None = None,
     chunk_size: int = 100_000,
     to_crs: Any = None,
-    progress: Step | None = None,
+    step: Step | None = None,
     annotate: Callable[[gpd.GeoDataFrame], dict] | None = None,
     **read_options,
 ) -> PartitionedLayer:
@@ -223,7 +223,8 @@ def partition_layer(
     Column `_lc_order` keeps each feature's position in the cleaned layer, `_lc_hilbert` its
     distance. Peak memory: one chunk (plus 40 bytes a feature for the plan). `annotate(chunk)`: extra
     columns (name → array) computed from each chunk in the layer's own CRS before it is reprojected
-    (called only when it is reprojected). Returns the index (also written as `out_dir/index.json`).
+    (called only when it is reprojected). `step(text)` after each chunk. Returns the index (also
+    written as `out_dir/index.json`).
     A layer without features raises `EmptyLayer`."""
     out = Path(out_dir)
     if out.exists():
@@ -267,8 +268,8 @@ def partition_layer(
                 if p not in writers:
                     writers[p] = _PartWriter(out / f"part-{p:05d}.parquet", covering)
                 writers[p].write(sub)
-            if progress:
-                progress(vocabulary().label("scale_partition_progress").format(done=start, total=n))
+            if step:
+                step(vocabulary().label("scale_partition_progress").format(done=start, total=n))
     finally:
         for w in writers.values():
             w.close()
@@ -284,27 +285,6 @@ def partition_layer(
     layer.save()
     return layer
 
-
-def partition_inputs(
-    survey: str | Path | gpd.GeoDataFrame,
-    farmland: str | Path | gpd.GeoDataFrame,
-    out_dir: str | Path,
-    *,
-    partition_size: int = 50_000,
-    chunk_size: int = 100_000,
-    survey_read: dict | None = None,
-    farmland_read: dict | None = None,
-    step: Step | None = None,
-) -> tuple[PartitionedLayer, PartitionedLayer]:
-    """Partition the survey (ceil(n / partition_size) parts, in the check's metric CRS) and the
-    farmland (as many parts, in the same CRS) for `check_farmland_dask`. `survey_read` and
-    `farmland_read` are `read_layer` options for paths (kind, require_landuse, layer, crs, …)."""
-    out = Path(out_dir)
-    sv = partition_layer(survey, out / "survey", partition_size=partition_size, chunk_size=chunk_size,
-                         to_crs="metric", progress=step, **(survey_read or {}))
-    fm = partition_layer(farmland, out / "farmland", n_parts=sv.n_parts, chunk_size=chunk_size,
-                         to_crs=sv.crs_obj, progress=step, **(farmland_read or {}))
-    return sv, fm
 
 def concat_parts(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
     """Rows read from several parts as one frame in layer order (`ORDER`)."""

@@ -37,7 +37,13 @@ from ..errors import LandcheckError
 from ..layers import ReadReport, read_layer
 from ..progress import Advance
 from ..roles import SCHEMA_KIND
-from .partition import HILBERT, EmptyLayer, PartitionedLayer, concat_parts, partition_layer
+from .partition import (
+    HILBERT,
+    EmptyLayer,
+    PartitionedLayer,
+    concat_parts,
+    partition_layer,
+)
 from .runner import Step, run_tasks, share, task_client, work_folder
 
 #: Column of a survey part holding `shapely.is_valid_reason` of each feature in the layer's own CRS
@@ -78,7 +84,7 @@ def partition_survey(
     if not isinstance(source, gpd.GeoDataFrame):
         read_options = _read_options(schema, read_options)
     return partition_layer(source, out_dir, partition_size=partition_size, chunk_size=chunk_size, to_crs="metric",
-                           progress=step, annotate=_own_crs_reasons, **read_options)
+                           step=step, annotate=_own_crs_reasons, **read_options)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,15 @@ from .mapreduce import (
 )
 from .problems import CODES, PROBLEM_COLUMNS
 from .report import SurveyResult, build_report, exit_status, problems_for_output
-from .schema import CHECK, FAIL_ON, SCHEMAS, SEVERITIES, SurveyTolerances, detect_schema, require_known_schema
+from .schema import (
+    CHECK,
+    FAIL_ON,
+    SCHEMAS,
+    SEVERITIES,
+    SurveyTolerances,
+    detect_schema,
+    require_known_schema,
+)
 
 __all__ = [
     "CHECK", "CODES", "FAIL_ON", "PROBLEM_COLUMNS", "SCHEMAS", "SEVERITIES",

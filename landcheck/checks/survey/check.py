@@ -15,7 +15,13 @@ from ... import overlay, units
 from ...layers import ReadReport
 from ..farmland import with_feature_ids
 from .geometry import validity_reasons
-from .mapreduce import PartRows, concat_rows, survey_context, survey_partial, survey_reduce
+from .mapreduce import (
+    PartRows,
+    concat_rows,
+    survey_context,
+    survey_partial,
+    survey_reduce,
+)
 from .report import SurveyResult
 from .schema import SurveyTolerances, require_known_schema
 

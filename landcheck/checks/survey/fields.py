@@ -13,7 +13,14 @@ import shapely
 from ...columns import text_values
 from ...layers import ReadReport
 from .problems import ProblemCollector
-from .schema import CHANGE_FIELDS, DLTB_FIELDS, DUPLICATE_IDS, FARMLAND_FIELDS, FIELD_NAMES_ZH, field_column
+from .schema import (
+    CHANGE_FIELDS,
+    DLTB_FIELDS,
+    DUPLICATE_IDS,
+    FARMLAND_FIELDS,
+    FIELD_NAMES_ZH,
+    field_column,
+)
 
 
 def delivered_fields(columns, report: ReadReport | None) -> set[str]:

@@ -24,10 +24,15 @@ from pyproj import CRS
 
 from ... import landuse, overlay, units
 from ...layers import ReadReport
-from .attributes import feature_checks
 from .areas import tbmj_unit, tbmj_unit_problem
+from .attributes import feature_checks
 from .fields import delivered_fields, duplicate_ids, id_columns, id_keys, missing_fields
-from .geometry import fixed_geometries, frame_geometry_problems, reader_problems, usable_polygons
+from .geometry import (
+    fixed_geometries,
+    frame_geometry_problems,
+    reader_problems,
+    usable_polygons,
+)
 from .problems import CODES, ProblemCollector
 from .report import SurveyResult, build_report, survey_summary
 from .schema import (
@@ -39,7 +44,15 @@ from .schema import (
     require_known_schema,
     resolve_schema,
 )
-from .topology import UNION_CHUNK, GapTotals, coverage_chunks, coverage_holes, gap_holes, gap_problems, overlap_problems
+from .topology import (
+    UNION_CHUNK,
+    GapTotals,
+    coverage_chunks,
+    coverage_holes,
+    gap_holes,
+    gap_problems,
+    overlap_problems,
+)
 
 #: The arrays of a row dict (`PartRows.take`): global position, id, feature number, repaired geometry, area.
 ROW_KEYS = ("g_order", "ids", "order", "geoms", "area")

@@ -60,7 +60,7 @@ class ProblemCollector:
         n = len(message)
         if n == 0:
             return
-        rep = lambda v, dt=object: np.asarray(v, dtype=dt) if np.ndim(v) else np.full(n, v, dtype=dt)  # noqa: E731
+        rep = lambda v, dt=object: np.asarray(v, dtype=dt) if np.ndim(v) else np.full(n, v, dtype=dt)
         self.parts.append({
             "code": np.full(n, code, dtype=object),
             "severity": rep(severity),

@@ -62,7 +62,7 @@ def survey_summary(problems, counts, schema: str, n_features: int, crs, report: 
         "crs": info["crs"],
         "n_read": int(report.n_read) if report is not None else int(n_features),
         "n_features": int(n_features),
-        "n_problems": int(len(problems)),
+        "n_problems": len(problems),
         "n_errors": int((sev == "error").sum()),
         "n_warnings": int((sev == "warning").sum()),
         "counts": dict(counts),

@@ -53,7 +53,7 @@ def overlap_problems(P: ProblemCollector, i, j, piece, geoms, ids, order, crs, t
     big = a > tol.overlap_tolerance_m2
     res.n_below, res.m2_below = int((~big).sum()), float(a[~big].sum())
     i, j, piece, a = i[big], j[big], piece[big], a[big]
-    res.n, res.m2 = int(len(i)), float(a.sum())
+    res.n, res.m2 = len(i), float(a.sum())
     if len(i) == 0:
         return res
     # file order inside the pair
@@ -131,7 +131,7 @@ def gap_holes(holes: np.ndarray, crs, tol: SurveyTolerances) -> tuple[GapTotals,
     res.n_below, res.m2_below = int(noise.sum()), float(a[noise].sum())
     gap &= ~noise
     holes, a, width = holes[gap], a[gap], width[gap]
-    res.n, res.m2 = int(len(holes)), float(a.sum())
+    res.n, res.m2 = len(holes), float(a.sum())
     return res, holes, a, width
 
 
