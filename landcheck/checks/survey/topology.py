@@ -25,6 +25,8 @@ UNION_CHUNK = 1000
 
 @dataclass
 class OverlapTotals:
+    """Overlaps for the summary: number and m² of the problems, and of those under the tolerance."""
+
     n: int = 0
     m2: float = 0.0
     n_below: int = 0
@@ -32,11 +34,9 @@ class OverlapTotals:
 
 
 @dataclass
-class GapTotals:
-    n: int = 0
-    m2: float = 0.0
-    n_below: int = 0
-    m2_below: float = 0.0
+class GapTotals(OverlapTotals):
+    """Gaps for the summary, as overlaps, plus the coverage holes that are not gaps."""
+
     n_holes: int = 0
     m2_holes: float = 0.0
 
