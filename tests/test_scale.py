@@ -119,9 +119,9 @@ def test_partitioned_engine_equals_local(layers, rules, local, tmp_path):
     survey, farmland, records = layers
     sv, fm = scale.partition_inputs(survey, farmland, tmp_path, partition_size=400, chunk_size=700)
     assert sv.n_parts == fm.n_parts == 7 and sv.n_features == len(survey) and fm.n_features == len(farmland)
-    job = scale._Job(sv, fm, rules, "", sv.crs, sv.source_crs)
+    job = scale.FarmlandJob(sv, fm, rules, "", sv.crs, sv.source_crs)
     rec = records_union(records, sv.crs_obj)
-    partials = [scale._farmland_task(q, job, rec) for q in range(fm.n_parts)]
+    partials = [scale.farmland_task(q, job, rec) for q in range(fm.n_parts)]
     # patches and farmland polygons straddle partitions: read by more than one task ...
     assert sum(p.n_patches_read for p in partials) > len(survey)
     assert sum(p.n_farmland_read for p in partials) > len(farmland)
