@@ -31,6 +31,8 @@ _DATASET_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".gml", ".xml
 
 @dataclass
 class Source:
+    """A delivered source as GDAL (kind "ogr") or pyarrow (kind "parquet") opens it."""
+
     path: Path  # the file the user named
     gdal_path: str  # what pyogrio opens (may be /vsizip/...)
     kind: str  # "ogr" or "parquet"
