@@ -16,9 +16,8 @@ from . import __version__
 from .cli_common import (console, engine_of, engine_options, input_options, layer_spec, map_option, named_input,
                          progress_steps)
 from .config import CONFIG_TEMPLATE, load_run_config, sample_config, vocabulary
-from .describe import describe_layer
 from .errors import LandcheckError
-from .layers import read_layer
+from .layers import describe_layer, read_layer
 
 log = logging.getLogger("landcheck")
 

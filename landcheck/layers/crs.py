@@ -1,12 +1,21 @@
-"""CRS from the coordinates: infer a missing CRS (zone-prefixed CGCS2000 Gauss–Krüger eastings,
-lon/lat) and tell when a declared CRS contradicts the coordinates, with the likely right one."""
+"""The CRS of a layer from its coordinates: infer a missing CRS (zone-prefixed CGCS2000
+Gauss–Krüger eastings, lon/lat), tell when a declared CRS contradicts the coordinates (with the
+likely right one), and settle the CRS a read uses (`--crs`, declared, corrected or inferred).
+
+Looks at the extent only: never reprojects or measures the features.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 from pyproj import CRS
 
-from . import units
+from .. import units
+from ..errors import LandcheckError
+from .report import ReadReport
+
 
 def _tm_params(crs: CRS) -> tuple[float, float] | None:
     """(central meridian, false easting) of a Transverse Mercator CRS, else None."""
@@ -73,7 +82,7 @@ def check_crs(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[str 
     aou = crs.area_of_use
     if aou is not None and crs.is_projected:
         try:
-            lon, lat = units._to_lonlat(crs).transform((minx + maxx) / 2, (miny + maxy) / 2)
+            (lon,), (lat,) = units.to_lonlat((minx + maxx) / 2, (miny + maxy) / 2, crs)
         except Exception:  # pragma: no cover - defensive
             return None, None
         if np.isfinite(lon) and not (aou.west - 5 <= lon <= aou.east + 5 and aou.south - 5 <= lat <= aou.north + 5):
@@ -102,3 +111,44 @@ def crs_id(crs: CRS) -> str:
     """`EPSG:nnnn` when the CRS has one, else its WKT."""
     epsg = crs.to_epsg(min_confidence=70)
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def settle_crs(declared: CRS | None, option: str | None, bounds, path: Path, report: ReadReport) -> CRS:
+    """Decide the CRS: --crs, else declared (checked against the coordinates), else inferred."""
+    extent = f"extent x {bounds[0]:.2f}–{bounds[2]:.2f}, y {bounds[1]:.2f}–{bounds[3]:.2f}"
+    if option:
+        try:
+            crs = CRS.from_user_input(option)
+        except Exception:
+            raise LandcheckError(f"{path}: --crs '{option}' is not a CRS pyproj knows. Use e.g. EPSG:4527.") from None
+        source = "option"
+        warning, likely = check_crs(crs, bounds)
+        if warning:
+            report.crs_warning = f"{warning}; kept as given with --crs"
+            report.likely_crs = crs_id(likely) if likely else None
+    elif declared is not None:
+        crs, source = declared, "declared"
+        warning, likely = check_crs(declared, bounds)
+        if warning:
+            report.crs_warning = warning
+            report.likely_crs = crs_id(likely) if likely else None
+            if likely is not None:
+                crs, source = likely, "corrected"
+                report.crs_warning += f"; read as {crs_id(likely)} (pass --crs to force another)"
+            elif "degrees" in warning or "metre-sized" in warning:
+                raise LandcheckError(
+                    f"{path}: {warning} ({extent}). Pass the right CRS with --crs (e.g. EPSG:4527 or EPSG:4548)."
+                )
+    else:
+        crs, why = infer_crs(bounds)
+        if crs is None:
+            raise LandcheckError(
+                f"{path}: has no CRS (.prj missing) and it cannot be inferred: {why} ({extent}). "
+                f"Pass it with --crs, e.g. EPSG:4548 for CGCS2000 3° GK CM 117°E without zone prefix."
+            )
+        source = "inferred"
+        report.warn(f"no CRS declared; inferred {crs_id(crs)} because {why}")
+    report.crs = crs_id(crs)
+    report.crs_name = crs.name
+    report.crs_source = source
+    return crs

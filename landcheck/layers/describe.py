@@ -1,13 +1,17 @@
-"""What landcheck sees in a layer: a plain dict for `landcheck inspect` (text or JSON)."""
+"""What landcheck sees in a read layer, as a plain dict for `landcheck inspect` (text or JSON):
+layers, CRS, encoding, fields, land-use codes with their areas, the read report.
+
+Describes only: no reading (the caller passes `read_layer`'s frame and report), no printing.
+"""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
 
-
-from . import landuse, units
-from .layers import ReadReport
+from .. import landuse, units
+from ..config import vocabulary
+from .report import ReadReport
 
 
 def describe_layer(gdf: gpd.GeoDataFrame, report: ReadReport) -> dict:
@@ -15,7 +19,7 @@ def describe_layer(gdf: gpd.GeoDataFrame, report: ReadReport) -> dict:
     (count and ellipsoidal mu per code), total area in mu, lon/lat extent and the read report."""
     area_m2 = units.ellipsoidal_area(gdf.geometry.values, gdf.crs)
     lon_lat = gdf.geometry.to_crs(units.CGCS2000_GEOGRAPHIC).total_bounds
-    out = {
+    return {
         "path": report.path,
         "layers": report.layers,
         "layer": report.layer,
@@ -31,11 +35,10 @@ def describe_layer(gdf: gpd.GeoDataFrame, report: ReadReport) -> dict:
         "geometry_types": {str(k): int(v) for k, v in gdf.geometry.geom_type.value_counts().items()},
         "extent_lonlat": [round(float(v), 6) for v in lon_lat],
         "total_area_m2": units.round_half_up(float(area_m2.sum()), 2),
-        "total_area_mu": units.round_half_up(float(units.m2_to_mu(area_m2.sum())), 2),
+        "total_area_mu": units.area_mu(area_m2.sum()),
         "codes": code_histogram(gdf, area_m2),
         "read_report": report.to_dict(),
     }
-    return out
 
 
 def code_histogram(gdf: gpd.GeoDataFrame, area_m2: np.ndarray) -> list[dict]:
@@ -43,7 +46,7 @@ def code_histogram(gdf: gpd.GeoDataFrame, area_m2: np.ndarray) -> list[dict]:
     basic farmland, feature count and area in mu. Empty when the layer has no land-use field."""
     if "DLBM" not in gdf.columns:
         return []
-    codes = gdf["DLBM"].fillna("(空)").astype(str).values
+    codes = gdf["DLBM"].fillna(vocabulary().label("layers_no_code")).astype(str).values
     rows = []
     for code in sorted(set(codes)):
         mask = codes == code
@@ -58,14 +61,6 @@ def code_histogram(gdf: gpd.GeoDataFrame, area_m2: np.ndarray) -> list[dict]:
             "known": entry is not None,
             "pbf_class": entry.in_pbf if entry else None,
             "count": int(mask.sum()),
-            "area_mu": units.round_half_up(float(units.m2_to_mu(area_m2[mask].sum())), 2),
+            "area_mu": units.area_mu(area_m2[mask].sum()),
         })
     return rows
-
-
-def describe_layers_list(layers: list[tuple[str, str | None, int | None]]) -> list[dict]:
-    """Layers of a multi-layer source: name, geometry type, feature count."""
-    return [{"name": n, "geometry_type": t, "n_features": c} for n, t, c in layers]
-
-
-

@@ -1,0 +1,108 @@
+"""The land-use codes of a read layer: DLBM normalised by `landuse.normalise_codes` (from DLMC names
+where there is no code) on the whole layer, and how they were read recorded in the `ReadReport`;
+for chunked reading, the same decisions from the distinct (code, name) pairs, applied chunk by chunk.
+
+Reads codes, never judges them: what a code means for a check is the checks' business.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import landuse
+from .report import ReadReport
+
+
+def _column(df: pd.DataFrame, name: str):
+    return df[name] if name in df.columns else [None] * len(df)
+
+
+def _null_to_none(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v
+
+
+def _code_key(code, name) -> tuple:
+    name = _null_to_none(name)
+    return landuse.clean_code(code), (None if name is None else str(name).strip())
+
+
+def has_codes(columns) -> bool:
+    """Whether a layer with these columns has land-use codes or names to read."""
+    return "DLBM" in columns or "DLMC" in columns
+
+
+def record_code_reading(report: ReadReport, reading) -> None:
+    """Record how the land-use codes were read (landuse.normalise_codes) and warn about unknown ones."""
+    report.code_reading = reading.note
+    report.unknown_codes = reading.unknown
+    if reading.unknown:
+        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown.items())[:10])
+        report.warn(f"unknown land-use codes kept as they are: {shown}")
+    report.unknown_names = reading.unknown_names
+    if reading.unknown_names:
+        shown = ", ".join(f"{c} ×{n}" for c, n in sorted(reading.unknown_names.items())[:10])
+        report.warn(f"land-use names without a code that match no known class (DLBM left empty): {shown}")
+
+
+def normalise_layer_codes(df: pd.DataFrame, report: ReadReport) -> None:
+    """Normalise the whole layer's DLBM in place (when it has DLBM or DLMC) and record the reading."""
+    if not has_codes(df.columns):
+        return
+    names = df["DLMC"] if "DLMC" in df.columns else None
+    reading = landuse.normalise_codes(_column(df, "DLBM"), names)
+    df["DLBM"] = reading.codes.values
+    record_code_reading(report, reading)
+
+
+def count_code_pairs(df: pd.DataFrame, pairs: dict[tuple, int]) -> None:
+    """Add the (code, name) pairs of `df`'s rows as read to `pairs` (pair → rows, in order of first
+    appearance)."""
+    codes = df["DLBM"].tolist() if "DLBM" in df.columns else [None] * len(df)
+    names = df["DLMC"].tolist() if "DLMC" in df.columns else [None] * len(df)
+    for key in zip(map(_null_to_none, codes), map(_null_to_none, names)):
+        pairs[key] = pairs.get(key, 0) + 1
+
+
+def plan_codes(pairs: dict, code_fix: dict | None, name_fix: dict | None, has_names: bool, report: ReadReport) -> dict:
+    """Normalise the land-use codes as `read_layer` does on the whole layer, from the distinct
+    (code, name) pairs and their row counts (in order of first appearance, so that the report's
+    counters keep `read_layer`'s order); returns (clean code, name) → normalised code. `code_fix` and
+    `name_fix` are the mojibake repairs of the DLBM and DLMC fields."""
+    keyed: dict[tuple, int] = {}
+    for (c, n), k in pairs.items():
+        if code_fix and isinstance(c, str):
+            c = code_fix.get(c, c)
+        if name_fix and isinstance(n, str):
+            n = name_fix.get(n, n)
+        key = _code_key(c, n)
+        keyed[key] = keyed.get(key, 0) + k
+    keys = list(keyed)
+    counts = np.array([keyed[k] for k in keys], dtype=np.int64)
+    codes = np.empty(len(keys), dtype=object)
+    names = np.empty(len(keys), dtype=object)
+    codes[:] = [k[0] for k in keys]
+    names[:] = [k[1] for k in keys]
+    reading = landuse.normalise_codes(np.repeat(codes, counts).tolist(),
+                                      np.repeat(names, counts).tolist() if has_names else None)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.empty(0, np.int64)
+    out = reading.codes.to_numpy(dtype=object)
+    record_code_reading(report, reading)
+    return {k: out[i] for k, i in zip(keys, first)}
+
+
+def codes_dtype(code_map: dict):
+    """The dtype pandas gives the whole layer's normalised DLBM column (an object array of its codes
+    assigned to a new column)."""
+    values = list({v: None for v in code_map.values()})
+    probe = pd.DataFrame(index=range(len(values)))
+    probe["x"] = np.array(values, dtype=object) if values else np.empty(0, dtype=object)
+    return probe["x"].dtype
+
+
+def apply_code_map(df: pd.DataFrame, code_map: dict, dtype) -> None:
+    """Normalise a chunk's DLBM in place with the whole layer's decisions (`plan_codes`)."""
+    raw_codes, names = _column(df, "DLBM"), _column(df, "DLMC")
+    df["DLBM"] = np.array([code_map[_code_key(c, n)] for c, n in zip(raw_codes, names)], dtype=object)
+    if dtype is not None and df["DLBM"].dtype != dtype:
+        df["DLBM"] = df["DLBM"].astype(dtype)
