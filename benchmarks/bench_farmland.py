@@ -3,70 +3,51 @@
     python benchmarks/bench_farmland.py                 # county size: ~300 000 patches
     python benchmarks/bench_farmland.py --patches 30000 # quick
 
-Generates a county-sized pair with the sample-township generator (EPSG:4527; farmland drawn from
-groups of patches, so most edges coincide, and some cutting across patches), then measures, each in
-its own process so that peak memory is its own:
-  (a) landcheck: `check_farmland` (STRtree, containment shortcut, threaded intersections,
-      cultivated land by subtraction);
-  (b) the plain way: `geopandas.overlay(survey, farmland, how="intersection")`, then the same
-      rules and ellipsoidal areas on every piece (`landcheck.checks.farmland_plain`).
-Checks that every category total agrees to 0.01 % and prints wall time, peak RSS and b/a.
-Finally times `landcheck farmland` end to end (GBK Shapefile + GeoPackage in, files out).
+A county generated with the sample-township generator (EPSG:4527); each engine in its own process:
+(a) `check_farmland`; (b) `geopandas.overlay(survey, farmland, how="intersection")` + the same rules
+(`landcheck.checks.farmland_plain`). Prints wall time, peak RSS, b/a, whether every category total
+agrees to 0.01 %, then times `landcheck farmland` end to end (GBK Shapefile + GeoPackage in, files out).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from memory import PeakSampler  # benchmarks/memory.py
+from harness import measure, parse, print_table, ratio, result_line, run_child
 
 CATS = ("cultivated", "non_grain_crop", "abandoned", "non_grain", "non_farm", "facility", "infrastructure", "other",
         "sliver", "uncovered", "pbf")
 
 
-def child(mode: str, folder: Path) -> None:
-    """Run one engine on the parquet inputs and print {seconds, totals_m2} as JSON."""
+def child(mode: str, folder: str) -> dict:
+    """One engine on the parquet inputs: its time, memory and category totals (m²)."""
+    folder = Path(folder)
     import geopandas as gpd
 
+    from landcheck.checks.farmland import check_farmland
+    from landcheck.checks.farmland_plain import plain_totals
     from landcheck.config import load_rules
 
     sv = gpd.read_parquet(folder / "survey.parquet")
     fm = gpd.read_parquet(folder / "farmland.parquet")
     rec = gpd.read_parquet(folder / "records.parquet")
     rules = load_rules()
-    from landcheck.checks.farmland import check_farmland
-    from landcheck.checks.farmland_plain import plain_totals
-
-    with PeakSampler() as mem:
-        t0 = time.perf_counter()
-        if mode == "landcheck":
-            totals = check_farmland(sv, fm, rules, facility_records=rec).summary["areas_m2"]
-        else:
-            totals = plain_totals(sv, fm, rules, facility_records=rec)
-        seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "peak_mb": mem.peak - mem.base, "inputs_mb": mem.base, "totals": totals}))
-
-
-def run_child(mode: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(folder)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if mode == "landcheck":
+        totals, m = measure(lambda: check_farmland(sv, fm, rules, facility_records=rec).summary["areas_m2"])
+    else:
+        totals, m = measure(lambda: plain_totals(sv, fm, rules, facility_records=rec))
+    return {**m, "totals": totals}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patches", type=int, default=300_000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        child(args.child[0], Path(args.child[1]))
-        return
+    args = parse(ap, child)
 
     from landcheck.sample import make_township, write_township
 
@@ -80,13 +61,9 @@ def main() -> None:
         town.farmland.to_parquet(folder / "farmland.parquet")
         town.facility_records.to_parquet(folder / "records.parquet")
 
-        a = run_child("landcheck", folder)
-        b = run_child("plain", folder)
-        print(f"\n{'':24}{'landcheck (a)':>16}{'geopandas.overlay (b)':>24}{'b/a':>8}")
-        print(f"{'wall time (s)':24}{a['seconds']:>16.2f}{b['seconds']:>24.2f}{b['seconds'] / a['seconds']:>8.2f}")
-        print(f"{'peak RSS above inputs (MB)':24}{a['peak_mb']:>16.0f}{b['peak_mb']:>24.0f}"
-              f"{b['peak_mb'] / max(a['peak_mb'], 1):>8.2f}")
-        print(f"{'RSS with inputs (MB)':24}{a['inputs_mb']:>16.0f}{b['inputs_mb']:>24.0f}")
+        a = run_child(__file__, "landcheck", folder)
+        b = run_child(__file__, "plain", folder)
+        print_table({"landcheck (a)": a, "geopandas.overlay (b)": b}, {"b/a": ("geopandas.overlay (b)", "landcheck (a)")})
         print("\ncategory totals (mu):")
         worst = 0.0
         pbf = b["totals"]["pbf"]
@@ -98,7 +75,7 @@ def main() -> None:
         print(f"agreement: worst difference {worst:.5f} % of the farmland area "
               f"({'OK' if worst <= 0.01 else 'MISMATCH'}: target 0.01 %)")
 
-        # end to end: files in, files out, as an officer runs it
+        # end to end: files in, files out, as an officer runs it (the `landcheck` of this checkout: harness)
         write_township(town, folder / "layers")
         t0 = time.perf_counter()
         proc = subprocess.run(
@@ -111,6 +88,11 @@ def main() -> None:
               f"{e2e:.1f} s, exit {proc.returncode}")
         if proc.returncode not in (0, 1):
             print(proc.stderr)
+    result_line("bench_farmland", {"patches": len(town.survey), "farmland": len(town.farmland),
+                                   "facility_records": len(town.facility_records)},
+                {"landcheck": a, "geopandas.overlay": b}, {"seconds b/a": ratio(b["seconds"], a["seconds"]),
+                                                           "peak MB b/a": ratio(b["peak_mb"], a["peak_mb"], 1.0)},
+                worst <= 0.01, end_to_end_s=round(e2e, 2), end_to_end_exit=proc.returncode)
 
 
 if __name__ == "__main__":

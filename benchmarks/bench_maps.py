@@ -4,65 +4,45 @@
     python benchmarks/bench_maps.py --findings 5000  # quick
     python benchmarks/bench_maps.py --no-browser     # sizes and write times only
 
-Findings: the bundled sample township's survey patches (real shapes, ~8 vertices each) tiled side by
-side until there are N of them, each with the finding columns (category, village, 地类, mu …); the
-township's farmland and survey, tiled the same way, are the context layers of the full map.
-
-Measures
-  (a) landcheck: `inspection_map(findings)` + `write_map` (7-decimal integer deltas, columns,
-      canvas renderer above 3000 shapes), online and --offline;
-  (b) plain folium: `folium.GeoJson(findings.to_json())` with a `GeoJsonTooltip` and `GeoJsonPopup` of
-      the same fields, `Map.save`;
-  (c) landcheck with farmland and survey context (simplified to 1 m, 6 decimals);
-and, in headless Chromium (CDN assets served locally, tiles answered with a blank PNG), the time from
-navigation until every shape is on the map and the browser has painted.
+Findings: the bundled sample township's survey patches tiled side by side until there are N, with the
+finding columns; its farmland and survey, tiled the same way, are the context layers. Each map written
+in its own process: (a) `inspection_map` + `write_map`, online and --offline; (b) `folium.GeoJson`
+with a tooltip and popup of the same fields, `Map.save`; (c) landcheck with farmland and survey
+context. Prints HTML size, write time and peak RSS, then the time headless Chromium takes (CDN assets
+served locally, tiles answered with a blank PNG) until every shape is on the map and painted.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
-import shapely
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from landcheck import maps  # noqa: E402
-from landcheck.findings import make_findings  # noqa: E402
-from landcheck.layers import read_layer  # noqa: E402
+from harness import ROOT, measure, parse, result_line, run_child, tile
 
 CATS = [("non_farm", "非农化（建设占用）", "拆除复耕"), ("non_grain", "非粮化（林果）", "退园还耕"),
         ("non_grain_crop", "种植非粮作物", "引导种粮"), ("abandoned", "撂荒", "复耕复种"),
         ("facility", "设施农用地（需核实备案）", "补办备案"), ("other", "其他非耕地（需核实）", "核实举证")]
 
 
-def tiled(gdf: gpd.GeoDataFrame, copies: int, step: float) -> gpd.GeoDataFrame:
-    """`copies` of `gdf` side by side, `step` metres apart (east), with a copy number."""
-    parts = []
-    for k in range(copies):
-        g = gdf.copy()
-        g["geometry"] = shapely.transform(g.geometry.values, lambda xy, k=k: xy + np.array([k * step, 0.0]))
-        g["copy"] = k
-        parts.append(g)
-    return gpd.GeoDataFrame(np.concatenate([p.to_numpy() for p in parts]), columns=parts[0].columns,
-                            geometry="geometry", crs=gdf.crs)
-
-
 def make_data(n: int):
+    """N findings on tiled copies of the sample survey, and the tiled farmland and survey."""
+    import shapely
+
+    from landcheck.findings import make_findings
+    from landcheck.layers import read_layer
+
     survey, _ = read_layer(ROOT / "layers" / "survey" / "DLTB.shp", kind="survey", require_landuse=True)
     farmland, _ = read_layer(ROOT / "layers" / "farmland.gpkg", kind="farmland")
     x0, _, x1, _ = survey.total_bounds
     step = (x1 - x0) + 500.0
     copies = int(np.ceil(n / len(survey)))
-    sv = tiled(survey[["DLBM", "DLMC", "ZLDWMC", "BSM", "geometry"]], copies, step)
-    fm = tiled(farmland[["BSM", "geometry"]], copies, step)
+    sv = tile(survey[["DLBM", "DLMC", "ZLDWMC", "BSM", "geometry"]], copies, (step, 0.0), copies, copy_column="copy")
+    fm = tile(farmland[["BSM", "geometry"]], copies, (step, 0.0), copies, copy_column="copy")
     src = sv.iloc[:n]
     rng = np.random.default_rng(5)
     cat = rng.integers(0, len(CATS), n)
@@ -77,7 +57,7 @@ def make_data(n: int):
     return findings, fm, sv
 
 
-def plain_folium(findings: gpd.GeoDataFrame, path: Path) -> None:
+def plain_folium(findings, path: Path) -> None:
     import folium
 
     fields = ["finding_key", "village", "dlbm", "dlmc", "area_mu", "problem_type", "suggested_measure"]
@@ -91,10 +71,26 @@ def plain_folium(findings: gpd.GeoDataFrame, path: Path) -> None:
     m.save(str(path))
 
 
-def timed(fn, *args):
-    t = time.perf_counter()
-    out = fn(*args)
-    return out, time.perf_counter() - t
+def child(mode: str, folder: str) -> dict:
+    """Write one map from the pickled frames: time, memory and the HTML's size."""
+    folder = Path(folder)
+    import pandas as pd
+
+    from landcheck import maps
+
+    findings, farmland, survey = (pd.read_pickle(folder / f"{k}.pkl") for k in ("findings", "farmland", "survey"))
+    path = folder / f"{mode}.html"
+    write = {"landcheck": lambda: maps.write_map(maps.inspection_map(findings), path),
+             "offline": lambda: maps.write_map(maps.inspection_map(findings, offline=True), path),
+             "plain": lambda: plain_folium(findings, path),
+             "context": lambda: maps.write_map(maps.inspection_map(findings, farmland=farmland, survey=survey), path)}
+    _, m = measure(write[mode])
+    return {**m, "mb": path.stat().st_size / 1e6}
+
+
+#: the maps: name → child mode
+MAPS = {"landcheck": "landcheck", "landcheck --offline": "offline", "plain folium.GeoJson": "plain",
+        "landcheck + context": "context"}
 
 
 def browser_load(paths: dict[str, Path], n: int) -> dict[str, float]:
@@ -108,6 +104,8 @@ def browser_load(paths: dict[str, Path], n: int) -> dict[str, float]:
     if not chromium:
         print("chromium not installed: no browser timings")
         return {}
+    from landcheck import maps
+
     assets = maps.offline_assets()
     out = {}
     with sync_playwright() as p:
@@ -149,33 +147,37 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--findings", type=int, default=50_000)
     ap.add_argument("--no-browser", action="store_true")
-    args = ap.parse_args()
+    args = parse(ap, child)
+    import shapely
+
     n = args.findings
-    (findings, farmland, survey), t_make = timed(make_data, n)
+    t = time.perf_counter()
+    findings, farmland, survey = make_data(n)
     nv = int(shapely.get_num_coordinates(findings.geometry.values).sum())
     print(f"{len(findings)} findings ({nv} vertices), context {len(farmland)} farmland + {len(survey)} survey patches "
-          f"(made in {t_make:.1f} s)")
+          f"(made in {time.perf_counter() - t:.1f} s)")
     tmp = Path(tempfile.mkdtemp(prefix="bench_maps."))
-    paths = {"landcheck": tmp / "landcheck.html", "landcheck --offline": tmp / "offline.html",
-             "plain folium.GeoJson": tmp / "plain.html", "landcheck + context": tmp / "context.html"}
-    rows = []
-    _, t = timed(lambda: maps.write_map(maps.inspection_map(findings), paths["landcheck"]))
-    rows.append(("landcheck", t))
-    _, t = timed(lambda: maps.write_map(maps.inspection_map(findings, offline=True), paths["landcheck --offline"]))
-    rows.append(("landcheck --offline", t))
-    _, t = timed(plain_folium, findings, paths["plain folium.GeoJson"])
-    rows.append(("plain folium.GeoJson", t))
-    _, t = timed(lambda: maps.write_map(maps.inspection_map(findings, farmland=farmland, survey=survey), paths["landcheck + context"]))
-    rows.append(("landcheck + context", t))
-    plain_mb = paths["plain folium.GeoJson"].stat().st_size / 1e6
-    print(f"\n{'map':<26} {'HTML MB':>8} {'write s':>8} {'size vs plain':>14}")
-    for name, t in rows:
-        mb = paths[name].stat().st_size / 1e6
-        print(f"{name:<26} {mb:8.1f} {t:8.1f} {mb / plain_mb:13.2f}×")
+    for k, frame in (("findings", findings), ("farmland", farmland), ("survey", survey)):
+        frame.to_pickle(tmp / f"{k}.pkl")
+    r = {name: run_child(__file__, mode, tmp) for name, mode in MAPS.items()}
+    plain_mb = r["plain folium.GeoJson"]["mb"]
+    print(f"\n{'map':<26} {'HTML MB':>8} {'write s':>8} {'peak MB':>8} {'size vs plain':>14}")
+    for name, e in r.items():
+        print(f"{name:<26} {e['mb']:8.1f} {e['seconds']:8.1f} {e['peak_mb']:8.0f} {e['mb'] / plain_mb:13.2f}×")
+    ratios = {"HTML MB plain/landcheck": plain_mb / r["landcheck"]["mb"],
+              "write seconds plain/landcheck": r["plain folium.GeoJson"]["seconds"] / r["landcheck"]["seconds"]}
+    load = {}
     if not args.no_browser:
         print("\nChromium load (navigation → all shapes added → painted):")
-        browser_load({k: paths[k] for k in ("landcheck", "landcheck + context", "plain folium.GeoJson")}, n)
+        load = browser_load({k: tmp / f"{MAPS[k]}.html" for k in ("landcheck", "landcheck + context",
+                                                                  "plain folium.GeoJson")}, n)
+        if load:
+            ratios["Chromium load plain/landcheck"] = load["plain folium.GeoJson"] / load["landcheck"]
     shutil.rmtree(tmp, ignore_errors=True)
+    result_line("bench_maps", {"findings": len(findings), "vertices": nv, "context_farmland": len(farmland),
+                               "context_survey": len(survey)}, r, ratios, None,
+                html_mb={k: round(e["mb"], 2) for k, e in r.items()},
+                chromium_load_s={k: round(v, 2) for k, v in load.items()})
 
 
 if __name__ == "__main__":

@@ -1,39 +1,29 @@
 """Benchmark: landcheck.overlay.intersect_pairs against geopandas.overlay(how="intersection").
 
-Run:  python benchmarks/bench_overlay.py [--patches N] [--farmland M] [--threads T] [--seed S]
-      python benchmarks/bench_overlay.py --patches 30000          # quick mode (farmland scales along)
+    python benchmarks/bench_overlay.py                    # 300 000 patches, farmland patches / 6
+    python benchmarks/bench_overlay.py --patches 30000    # quick (farmland scales along)
+    options: --farmland M, --threads T, --seed S, --densify K, --skip-geopandas, --uncovered
 
-Synthetic township in CGCS2000 / 3-degree Gauss-Kruger zone 39 (EPSG:4527, easting ~39 500 000),
-generated from a numpy seed:
-- survey patches (DLTB): Voronoi cells of a jittered grid, ~50 m across, a valid coverage; each edge
-  gets `--densify` extra vertices (default 3, ~25 vertices a patch, closer to digitised patches than
-  7-vertex Voronoi cells; `--densify 0` gives plain cells) and the plane is bent by a smooth 2 m warp,
-  so edges are polylines; shared edges stay bit-identical between neighbours;
-- farmland (YJJBNT, default patches / 6): unions of groups of adjacent patches (edges coincide exactly,
-  as when farmland was delineated from the survey) for ~85 %; ~8 % shifted by up to 6 m and ~7 %
-  simplified with a 4 m tolerance, so their edges cut across patches; plus a few large polygons
-  (patches along a meandering strip, thousands of vertices) that exercise the subdivision path.
-
-Area is planar (`shapely.area` / `GeoSeries.area`) in both runs, so the comparison measures the overlay.
-Both methods run in this one process on the same data. Peak memory is the peak resident set size
-(VmHWM from /proc/self/status, reset before each phase with /proc/self/clear_refs) above the RSS at
-the start of the phase; it counts GEOS's C allocations, which tracemalloc cannot see. Where that reset
-is unavailable the script falls back to tracemalloc (Python allocations only) and says so.
+Synthetic layers in EPSG:4527 from a numpy seed: survey patches as a valid Voronoi coverage (~50 m,
+`--densify` extra vertices per edge, a smooth 2 m warp) and farmland made of groups of patches, some
+shifted or simplified so their edges cut across patches, plus a few large polygons of thousands of
+vertices. Each phase in its own process: (a) `intersect_pairs` + planar area; (b) `geopandas.overlay`
++ area; with `--uncovered` (c) `uncovered(farmland, survey)` reusing (a)'s pairs and (d)
+`geopandas.overlay(how="difference")`. Prints wall and CPU time, peak RSS, b/a and whether areas agree.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import measure, parse, ratio, result_line, run_child
 
 CRS = "EPSG:4527"
 X0, Y0 = 39_500_000.0, 4_400_000.0
@@ -141,73 +131,42 @@ def make_layers(n_patches: int, n_farmland: int, seed: int = 20240601, densify: 
     return patches, farmland
 
 
-# ------------------------------------------------------------------------------------------ memory
-def _malloc_trim() -> None:
-    """Hand freed heap memory back to the OS (glibc), so one phase's leftovers do not hide the next
-    phase's growth."""
-    try:
-        import ctypes
+# ------------------------------------------------------------------------------------------ phases
+def child(phase: str, folder: str, threads: str | None = None) -> dict:
+    """One phase on the parquet layers: time, memory and what it found."""
+    import warnings
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
+    import geopandas as gpd
 
+    from landcheck.overlay import intersect_pairs, uncovered
 
-class PeakMemory:
-    """Peak RSS above the phase's starting RSS, from /proc (resettable VmHWM); tracemalloc fallback."""
+    threads = None if threads is None else int(threads)
+    survey = gpd.read_parquet(Path(folder) / "survey.parquet")
+    farm = gpd.read_parquet(Path(folder) / "farmland.parquet")
+    if phase == "a":
+        def run():
+            pieces = intersect_pairs(survey.geometry.values, farm.geometry.values, threads=threads)
+            return {"pieces": len(pieces), "whole": int(pieces.whole.sum()),
+                    "total_m2": float(shapely.area(pieces.geometry).sum())}
+    elif phase == "b":
+        def run():
+            res = gpd.overlay(survey, farm, how="intersection", keep_geom_type=True)
+            return {"pieces": len(res), "total_m2": float(res.geometry.area.to_numpy().sum())}
+    elif phase == "c":
+        pieces = intersect_pairs(survey.geometry.values, farm.geometry.values, threads=threads)  # (a)'s pairs
 
-    def __init__(self):
-        self.how = "VmHWM (peak RSS, reset via /proc/self/clear_refs)"
-        try:
-            self._reset()
-            self._read("VmHWM")
-        except OSError:
-            self.how = "tracemalloc (Python allocations only; GEOS memory not seen)"
-
-    @staticmethod
-    def _read(key: str) -> int:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) * 1024
-        raise OSError(key)
-
-    @staticmethod
-    def _reset() -> None:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-
-    def __enter__(self):
-        gc.collect()
-        _malloc_trim()
-        if self.how.startswith("VmHWM"):
-            self._reset()
-            self.start = self._read("VmRSS")
-        else:
-            import tracemalloc
-
-            tracemalloc.start()
-        return self
-
-    def __exit__(self, *exc):
-        if self.how.startswith("VmHWM"):
-            self.peak = self._read("VmHWM") - self.start
-        else:
-            import tracemalloc
-
-            self.peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-        return False
-
-
-# ------------------------------------------------------------------------------------------- main
-def _timed(fn):
-    """(result, wall s, CPU s of all threads, peak memory above the start in bytes)."""
-    with PeakMemory() as mem:
-        t, c = time.perf_counter(), time.process_time()
-        out = fn()
-        wall, cpu = time.perf_counter() - t, time.process_time() - c
-    return out, wall, cpu, mem.peak
+        def run():
+            area = shapely.area(uncovered(farm.geometry.values, survey.geometry.values, pieces=pieces, threads=threads))
+            return {"rows": int((area > 0).sum()), "total_m2": float(area.sum())}
+    else:
+        def run():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # keep_geom_type drops lines and points
+                area = gpd.overlay(farm, survey, how="difference").geometry.area.to_numpy()
+            return {"rows": int((area > 0).sum()), "rows_above_1e-6": int((area > 1e-6).sum()),
+                    "total_m2": float(area.sum())}
+    found, m = measure(run)
+    return {**m, **found}
 
 
 def main(argv=None) -> int:
@@ -221,14 +180,12 @@ def main(argv=None) -> int:
     p.add_argument("--skip-geopandas", action="store_true", help="time landcheck only")
     p.add_argument("--uncovered", action="store_true",
                    help="also time uncovered(farmland, survey) against geopandas.overlay(how='difference')")
-    args = p.parse_args(argv)
+    args = parse(p, child, argv)
     m = args.farmland if args.farmland is not None else max(1, args.patches // 6)
-
-    import warnings
 
     import geopandas as gpd
 
-    from landcheck.overlay import n_threads, intersect_pairs, uncovered
+    from landcheck.overlay import n_threads
 
     t = time.perf_counter()
     patches, farmland = make_layers(args.patches, m, args.seed, args.densify)
@@ -238,64 +195,51 @@ def main(argv=None) -> int:
           f"{int((nv > 256).sum())} over 256), made in {time.perf_counter() - t:.1f} s; CRS {CRS}")
     print(f"machine: {os.cpu_count()} cores, landcheck uses {n_threads(args.threads)} threads; "
           f"load average before the runs {os.getloadavg()[0]:.2f}")
-    print(f"peak memory: {PeakMemory().how}")
-    survey = gpd.GeoDataFrame({"pid": np.arange(len(patches))}, geometry=patches, crs=CRS)
-    farm = gpd.GeoDataFrame({"fid": np.arange(len(farmland))}, geometry=farmland, crs=CRS)
+    print("peak memory: RSS above the phase's start, sampled every 5 ms in the phase's own process (GEOS included)")
+    phases = ["a"] + ([] if args.skip_geopandas else ["b"])
+    phases += (["c"] + ([] if args.skip_geopandas else ["d"])) if args.uncovered else []
+    with tempfile.TemporaryDirectory(prefix="bench_overlay_") as tmp:
+        folder = Path(tmp)
+        gpd.GeoDataFrame({"pid": np.arange(len(patches))}, geometry=patches, crs=CRS).to_parquet(folder / "survey.parquet")
+        gpd.GeoDataFrame({"fid": np.arange(len(farmland))}, geometry=farmland, crs=CRS).to_parquet(folder / "farmland.parquet")
+        extra = [] if args.threads is None else [args.threads]
+        r = {ph: run_child(__file__, ph, folder, *extra) for ph in phases}
+
+    def line(tag, e, rest):
+        print(f"{tag:31s} {e['seconds']:6.2f} s wall, {e['cpu_s']:6.2f} s CPU, peak +{e['peak_mb']:7.1f} MiB, {rest}")
+
     ok = True
-
-    def line(tag, wall, cpu, peak, rest):
-        print(f"{tag:31s} {wall:6.2f} s wall, {cpu:6.2f} s CPU, peak +{peak / 2**20:7.1f} MiB, {rest}")
-
-    # (a) landcheck.overlay.intersect_pairs
-    def run_a():
-        pieces = intersect_pairs(survey.geometry.values, farm.geometry.values, threads=args.threads)
-        return pieces, shapely.area(pieces.geometry)
-
-    (pieces, area_a), ta, ca, ma = _timed(run_a)
-    total_a = float(area_a.sum())
-    line("(a) intersect_pairs + area:", ta, ca, ma,
-         f"{len(pieces):,} pieces ({int(pieces.whole.sum()):,} whole), total {total_a:,.2f} m²")
-
-    # (b) geopandas.overlay
-    if not args.skip_geopandas:
-        def run_b():
-            res = gpd.overlay(survey, farm, how="intersection", keep_geom_type=True)
-            return len(res), res.geometry.area.to_numpy()
-
-        (n_b, area_b), tb, cb, mb = _timed(run_b)
-        total_b = float(area_b.sum())
-        line("(b) geopandas.overlay + area:", tb, cb, mb, f"{n_b:,} pieces, total {total_b:,.2f} m²")
-        rel = abs(total_a - total_b) / total_b
+    a = r["a"]
+    line("(a) intersect_pairs + area:", a, f"{a['pieces']:,} pieces ({a['whole']:,} whole), total {a['total_m2']:,.2f} m²")
+    ratios = {}
+    if "b" in r:
+        b = r["b"]
+        line("(b) geopandas.overlay + area:", b, f"{b['pieces']:,} pieces, total {b['total_m2']:,.2f} m²")
+        rel = abs(a["total_m2"] - b["total_m2"]) / b["total_m2"]
         ok &= rel < 1e-4
         print(f"    total area difference: {rel:.2e} relative ({'OK' if rel < 1e-4 else 'FAIL'}, limit 1e-4)")
-        print(f"    ratio b/a: wall {tb / ta:.2f}x, CPU {cb / ca:.2f}x; "
-              f"peak memory a/b: {ma / max(mb, 1):.2f}")
-
-    if args.uncovered:
-        # (c) uncovered farmland, reusing the pairs of (a)
-        def run_c():
-            return shapely.area(uncovered(farm.geometry.values, survey.geometry.values, pieces=pieces,
-                                          threads=args.threads))
-
-        area_c, tc, cc, mc = _timed(run_c)
-        line("(c) uncovered (pairs of a):", tc, cc, mc,
-             f"{int((area_c > 0).sum()):,} farmland polygons not fully covered, {area_c.sum():,.4f} m²")
-        if not args.skip_geopandas:
-            # (d) geopandas.overlay difference
-            def run_d():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)  # keep_geom_type drops lines and points
-                    return gpd.overlay(farm, survey, how="difference").geometry.area.to_numpy()
-
-            area_d, td, cd, md = _timed(run_d)
-            line("(d) geopandas difference:", td, cd, md,
-                 f"{int((area_d > 0).sum()):,} rows with area > 0 ({int((area_d > 1e-6).sum()):,} above "
-                 f"1e-6 m²), {area_d.sum():,.4f} m²")
-            diff_ok = abs(area_c.sum() - area_d.sum()) <= 1e-4 * max(area_d.sum(), 1.0)
-            ok &= diff_ok
-            print(f"    uncovered area agrees: {'OK' if diff_ok else 'FAIL'}; "
-                  f"ratio d/c: wall {td / tc:.2f}x, "
-                  f"CPU {cd / cc:.2f}x; peak memory c/d: {mc / max(md, 1):.2f}")
+        ratios = {"seconds b/a": ratio(b["seconds"], a["seconds"]), "cpu b/a": ratio(b["cpu_s"], a["cpu_s"]),
+                  "peak MB a/b": ratio(a["peak_mb"], b["peak_mb"], 1.0)}
+        print(f"    ratio b/a: wall {ratios['seconds b/a']:.2f}x, CPU {ratios['cpu b/a']:.2f}x; "
+              f"peak memory a/b: {ratios['peak MB a/b']:.2f}")
+    if "c" in r:
+        c = r["c"]
+        line("(c) uncovered (pairs of a):", c,
+             f"{c['rows']:,} farmland polygons not fully covered, {c['total_m2']:,.4f} m²")
+    if "d" in r:
+        d = r["d"]
+        line("(d) geopandas difference:", d, f"{d['rows']:,} rows with area > 0 ({d['rows_above_1e-6']:,} above "
+             f"1e-6 m²), {d['total_m2']:,.4f} m²")
+        diff_ok = abs(c["total_m2"] - d["total_m2"]) <= 1e-4 * max(d["total_m2"], 1.0)
+        ok &= diff_ok
+        ratios.update({"seconds d/c": ratio(d["seconds"], c["seconds"]), "cpu d/c": ratio(d["cpu_s"], c["cpu_s"]),
+                       "peak MB c/d": ratio(c["peak_mb"], d["peak_mb"], 1.0)})
+        print(f"    uncovered area agrees: {'OK' if diff_ok else 'FAIL'}; ratio d/c: wall {ratios['seconds d/c']:.2f}x, "
+              f"CPU {ratios['cpu d/c']:.2f}x; peak memory c/d: {ratios['peak MB c/d']:.2f}")
+    names = {"a": "intersect_pairs", "b": "geopandas.overlay", "c": "uncovered", "d": "geopandas difference"}
+    result_line("bench_overlay", {"patches": len(patches), "farmland": len(farmland), "densify": args.densify,
+                                  "threads": n_threads(args.threads)},
+                {names[k]: v for k, v in r.items()}, ratios, ok if len(r) > 1 else None)
     return 0 if ok else 1
 
 

@@ -3,34 +3,23 @@
     python benchmarks/bench_transfer.py                  # 100 000 parcels
     python benchmarks/bench_transfer.py --parcels 20000 --repeat 1  # quick
 
-Generates transfer parcels in EPSG:4527 near 117.1°E 37.3°N: Voronoi cells of a jittered lattice
-(~7 000 m² each, ~10 mu), each shrunk by a random inset so that neighbours touch (about half of the
-edges) or lie 1–16 m apart (around the 8 m gap tolerance), a few enlarged so that they overlap their
-neighbours (the same land in two contracts), and owned by ~2 000 operators (operators hold several
-patches of land across the area; one parcel in ten belongs to a random operator). Then measures, each in
-its own process so that peak memory is its own:
-  (a) landcheck: `check_transfer(parcels, by="operator")` (STRtree + dwithin on same-group pairs,
-      scipy connected components, union per block, ellipsoidal areas, overlaps and the totals);
-  (b) the plain way: `buffer(gap / 2)`, `dissolve(by="operator")`, `explode` → one blob per block; each
-      parcel joined to its blob (`sjoin`, within); `dissolve(by=blob)` of the parcels → block geometry;
-      ellipsoidal areas.
-Checks that both give the same blocks (the same parcels in each) and areas, and prints the wall time,
-the peak RSS above the inputs (sampled every 5 ms from /proc/self/statm in a thread) and b/a.
+Generated transfer parcels (EPSG:4527, Voronoi cells ~10 mu, neighbours touching or 1–16 m apart around
+the 8 m gap tolerance, a few overlapping, ~2 000 operators); each engine in its own process, `--repeat`
+times (medians shown): (a) `check_transfer(parcels, by="operator")`; (b) the plain way: `buffer(gap / 2)`,
+`dissolve(by="operator")`, `explode`, each parcel joined to its blob, `dissolve` by blob. Prints wall
+time, peak RSS, b/a, and whether both give the same blocks (the same parcels in each) and areas.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from memory import PeakSampler  # benchmarks/memory.py
-
 import numpy as np
+
+from harness import measure, parse, print_table, ratio, result_line, run_child
 
 GAP_M = 8.0
 
@@ -107,8 +96,9 @@ def plain_blocks(parcels, gap_m: float):
     return label, dict(zip(blocks.index.to_numpy().tolist(), area.tolist()))
 
 
-def child(mode: str, folder: Path) -> None:
-    """Run one engine on the parquet input and print seconds, memory and the blocks as JSON."""
+def child(mode: str, folder: str) -> dict:
+    """One engine on the parquet input (warmed up on 50 parcels first): time, memory and the blocks."""
+    folder = Path(folder)
     import geopandas as gpd
 
     parcels = gpd.read_parquet(folder / "parcels.parquet")
@@ -116,33 +106,19 @@ def child(mode: str, folder: Path) -> None:
         from landcheck.checks.transfer import check_transfer
 
         check_transfer(parcels.iloc[:50], by="operator", gap_m=GAP_M)  # warm imports and caches
+        res, m = measure(lambda: check_transfer(parcels, by="operator", gap_m=GAP_M))
+        uniq, labels = np.unique(res.parcels["block_id"].to_numpy(), return_inverse=True)
+        area = dict(zip(res.blocks["block_id"], res.blocks["area_m2"]))
+        block_area = [area[b] for b in uniq]
+        extra = {"total_mu": res.summary["total_mu"], "n_below_min": res.summary["n_below_min"],
+                 "n_overlaps": res.summary["n_overlaps"]}
     else:
         plain_blocks(parcels.iloc[:50], GAP_M)
-    with PeakSampler() as mem:
-        t0 = time.perf_counter()
-        if mode == "landcheck":
-            res = check_transfer(parcels, by="operator", gap_m=GAP_M)
-            seconds = time.perf_counter() - t0
-            uniq, labels = np.unique(res.parcels["block_id"].to_numpy(), return_inverse=True)
-            area = dict(zip(res.blocks["block_id"], res.blocks["area_m2"]))
-            block_area = [area[b] for b in uniq]
-            extra = {"total_mu": res.summary["total_mu"], "n_below_min": res.summary["n_below_min"],
-                     "n_overlaps": res.summary["n_overlaps"]}
-        else:
-            label, areas = plain_blocks(parcels, GAP_M)
-            seconds = time.perf_counter() - t0
-            uniq, labels = np.unique(label, return_inverse=True)
-            block_area = [areas[int(u)] for u in uniq]
-            extra = {"unassigned": int((label < 0).sum())}
-    print(json.dumps({"seconds": seconds, "peak_mb": mem.peak - mem.base, "inputs_mb": mem.base,
-                      "labels": labels.tolist(), "areas": block_area, **extra}))
-
-
-def run_child(mode: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(folder)], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{mode} failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        (label, areas), m = measure(lambda: plain_blocks(parcels, GAP_M))
+        uniq, labels = np.unique(label, return_inverse=True)
+        block_area = [areas[int(u)] for u in uniq]
+        extra = {"unassigned": int((label < 0).sum())}
+    return {**m, "labels": labels.tolist(), "areas": block_area, **extra}
 
 
 def compare(a: dict, b: dict, parcels) -> dict:
@@ -174,16 +150,22 @@ def compare(a: dict, b: dict, parcels) -> dict:
             "differ_a": int((per_a > 1).sum()), "differ_b": int((per_b > 1).sum()), "gaps": sorted(gaps)}
 
 
+def median_of(script: str, mode: str, folder: Path, repeat: int) -> tuple[dict, list[float]]:
+    """`repeat` fresh processes of one engine: the first one's answer with the median time and memory,
+    and each run's wall time."""
+    runs = [run_child(script, mode, folder) for _ in range(repeat)]
+    out = dict(runs[0])
+    for key in ("seconds", "peak_mb", "inputs_mb"):
+        out[key] = float(np.median([r[key] for r in runs]))
+    return out, [r["seconds"] for r in runs]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parcels", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each way (fresh processes); medians are shown")
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        child(args.child[0], Path(args.child[1]))
-        return
+    args = parse(ap, child)
 
     with tempfile.TemporaryDirectory(prefix="bench_transfer_") as tmp:
         folder = Path(tmp)
@@ -192,35 +174,33 @@ def main() -> None:
         parcels.to_parquet(folder / "parcels.parquet")
         print(f"generated {len(parcels)} parcels of {parcels['operator'].nunique()} operators in "
               f"{time.perf_counter() - t0:.1f} s (EPSG:4527, gap tolerance {GAP_M:g} m)")
-        runs_a = [run_child("landcheck", folder) for _ in range(args.repeat)]
-        runs_b = [run_child("plain", folder) for _ in range(args.repeat)]
-        a, b = runs_a[0], runs_b[0]
-        for key in ("seconds", "peak_mb", "inputs_mb"):
-            a[key] = float(np.median([r[key] for r in runs_a]))
-            b[key] = float(np.median([r[key] for r in runs_b]))
-        times_a = ", ".join(f"{r['seconds']:.2f}" for r in runs_a)
-        times_b = ", ".join(f"{r['seconds']:.2f}" for r in runs_b)
-        print(f"median of {args.repeat} runs of each (wall time: landcheck {times_a} s; plain {times_b} s)")
-        cmp = compare(a, b, parcels)
-        print(f"\n{'':28}{'landcheck (a)':>16}{'dissolve+explode (b)':>24}{'b/a':>8}")
-        print(f"{'wall time (s)':28}{a['seconds']:>16.2f}{b['seconds']:>24.2f}{b['seconds'] / a['seconds']:>8.2f}")
-        print(f"{'peak RSS above inputs (MB)':28}{a['peak_mb']:>16.0f}{b['peak_mb']:>24.0f}"
-              f"{b['peak_mb'] / max(a['peak_mb'], 1):>8.2f}")
-        print(f"{'RSS with inputs (MB)':28}{a['inputs_mb']:>16.0f}{b['inputs_mb']:>24.0f}")
-        print(f"{'blocks':28}{len(a['areas']):>16}{len(b['areas']):>24}")
-        print(f"\nlandcheck also found: total {a['total_mu']:.2f} mu (overlaps counted once), {a['n_below_min']} blocks "
-              f"under 100 mu, {a['n_overlaps']} parcel overlaps (its time includes them, the findings and the summary)")
-        print(f"same parcels in {cmp['same']} blocks; their areas agree to {cmp['worst_rel']:.1e} (relative) "
-              f"({'OK' if cmp['worst_rel'] <= 1e-9 else 'MISMATCH'})")
-        if cmp["gaps"]:
-            print(f"{cmp['differ_a']} landcheck blocks are split by the plain way and {cmp['differ_b']} plain blocks by "
-                  f"landcheck; the gaps there: {', '.join(f'{x:.4f}' for x in cmp['gaps'])} m")
-            near = all(abs(x - GAP_M) <= 0.005 for x in cmp["gaps"])
-            print("  all within 5 mm of the tolerance: the plain buffer's round corners are polygons (a 4 m arc drawn "
-                  "with 16 segments per quarter reaches 4 m × cos(π/64) = 3.995 m), and landcheck compares gaps to "
-                  "1 mm" if near else "  MISMATCH: a gap away from the tolerance")
-        if b["unassigned"]:
-            print(f"plain way: {b['unassigned']} parcels fell in no blob (representative point outside)")
+        a, times_a = median_of(__file__, "landcheck", folder, args.repeat)
+        b, times_b = median_of(__file__, "plain", folder, args.repeat)
+    print(f"median of {args.repeat} runs of each (wall time: landcheck {', '.join(f'{t:.2f}' for t in times_a)} s; "
+          f"plain {', '.join(f'{t:.2f}' for t in times_b)} s)")
+    cmp = compare(a, b, parcels)
+    print_table({"landcheck (a)": a, "dissolve+explode (b)": b}, {"b/a": ("dissolve+explode (b)", "landcheck (a)")},
+                {"blocks": [len(a["areas"]), len(b["areas"])]})
+    print(f"\nlandcheck also found: total {a['total_mu']:.2f} mu (overlaps counted once), {a['n_below_min']} blocks "
+          f"under 100 mu, {a['n_overlaps']} parcel overlaps (its time includes them, the findings and the summary)")
+    print(f"same parcels in {cmp['same']} blocks; their areas agree to {cmp['worst_rel']:.1e} (relative) "
+          f"({'OK' if cmp['worst_rel'] <= 1e-9 else 'MISMATCH'})")
+    near = all(abs(x - GAP_M) <= 0.005 for x in cmp["gaps"])
+    if cmp["gaps"]:
+        print(f"{cmp['differ_a']} landcheck blocks are split by the plain way and {cmp['differ_b']} plain blocks by "
+              f"landcheck; the gaps there: {', '.join(f'{x:.4f}' for x in cmp['gaps'])} m")
+        print("  all within 5 mm of the tolerance: the plain buffer's round corners are polygons (a 4 m arc drawn "
+              "with 16 segments per quarter reaches 4 m × cos(π/64) = 3.995 m), and landcheck compares gaps to "
+              "1 mm" if near else "  MISMATCH: a gap away from the tolerance")
+    if b["unassigned"]:
+        print(f"plain way: {b['unassigned']} parcels fell in no blob (representative point outside)")
+    result_line("bench_transfer", {"parcels": len(parcels), "operators": int(parcels["operator"].nunique()),
+                                   "repeat": args.repeat},
+                {"landcheck": a, "dissolve+explode": b}, {"seconds b/a": ratio(b["seconds"], a["seconds"]),
+                                                          "peak MB b/a": ratio(b["peak_mb"], a["peak_mb"], 1.0)},
+                cmp["worst_rel"] <= 1e-9 and near, blocks=[len(a["areas"]), len(b["areas"])],
+                blocks_same=cmp["same"])
+
 
 if __name__ == "__main__":
     main()
