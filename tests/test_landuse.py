@@ -4,14 +4,13 @@ delivered codes and names (zero padding, suffixes, 二调 vs 三调 3-digit code
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from landcheck import landuse
 from landcheck.landuse import normalise_codes
+from tests.helpers import DOMAIN
 
-DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "domain"
 
 
 def _domain_rows(name):

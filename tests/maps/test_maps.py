@@ -23,6 +23,7 @@ from landcheck import maps, units
 from landcheck.cli import cli
 from landcheck.errors import LandcheckError
 from landcheck.findings import make_findings
+from tests.helpers import page_payloads
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_IMG = '<img src=x onerror="window.__pwned=1">'
@@ -114,15 +115,6 @@ def decode(geom: dict) -> list[dict]:
                 g["pts"].append(rings[0][0])
             pi += 1
         out.append(g)
-    return out
-
-
-def page_payloads(page: str) -> dict[str, dict]:
-    """The JSON payloads of the page's landcheck layers, by kind (findings, farmland, survey)."""
-    out = {}
-    for text in re.findall(r'<script type="application/json" id="\w+_data">(.*?)</script>', page):
-        d = json.loads(text)
-        out[d["kind"]] = d
     return out
 
 

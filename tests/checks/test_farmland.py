@@ -1,7 +1,6 @@
 """Farmland check on hand-built rectangles whose overlaps are known exactly."""
 
 import json
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -14,6 +13,7 @@ from landcheck import units
 from landcheck.checks.farmland import check_farmland
 from landcheck.cli import cli
 from landcheck.config import load_rules
+from tests.helpers import LAYERS
 
 X0, Y0 = Transformer.from_crs(4490, 4527, always_xy=True).transform(117.1, 37.3)
 
@@ -207,7 +207,7 @@ def test_fast_check_agrees_with_plain_geopandas_overlay_on_fixture():
     _agree(_fast_m2(fast), plain)
 
 
-SAMPLE = Path(__file__).resolve().parents[1] / "layers"
+SAMPLE = LAYERS
 
 
 @pytest.mark.skipif(not (SAMPLE / "survey" / "DLTB.shp").exists(), reason="sample township not generated")

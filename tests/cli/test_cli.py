@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from pyproj import Transformer
 
 from landcheck.cli import cli
+from tests.helpers import REAL
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 
 def _patches(tmp_path: Path, name="dltb.gpkg", **cols) -> Path:

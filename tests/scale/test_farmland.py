@@ -28,7 +28,7 @@ from landcheck.checks.farmland import check_farmland, farmland_reduce, records_u
 from landcheck.config import load_rules
 from landcheck.layers import read_layer, read_layer_chunks
 
-from conftest import jittered_corners, make_patches, origin_xy, set_dbf_language_byte, write_layer
+from tests.helpers import jittered_corners, make_patches, origin_xy, set_dbf_language_byte, write_layer
 
 CODES = [("0101", "LS", 0.0), ("0101", "", 0.0), ("0103", "LS", 0.12), ("0103", "FLS", 0.0), ("0102", "WG", 0.05),
          ("0201", "", 0.0), ("0204", "", 0.0), ("0301", "", 0.0), ("0305", "", 0.0), ("0401", "", 0.0),

@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from landcheck import landuse, sample, units
+from tests.helpers import LAYERS
 
-LAYERS = Path(__file__).resolve().parents[1] / "layers"
 N_SMALL = 1500
 
 

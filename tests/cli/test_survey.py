@@ -15,7 +15,7 @@ from landcheck import units
 from landcheck.cli import cli
 from landcheck.ledger import read_tasks
 
-from test_survey import X0, Y0, dltb, grid
+from tests.helpers import X0, Y0, dltb, grid
 
 
 def invoke(*args):

@@ -11,7 +11,7 @@ from landcheck.config import bundled_layers_dir, load_run_config, sample_config
 from landcheck import pipeline
 from landcheck.pipeline import run
 
-from test_maps import page_payloads
+from tests.helpers import page_payloads
 
 SAMPLE = bundled_layers_dir()
 needs_sample = pytest.mark.skipif(not (SAMPLE / "survey" / "DLTB.shp").exists(), reason="sample township absent")

@@ -26,7 +26,7 @@ from landcheck import scale, units
 from landcheck.checks.survey import SurveyTolerances, check_survey
 from landcheck.layers import read_layer
 
-from conftest import REAL, jittered_corners, set_dbf_language_byte, write_layer
+from tests.helpers import REAL, jittered_corners, set_dbf_language_byte, write_layer
 
 #: (DLBM, DLMC, ZZSXDM, KCXS, CZCSXM)
 CLASSES = [("0101", "水田", "LS", 0.0, ""), ("0103", "旱地", "FLS", 0.053, ""), ("0201", "果园", "", 0.0, ""),

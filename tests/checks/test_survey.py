@@ -29,59 +29,7 @@ from landcheck.checks.survey import (
 from landcheck.config import Rules, load_rules
 from landcheck.errors import LandcheckError
 from landcheck.layers import read_layer
-
-X0, Y0 = 39_508_866.0, 4_129_810.0  # EPSG:4527, ~117.1°E 37.3°N
-W, H = 100.0, 80.0
-
-#: One clean row per class: (DLBM, DLMC, extra attributes)
-CLASSES = {
-    "0101": ("水田", {"ZZSXDM": "LS"}),
-    "0103": ("旱地", {"ZZSXDM": "FLS", "KCXS": 0.053, "KCDLBM": "1203", "GDLX": "PD", "GDPDJB": "2"}),
-    "0201": ("果园", {"ZZSXDM": "JKHF"}),
-    "1006": ("农村道路", {"XZDWKD": 6.0}),
-    "0702": ("农村宅基地", {"CZCSXM": "203"}),
-    "0601": ("工业用地", {"CZCSXM": "203A"}),
-}
-
-
-def grid(nx: int, ny: int = 1, w: float = W, h: float = H) -> list:
-    """nx × ny adjacent rectangles (a coverage without gaps), row by row."""
-    return [shapely.box(X0 + i * w, Y0 + j * h, X0 + (i + 1) * w, Y0 + (j + 1) * h) for j in range(ny) for i in range(nx)]
-
-
-def dltb(geoms=None, codes=None, crs=4527, **overrides) -> gpd.GeoDataFrame:
-    """A clean 地类图斑 layer: every DLTB field, TBMJ = the ellipsoidal area, KCMJ/TBDLMJ consistent.
-    `overrides`: column → list of values (applied before the areas are derived unless the column is
-    an area field)."""
-    codes = list(codes or CLASSES)
-    geoms = list(geoms) if geoms is not None else grid(len(codes))
-    n = len(geoms)
-    codes = [codes[i % len(codes)] for i in range(n)]
-    rows = []
-    for i, c in enumerate(codes):
-        name, extra = CLASSES.get(c, ("", {}))
-        rows.append({
-            "BSM": f"B{i + 1}", "YSDM": "2001010100", "TBBH": str(i + 1), "DLBM": c, "DLMC": name, "QSXZ": "30",
-            "QSDWDM": "3714261041010000000", "QSDWMC": "东村", "ZLDWDM": "3714261041010000000", "ZLDWMC": "东村",
-            "KCDLBM": extra.get("KCDLBM", ""), "KCXS": extra.get("KCXS", 0.0), "GDLX": extra.get("GDLX", ""),
-            "GDPDJB": extra.get("GDPDJB", ""), "ZZSXDM": extra.get("ZZSXDM", ""), "CZCSXM": extra.get("CZCSXM", ""),
-            "XZDWKD": extra.get("XZDWKD", 0.0), "SJNF": 2025,
-        })
-    gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=4527)
-    for k, v in overrides.items():
-        if k not in ("TBMJ", "KCMJ", "TBDLMJ"):
-            gdf[k] = v
-    tbmj = np.round(units.ellipsoidal_area(gdf.geometry.values, gdf.crs), 2)
-    gdf["TBMJ"] = tbmj
-    gdf["KCMJ"] = np.round(tbmj * gdf["KCXS"].astype(float), 2)
-    gdf["TBDLMJ"] = np.round(gdf["TBMJ"] - gdf["KCMJ"], 2)
-    for k in ("TBMJ", "KCMJ", "TBDLMJ"):
-        if k in overrides:
-            gdf[k] = overrides[k]
-    if crs != 4527:
-        gdf = gdf.to_crs(crs)
-    return gdf
-
+from tests.helpers import H, W, X0, Y0, dltb, grid
 
 def of(result, code: str) -> gpd.GeoDataFrame:
     p = result.problems
