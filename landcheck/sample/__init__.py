@@ -46,9 +46,6 @@ from .readme import readme_text
 from .township import Township, make_township
 from .write import GPKG_LAYERS, write_dltb_shapefile, write_township
 
-#: The former private name, still used by tests/test_sample.py and tests/test_transfer.py.
-_transfer_blocks = transfer_blocks
-
 __all__ = [
     "AREA_PER_PATCH_M2", "BLOCK_H", "BLOCK_JITTER", "BLOCK_W", "CENTRE_LONLAT", "COOP_KINDS", "COOP_WORDS",
     "COUNTY_CODE", "COUNTY_NAME", "EPSG", "FACILITY_KINDS", "FIELD", "FRINGE", "FRINGE_FACTOR", "GIVEN_CHARS",

@@ -15,11 +15,6 @@ from .constants import EPSG
 from .township import Township
 
 
-def _mu(m2: float) -> float:
-    """m² → mu, rounded half-up to 2 decimals (once, on the total)."""
-    return units.round_half_up(float(units.m2_to_mu(m2)), 2)
-
-
 def expected_findings(t: Township, min_area_m2: float = 1.0) -> pd.DataFrame:
     """An independent estimate of what a farmland check finds on `t`: every piece of a survey patch
     inside a farmland polygon that is not grain farming or allowed infrastructure — by the land-use
@@ -62,15 +57,15 @@ def summary(t: Township) -> dict:
         "operators": int(t.transfer["流入方"].nunique()) if len(t.transfer) else 0,
         "facility_records": int(len(t.facility_records)),
         "facility_patches": int((s["DLBM"] == "1202").sum()),
-        "township_mu": _mu(s["TBMJ"].sum()), "cultivated_mu": _mu(s.loc[cult, "TBDLMJ"].sum()),
-        "farmland_mu": _mu(t.farmland["YJJBNTTBMJ"].sum()),
+        "township_mu": units.area_mu(s["TBMJ"].sum()), "cultivated_mu": units.area_mu(s.loc[cult, "TBDLMJ"].sum()),
+        "farmland_mu": units.area_mu(t.farmland["YJJBNTTBMJ"].sum()),
         "transfer_contract_mu": units.round_half_up(float(t.transfer["流转面积"].sum()), 2),
         "transfer_blocks": len(blocks), "transfer_blocks_under_100_mu": int((blocks < 100).sum()),
         "transfer_blocks_100_mu_or_more": int((blocks >= 100).sum()),
         "landuse_codes": {c: int(n) for c, n in s["DLBM"].value_counts().sort_index().items()},
         "planted": dict(t.planted),
-        "expected_findings": {c: {"count": int(r["size"]), "mu": _mu(r["sum"])} for c, r in by_cat.iterrows()},
-        "expected_findings_total": {"count": int(len(ef)), "mu": _mu(ef["area_m2"].sum())},
+        "expected_findings": {c: {"count": int(r["size"]), "mu": units.area_mu(r["sum"])} for c, r in by_cat.iterrows()},
+        "expected_findings_total": {"count": int(len(ef)), "mu": units.area_mu(ef["area_m2"].sum())},
     }
 
 

@@ -397,7 +397,7 @@ def test_cli_on_the_sample_township(tmp_path):
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["n_parcels"] == 380 and s["n_groups"] == 15
     # the generator's own count (round buffers of gap/2, independent of the check): 29 blocks, 18 under 100 mu
-    expected = sample._transfer_blocks(gpd.read_file(SAMPLE / "transfer.gpkg"))
+    expected = sample.transfer_blocks(gpd.read_file(SAMPLE / "transfer.gpkg"))
     assert s["n_blocks"] == len(expected) == 29
     assert s["n_below_min"] == int((expected < 100).sum()) == 18 and s["n_compliant"] == 11
     assert s["below_min_mu"] + s["compliant_mu"] == pytest.approx(s["total_mu"], abs=0.011)

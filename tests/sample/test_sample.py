@@ -186,7 +186,7 @@ def test_transfer_parcels_lie_on_cultivated_land_of_the_township(town):
 
 def test_transfer_blocks_above_and_below_100_mu_in_a_full_township():
     t = sample.make_township(n_patches=8000)
-    blocks = sample._transfer_blocks(t.transfer)
+    blocks = sample.transfer_blocks(t.transfer)
     assert (blocks < 100).any() and (blocks >= 100).any()
     total = t.transfer["流转面积"].sum()
     assert 0.02 < total / units.m2_to_mu(t.survey["TBMJ"].sum()) < 0.05

@@ -168,7 +168,7 @@ def test_summary_sheet_counts_and_totals(led, tmp_path):
     assert set(rows) == {"甲村", "乙村", HOSTILE, LONG, LONG.lower() + "x", "合计"}
     total = rows["合计"]
     assert ws.cell(total, heads[("合计", "处")]).value == 6
-    assert ws.cell(total, heads[("合计", "亩")]).value == units.round_half_up(units.m2_to_mu(T["area_m2"].sum()), 2)
+    assert ws.cell(total, heads[("合计", "亩")]).value == units.area_mu(T["area_m2"].sum())
     assert ws.cell(rows["甲村"], heads[("合计", "处")]).value == 2
     c_nf = next(c for (a, b), c in heads.items() if a == "非农化（建设占用）" and b == "处")
     assert ws.cell(total, c_nf).value == 3
