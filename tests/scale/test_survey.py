@@ -12,8 +12,6 @@ unknown, blank and grouping codes, TBMJ mismatches and wrong attributes.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 
 import geopandas as gpd
@@ -99,19 +97,6 @@ def survey():
     return make_survey()
 
 
-def fingerprint(res) -> str:
-    """One hash of everything a result holds (problem geometries as WKB)."""
-    h = hashlib.sha1()
-    p = res.problems
-    for c in p.columns:
-        if c == "geometry":
-            h.update(b"".join(b"N" if g is None else shapely.to_wkb(g) for g in p.geometry.values))
-        else:
-            h.update(repr(p[c].tolist()).encode())
-    h.update(json.dumps([res.counts, res.summary, res.report], sort_keys=True, ensure_ascii=False, default=str).encode())
-    return h.hexdigest()
-
-
 def assert_same_survey(a, b) -> None:
     """Every problem row equal (geometry byte for byte), counts, summary (and its key order), report."""
     assert a.schema == b.schema
@@ -125,7 +110,7 @@ def assert_same_survey(a, b) -> None:
     wb = [None if g is None else shapely.to_wkb(g) for g in pb.geometry.values]
     assert wa == wb
     assert a.report == b.report
-    assert fingerprint(a) == fingerprint(b)
+    assert a.fingerprint() == b.fingerprint()
 
 
 def overlay_width(g) -> float:

@@ -6,11 +6,15 @@ Formats numbers only: what the numbers are is decided by the check.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ... import units
 from ...layers import ReadReport
@@ -35,6 +39,19 @@ class SurveyResult:
     summary: dict
     schema: str
     report: dict = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """One SHA-1 of everything the result holds (problem geometries as WKB): two engines or two
+        versions agree when their fingerprints do."""
+        h = hashlib.sha1()
+        for c in self.problems.columns:
+            if c == self.problems.geometry.name:
+                h.update(b"".join(b"N" if g is None else shapely.to_wkb(g) for g in self.problems.geometry.values))
+            else:
+                h.update(repr(self.problems[c].tolist()).encode())
+        h.update(json.dumps([self.counts, self.summary, self.report], sort_keys=True, ensure_ascii=False,
+                            default=str).encode())
+        return h.hexdigest()
 
 
 def survey_summary(problems, counts, schema: str, n_features: int, crs, report: ReadReport | None,
