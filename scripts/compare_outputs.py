@@ -31,10 +31,12 @@ REPO = Path(__file__).resolve().parent.parent
 REAL = REPO.parent / "shared" / "data" / "real"
 L = REPO / "layers"
 
-SURVEY = str(L / "survey" / "DLTB.shp")
-FARMLAND = str(L / "farmland.gpkg")
-TRANSFER = str(L / "transfer.gpkg")
-FACILITY = str(L / "facility_records.gpkg")
+# inputs by paths relative to the scratch folder (a copy of layers/, a link to the real data), so that
+# what a command prints does not depend on where the checkout lies
+SURVEY = "layers/survey/DLTB.shp"
+FARMLAND = "layers/farmland.gpkg"
+TRANSFER = "layers/transfer.gpkg"
+FACILITY = "layers/facility_records.gpkg"
 
 
 def commands() -> list[tuple[str, list[str]]]:
@@ -79,9 +81,9 @@ def commands() -> list[tuple[str, list[str]]]:
             if p.suffix.lower() in {".shp", ".gpkg", ".geojson", ".json", ".parquet", ".fgb", ".gml", ".kml", ".zip"} \
                     and p.name != "SOURCE.md":
                 rel = str(p.relative_to(REAL))
-                cmds.append((f"real-inspect/{rel}", ["inspect", str(p), "--format", "json"]))
-                cmds.append((f"real-inspect-text/{rel}", ["inspect", str(p)]))
-                cmds.append((f"real-survey/{rel}", ["survey", str(p), "--schema", "geometry", "--format", "json",
+                cmds.append((f"real-inspect/{rel}", ["inspect", f"real/{rel}", "--format", "json"]))
+                cmds.append((f"real-inspect-text/{rel}", ["inspect", f"real/{rel}"]))
+                cmds.append((f"real-survey/{rel}", ["survey", f"real/{rel}", "--schema", "geometry", "--format", "json",
                                                     "-o", f"real-survey/{rel}"]))
     return cmds
 
@@ -96,26 +98,33 @@ _DATE_PATTERNS = [
     (re.compile(TODAY.strftime("%Y%m%d")), "<TODAY>"),
     (re.compile(TODAY.strftime("%Y/%m/%d")), "<TODAY>"),
     (re.compile(r"\d+(\.\d+)? ?(s|秒|ms)\b"), "<SECONDS>"),
+    (re.compile(r"[ \t]+$", re.M), ""),
 ]
+#: log lines of dask/distributed (addresses, client ids): noise, not output
+_DASK_LOG = re.compile(r"^.*(tcp://|Client-|stimulus_id|Nanny|[Ww]orker|[Ss]cheduler|dashboard|close-stream|"
+                       r"compute stream|established connection).*\n?", re.M)
 
 
 def norm_text(s: str, scratch: str) -> str:
+    s = renumber_ids(_DASK_LOG.sub("", s))
     s = s.replace(scratch, "<SCRATCH>").replace(str(REPO), "<REPO>").replace(str(REAL), "<REAL>")
     for rx, rep in _DATE_PATTERNS:
         s = rx.sub(rep, s)
     return s
 
 
-_FOLIUM_ID = re.compile(r"\b([a-z_]+)_([0-9a-f]{32})\b")
+#: 32-digit hex: folium's element ids, the ledger's uuid
+_HEX_ID = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{32}(?![0-9a-fA-F])")
+
+
+def renumber_ids(s: str) -> str:
+    """Random 32-digit hex ids → <ID0>, <ID1> … by first appearance (equal ids stay equal)."""
+    ids: dict[str, str] = {}
+    return _HEX_ID.sub(lambda m: f"<ID{ids.setdefault(m.group(0), str(len(ids)))}>", s)
 
 
 def norm_html(s: str, scratch: str) -> str:
-    ids: dict[str, str] = {}
-
-    def sub(m: re.Match) -> str:
-        return f"{m.group(1)}_<ID{ids.setdefault(m.group(2), str(len(ids)))}>"
-
-    return norm_text(_FOLIUM_ID.sub(sub, s), scratch)
+    return norm_text(s, scratch)
 
 
 def norm_gpkg(path: Path, scratch: str) -> str:
@@ -174,6 +183,9 @@ def snapshot(dest: Path) -> None:
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     scratch = Path(tempfile.mkdtemp(prefix="lc-compare-"))
+    shutil.copytree(L, scratch / "layers")
+    if REAL.exists():
+        (scratch / "real").symlink_to(REAL, target_is_directory=True)
     env = dict(os.environ, COLUMNS="120", NO_COLOR="1", TERM="dumb", PYTHONHASHSEED="0", PYTHONPATH=str(REPO))
     try:
         for name, argv in commands():
@@ -184,8 +196,9 @@ def snapshot(dest: Path) -> None:
             rec.parent.mkdir(parents=True, exist_ok=True)
             rec.write_text(norm_text(f"exit {p.returncode}\n--- stdout\n{p.stdout}\n--- stderr\n{p.stderr}", str(scratch)),
                            encoding="utf-8")
-        for f in sorted(scratch.rglob("*")):
-            if not f.is_file() or "dask-worker-space" in f.parts or ".landcheck-work" in str(f):
+        produced = sorted(Path(root) / name for root, _, names in os.walk(scratch) for name in names)
+        for f in produced:
+            if f.is_symlink() or f.relative_to(scratch).parts[0] in {"dask-worker-space", "layers", "real"}:
                 continue
             rel = f.relative_to(scratch)
             target = dest / "files" / (str(rel) + ".txt")
@@ -210,8 +223,8 @@ def diff(a: Path, b: Path) -> int:
         print(f"only in {b}: {rel}")
         changed += 1
     for rel in sorted(fa & fb):
-        ta = (a / rel).read_text(encoding="utf-8").splitlines()
-        tb = (b / rel).read_text(encoding="utf-8").splitlines()
+        ta = renumber_ids((a / rel).read_text(encoding="utf-8")).splitlines()
+        tb = renumber_ids((b / rel).read_text(encoding="utf-8")).splitlines()
         if ta != tb:
             changed += 1
             lines = list(difflib.unified_diff(ta, tb, str(a / rel), str(b / rel), lineterm="", n=1))
