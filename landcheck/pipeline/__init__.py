@@ -2,8 +2,8 @@
 
 Modules: options (JobOptions), engine (the Engine protocol a job runs its checks on), engines (the
 local engine, the choice of engine), outputs (what every check writes, in one place), farmland,
-transfer, survey (the three jobs), main_job (`landcheck run`). Only the CLI imports this package;
-nothing here prints or knows exit codes beyond a job's own.
+transfer, survey (the three jobs), main_job (`landcheck run`). Only the CLI imports this package
+(and the dask engine, `landcheck.scale_engine`, its `engine` module); nothing here prints.
 """
 
 from .engine import Engine, EngineOptions, FarmlandRun, SurveyRun, label
