@@ -195,9 +195,9 @@ class Vocabulary:
     #: other words officers read, by key ([labels] of vocabulary.toml)
     labels: dict = field(default_factory=dict)
 
-    def label(self, key: str) -> str:
-        """A word of the [labels] table (`no_village` → （未填行政村）)."""
-        return self.labels[key]
+    def label(self, key: str, **values) -> str:
+        """A word of the [labels] table (`no_village` → （未填行政村）), its {fields} filled from `values`."""
+        return self.labels[key].format(**values) if values else self.labels[key]
 
     def category_label(self, category: str, short: bool = False) -> str:
         """The Chinese label of a finding category (`non_farm` → 非农化); unknown keys as they are."""

@@ -1,4 +1,7 @@
-"""Errors that reach a person: one line, exit status 2 (bad input or usage)."""
+"""Errors that reach a person: one line, exit status 2 (bad input or usage).
+
+Every module may raise `LandcheckError`; only the CLI prints it and decides the exit status.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Writing results: atomic file replacement, JSON, CSV and GeoPackage that are safe to open."""
+"""Writing results: atomic file replacement, JSON, CSV and GeoPackage that are safe to open.
+
+Writes what it is given; computes no finding and chooses no file name.
+"""
 
 from __future__ import annotations
 

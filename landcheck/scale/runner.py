@@ -115,7 +115,10 @@ def task_client(client, scheduler: str | None, n_workers: int) -> Iterator:
 
 @contextmanager
 def work_folder(work_dir: str | Path | None, needed: bool = True) -> Iterator[Path | None]:
-    """`work_dir`, or a temporary folder removed on exit when it is None (None when not `needed`)."""
+    """`work_dir` (created when missing), or a temporary folder removed on exit when it is None (None
+    when not `needed`)."""
+    if work_dir is not None:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
     if work_dir is not None or not needed:
         yield Path(work_dir) if work_dir is not None else None
         return

@@ -124,3 +124,41 @@ def test_farmland_engine_dask_gives_the_local_result(tmp_path):
     fa, fb = (gpd.read_file(tmp_path / d / "findings.gpkg", layer="findings") for d in ("local", "dask"))
     assert sorted(fa["finding_key"]) == sorted(fb["finding_key"]) and len(fa) == a["n_findings"]
     assert any((tmp_path / "parts").iterdir())  # the parts stay where the user asked
+
+
+def test_an_internal_error_exits_3_and_says_where_the_traceback_is(tmp_path, monkeypatch):
+    """A bug is not bad input: exit 3, one short message, the full traceback in a file to report."""
+    import tempfile
+
+    import landcheck.cli.inspect as inspect_command
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    layer = _patches(tmp_path)
+    crashes = tmp_path / "tmp"
+    crashes.mkdir()
+    monkeypatch.setattr(inspect_command, "describe_layer", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(crashes))
+    r = invoke("inspect", layer)
+    assert r.exit_code == 3
+    assert "internal error ZeroDivisionError: a bug" in r.output and "Please report it" in r.output
+    assert "Traceback" not in r.output
+    [report] = crashes.glob("landcheck-crash-*.txt")
+    assert str(report) in r.output
+    text = report.read_text(encoding="utf-8")
+    assert "Traceback" in text and "ZeroDivisionError: a bug" in text and "describe_layer" not in r.output
+
+
+def test_no_permission_is_the_environment_exit_2(tmp_path, monkeypatch):
+    import errno
+
+    import landcheck.cli.inspect as inspect_command
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", "out/summary.json")
+
+    monkeypatch.setattr(inspect_command, "describe_layer", denied)
+    r = invoke("inspect", _patches(tmp_path))
+    assert r.exit_code == 2
+    assert r.output.strip() == "Error: out/summary.json: Permission denied."

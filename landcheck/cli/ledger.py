@@ -1,7 +1,7 @@
 """`landcheck ledger …`: the rectification ledger 整改台账 from the command line (export, import, status).
 
-Thin: options in, functions of `ledger.py` / `spreadsheet.py` called, results printed. Exit status:
-0 done, 2 bad input (LandcheckError, handled by the main group); `status` exits 1 when tasks are overdue.
+Thin: options in, functions of `ledger` / `spreadsheet` called, results printed. Exit status: 0 done,
+2 bad input (LandcheckError, handled by the main group); `status` exits 1 when tasks are overdue.
 """
 
 from __future__ import annotations
@@ -11,20 +11,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from .ledger import HEADERS, export_csv, export_gpkg, ledger_status, load_ledger
+from ..config import vocabulary
+from ..ledger import HEADERS, export_csv, export_gpkg, ledger_status, load_ledger, status_roles
+from .options import PATH, format_option
+from .output import console, verbosity
 
 DEFAULT_LEDGER = Path("out/ledger.gpkg")
-
-
-def _console() -> Console:
-    return Console(highlight=False)
-
-
-def _quiet(ctx: click.Context) -> bool:
-    return ((ctx.find_root().obj or {}).get("verbose", 0)) < 0
 
 
 @click.group("ledger")
@@ -37,8 +31,8 @@ def ledger() -> None:
 
 
 @ledger.command("export")
-@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LEDGER, required=False)
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.argument("path", type=PATH, default=DEFAULT_LEDGER, required=False)
+@click.option("-o", "--output", type=PATH, default=None,
               help="FILE.xlsx, FILE.csv or FILE.gpkg (default: beside the ledger, ledger.xlsx / ledger-county.xlsx).")
 @click.option("--template", type=click.Choice(["default", "county"]), default="default", show_default=True,
               help="default: 汇总 + one sheet per village; county: the county's 非农违法图斑清单 (14 columns).")
@@ -47,7 +41,7 @@ def ledger() -> None:
 @click.pass_context
 def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: str, county: str, force: bool) -> None:
     """Write the ledger PATH as Excel (or CSV / GeoPackage by the output's suffix)."""
-    from .spreadsheet import export_xlsx
+    from ..spreadsheet import export_xlsx
 
     if output is None:
         output = path.with_name(path.stem + ("-county" if template == "county" else "") + ".xlsx")
@@ -64,15 +58,15 @@ def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: st
         export_gpkg(path, output)
     else:
         raise click.UsageError(f"{output}: unknown output type; use .xlsx, .csv or .gpkg.")
-    if not _quiet(ctx):
+    if verbosity(ctx) >= 0:
         n = len(load_ledger(path).tasks)
-        _console().print(f"wrote {output} ({n} tasks)")
+        console().print(f"wrote {output} ({n} tasks)")
 
 
 @ledger.command("import")
-@click.argument("first", metavar="[LEDGER]", type=click.Path(path_type=Path))
-@click.argument("second", metavar="FILE.xlsx", type=click.Path(path_type=Path), required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.argument("first", metavar="[LEDGER]", type=PATH)
+@click.argument("second", metavar="FILE.xlsx", type=PATH, required=False)
+@format_option()
 @click.pass_context
 def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -> None:
     """Apply the officers' edits in FILE.xlsx to the ledger (default out/ledger.gpkg).
@@ -80,7 +74,7 @@ def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -
     Every value is checked first; one bad value (unknown status, bad date, unknown 问题编号 …) stops the
     import with a list of every bad cell (sheet, row, column), exit 2, and nothing is applied.
     """
-    from .spreadsheet import import_xlsx
+    from ..spreadsheet import import_xlsx
 
     ledger_path, xlsx = (first, second) if second is not None else (DEFAULT_LEDGER, first)
     if xlsx.suffix.lower() != ".xlsx":
@@ -89,13 +83,14 @@ def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    if _quiet(ctx):
+    if verbosity(ctx) < 0:
         return
-    con = _console()
+    con = console()
     if result.changes:
         t = Table(title=f"{xlsx.name} → {ledger_path}: {len(result.changes)} changes", title_justify="left")
-        for col in ("问题编号", "字段", "原值", "新值", "位置"):
-            t.add_column(col, no_wrap=col in ("问题编号",))
+        t.add_column(HEADERS["issue_id"], no_wrap=True)
+        for key in ("cli_field", "cli_old_value", "cli_new_value", "cli_cell"):
+            t.add_column(vocabulary().label(key))
         for c in result.changes:
             t.add_row(c["issue_id"], HEADERS.get(c["field"], c["field"]), c["old"], c["new"], f"{c['sheet']}!{c['column']}{c['row']}")
         con.print(t)
@@ -108,12 +103,12 @@ def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -
     for w in result.warnings:
         con.print(f"[yellow]warning[/yellow]: {w}", markup=True)
     if result.skipped_sheets:
-        con.print(f"sheets without a 问题编号 column were not read: {', '.join(result.skipped_sheets)}")
+        con.print(f"sheets without a {HEADERS['issue_id']} column were not read: {', '.join(result.skipped_sheets)}")
 
 
 @ledger.command("status")
-@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LEDGER, required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.argument("path", type=PATH, default=DEFAULT_LEDGER, required=False)
+@format_option()
 @click.option("--as-of", "as_of", default=None, help="Count overdue tasks as of this date (YYYY-MM-DD; default today).")
 @click.pass_context
 def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> None:
@@ -125,25 +120,25 @@ def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> N
     s = ledger_status(path, today=today)
     if fmt == "json":
         click.echo(json.dumps(s, ensure_ascii=False, indent=2))
-    elif not _quiet(ctx):
-        _print_status(s)
+    elif verbosity(ctx) >= 0:
+        print_status(s)
     ctx.exit(1 if s["overdue"] else 0)
 
 
-def _print_status(s: dict) -> None:
-    from .config import vocabulary
-
+def print_status(s: dict) -> None:
+    """Tasks and mu by village and status, and the overdue tasks."""
     statuses = vocabulary().statuses
-    con = _console()
-    t = Table(title=f"整改台账 {s['ledger']} · {s['as_of']}", title_justify="left")
-    t.add_column("行政村", no_wrap=True)
-    t.add_column("处", justify="right", no_wrap=True)
-    t.add_column("亩", justify="right", no_wrap=True)
+    roles = status_roles()
+    con = console()
+    t = Table(title=vocabulary().label("cli_ledger_status_title", ledger=s["ledger"], as_of=s["as_of"]), title_justify="left")
+    t.add_column(HEADERS["village"], no_wrap=True)
+    t.add_column(vocabulary().label("cli_places"), justify="right", no_wrap=True)
+    t.add_column(vocabulary().label("cli_mu"), justify="right", no_wrap=True)
     for st in statuses:
         # headers fold onto more lines rather than being cut to "未 …" on 80 columns
         t.add_column(st.replace("（", "\n（"), justify="right", overflow="fold")
-    t.add_column("未完成亩", justify="right", no_wrap=True)
-    t.add_column("逾期", justify="right", overflow="fold")
+    t.add_column(vocabulary().label("cli_open_mu"), justify="right", no_wrap=True)
+    t.add_column(vocabulary().label("cli_overdue"), justify="right", overflow="fold")
 
     def cells(b: dict) -> list[str]:
         out = [str(b["n"]), f"{b['mu']:.2f}"]
@@ -157,13 +152,15 @@ def _print_status(s: dict) -> None:
     for v, b in s["by_village"].items():
         t.add_row(v, *cells(b))
     t.add_section()
-    t.add_row("合计", *cells(s))
+    t.add_row(vocabulary().label("cli_total"), *cells(s))
     con.print(t)
-    con.print("status columns: number of tasks; 未完成亩: mu not 已整改/已销号")
+    con.print(f"status columns: number of tasks; {vocabulary().label('cli_open_mu')}: mu not {roles.done}/{roles.closed}")
     if s["overdue_tasks"]:
-        o = Table(title=f"逾期 {len(s['overdue_tasks'])} 处 (deadline passed, not 已整改)", title_justify="left")
-        for col in ("问题编号", "行政村", "整改时限", "整改状态", "责任人", "亩"):
-            o.add_column(col, justify="right" if col == "亩" else "left")
+        o = Table(title=f"{vocabulary().label('cli_overdue')} {vocabulary().label('cli_n_places', n=len(s['overdue_tasks']))} "
+                        f"(deadline passed, not {roles.done})", title_justify="left")
+        for key in ("issue_id", "village", "deadline", "status", "resp_person"):
+            o.add_column(HEADERS[key])
+        o.add_column(vocabulary().label("cli_mu"), justify="right")
         for x in s["overdue_tasks"]:
             o.add_row(x["issue_id"], x["village"], x["deadline"], x["status"], x["resp_person"], f"{x['area_mu']:.2f}")
         con.print(o)

@@ -1,4 +1,7 @@
-"""`landcheck map`: inspection maps 现场核查图 from a findings GeoPackage or a ledger."""
+"""`landcheck map`: inspection maps 现场核查图 from a findings GeoPackage or a ledger.
+
+Reads the source and the context layers, calls `maps` to draw, prints what it wrote.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,22 @@ from pathlib import Path
 
 import click
 
-from .cli_common import console, named_input, progress_steps
+from ..roles import read_role
+from .options import PATH, layer_spec, named_input
+from .output import console, print_warnings, progress_bar, verbosity
+from ..config import vocabulary
 
 #: Where maps go when -o is not given (DESIGN: maps default to maps/).
 DEFAULT_DIR = Path("maps")
 
 
 @click.command(name="map")
-@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("source", type=PATH)
 @named_input("farmland", False, "永久基本农田 layer, drawn as outlines.")
 @named_input("survey", False, "地类图斑 DLTB layer, drawn by land-use class (the base map where there are no tiles).")
 @click.option("--by", "by", type=click.Choice(["village"]), default=None,
               help="One page per village (with a printable task table) and an index.html, into the -o folder.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=PATH, default=None,
               help="FILE.html (default maps/<source>.html); with --by village a folder (default maps/<source>-villages/).")
 @click.option("--offline", is_flag=True, help="Inline every JavaScript/CSS asset: the page needs no internet except for tiles.")
 @click.option("--tianditu-key", envvar="TIANDITU_KEY", default=None, show_envvar=True,
@@ -28,16 +34,15 @@ DEFAULT_DIR = Path("maps")
               help="Basemap shown first. gaode/gaode-img shift every shape to GCJ-02 to match 高德 tiles and offer only those.")
 @click.option("--title", default=None, help="Title in the legend and the page (default: 现场核查图).")
 @click.pass_context
-def map(ctx, source, farmland, farmland_layer, farmland_crs, farmland_encoding, survey, survey_layer, survey_crs,
-        survey_encoding, by, output, offline, tianditu_key, basemap, title) -> None:  # noqa: A001 - the command's name
+def map_command(ctx: click.Context, source: Path, by, output, offline, tianditu_key, basemap, title, **values) -> None:
     """Inspection map 现场核查图 of SOURCE (findings.gpkg or the ledger) for field verification."""
-    from . import maps
-    from .layers import read_layer
+    from .. import maps
 
     maps.check_basemap(basemap, tianditu_key)
     if offline:
         maps.offline_assets()  # fail early when folium-offline is missing
-    verbose = (ctx.obj or {}).get("verbose", 0)
+    talk = verbosity(ctx) >= 0
+    farmland, survey = layer_spec(values, "farmland"), layer_spec(values, "survey")
     if output is None:
         output = DEFAULT_DIR / (f"{source.stem}-villages" if by else f"{source.stem}.html")
     elif by is None and output.suffix.lower() not in (".html", ".htm"):
@@ -45,40 +50,37 @@ def map(ctx, source, farmland, farmland_layer, farmland_crs, farmland_encoding, 
                                  param_hint="-o/--output")
     elif by is not None and output.suffix.lower() in (".html", ".htm"):
         raise click.BadParameter(f"{output}: --by village writes a folder of pages; give a folder name.", param_hint="-o/--output")
-    with progress_steps(verbose >= 0) as step:
-        step(f"读取 {source.name}")
+    with progress_bar(talk) as progress:
+        progress.step(vocabulary().label("pipeline_read_layer", name=source.name))
         src = maps.read_source(source)
         fm = sv = None
         if farmland is not None:
-            step(f"读取永久基本农田 {farmland.name}")
-            fm, _ = read_layer(farmland, layer=farmland_layer, crs=farmland_crs, encoding=farmland_encoding, kind="farmland")
+            progress.step(vocabulary().label("pipeline_read_farmland", name=farmland.path.name))
+            fm, _ = read_role("farmland", farmland)
         if survey is not None:
-            step(f"读取地类图斑 {survey.name}")
-            sv, _ = read_layer(survey, layer=survey_layer, crs=survey_crs, encoding=survey_encoding, kind="survey",
-                               require_landuse=True)
+            progress.step(vocabulary().label("pipeline_read_survey", name=survey.path.name))
+            sv, _ = read_role("survey", survey)
         view = maps.prepare_findings(src.frame)
-        step("准备底图图层")
+        progress.step(vocabulary().label("cli_map_context"))
         context = maps.prepare_context(fm, sv, gcj02=basemap in maps.GCJ02_BASEMAPS)
-        kw = dict(farmland=context.get("farmland"), survey=context.get("survey"), title=title or "现场核查图",
-                  offline=offline, tianditu_key=tianditu_key, basemap=basemap)
-        step("写出地图")
+        kw = dict(farmland=context.get("farmland"), survey=context.get("survey"),
+                  title=title or vocabulary().label("pipeline_map_title"), offline=offline, tianditu_key=tianditu_key, basemap=basemap)
+        progress.step(vocabulary().label("cli_map_write"))
         if by == "village":
             written = maps.write_village_maps(view, output, **kw)
         else:
             written = {"map": maps.write_map(maps.inspection_map(view, **kw), output)}
     con = console()
-    if verbose >= 0:
-        what = "台账任务" if src.kind == "ledger" else "问题图斑"
+    if talk:
+        what = vocabulary().label("cli_map_tasks" if src.kind == "ledger" else "cli_map_findings")
         pages = [k for k in written if k not in ("index", "township")]
-        con.print(f"{what} {len(view)} 处" + (f"，{len(pages)} 个村" if by else ""))
+        con.print(f"{what} {vocabulary().label('cli_n_places', n=len(view))}" + (vocabulary().label("cli_map_villages", n=len(pages)) if by else ""))
         if by:
             con.print(f"wrote {written['index']} ({len(pages)} village pages and township.html beside it)")
         else:
             size = written["map"].stat().st_size / 1e6
             con.print(f"wrote {written['map']} ({size:.1f} MB)")
         if basemap in maps.GCJ02_BASEMAPS:
-            con.print("[yellow]高德底图: shapes shifted to GCJ-02 to line up with its tiles; do not take coordinates from this map.[/yellow]")
-    for w in view.warnings:
-        console(err=True).print(f"[yellow]warning: {w}[/yellow]")
-
-__all__ = ["map"]
+            con.print(f"[yellow]{vocabulary().label('cli_map_gaode')}: shapes shifted to GCJ-02 to line up with its tiles; do not take "
+                      "coordinates from this map.[/yellow]")
+    print_warnings(view.warnings, err=True)

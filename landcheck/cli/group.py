@@ -1,0 +1,100 @@
+"""The `landcheck` group: -v/-q and logging, the commands, and how an error ends a command.
+
+Exit status: 0 nothing found, 1 findings or QA problems, 2 bad input, usage or environment (a
+`LandcheckError`, a click usage error, no permission, a full disk), 3 an internal error (a bug: the
+traceback goes to a file whose path is printed), 130 interrupted. Holds no command's logic.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sys
+import tempfile
+import traceback
+
+import click
+
+from .. import __version__
+from ..errors import LandcheckError
+from .farmland import farmland
+from .init import init
+from .inspect import inspect
+from .ledger import ledger
+from .map import map_command
+from .run import run
+from .survey import survey
+from .transfer import transfer
+
+#: OSErrors that are the machine's state, not a bug: exit 2 like bad input.
+ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
+def write_crash_report(exc: BaseException) -> str | None:
+    """Write the traceback of `exc` (with the version and the command line) to a temporary file
+    landcheck-crash-*.txt; its path, or None when it cannot be written."""
+    try:
+        with tempfile.NamedTemporaryFile("w", prefix="landcheck-crash-", suffix=".txt", delete=False,
+                                         encoding="utf-8") as f:
+            f.write(f"landcheck {__version__}\ncommand: {' '.join(sys.argv)}\n\n")
+            f.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            return f.name
+    except OSError:
+        return None
+
+
+class LandcheckGroup(click.Group):
+    """A click group that turns landcheck's own errors into one line and exit status 2, and any
+    unexpected error (a bug) into one line, a traceback file and exit status 3."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LandcheckError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except OSError as exc:
+            if exc.errno not in ENVIRONMENT_ERRNOS:
+                self.crash(ctx, exc)
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror}.", err=True)
+            ctx.exit(2)
+        except Exception as exc:
+            self.crash(ctx, exc)
+
+    @staticmethod
+    def crash(ctx: click.Context, exc: BaseException) -> None:
+        """A bug: say so in a few lines, keep the traceback in a file (on stderr too with -v), exit 3."""
+        if (ctx.obj or {}).get("verbose", 0) > 0:
+            traceback.print_exception(type(exc), exc, exc.__traceback__)
+        path = write_crash_report(exc)
+        report = (f"the full traceback is in {path}. Please report it with that file and the command you ran."
+                  if path else "run it again with -v to see the traceback, and please report it.")
+        click.echo(f"Error: internal error {type(exc).__name__}: {exc}\nThis is a bug in landcheck: {report}", err=True)
+        ctx.exit(3)
+
+
+@click.group(cls=LandcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="landcheck")
+@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """landcheck — 耕地保护核查: permanent basic farmland, land transfer, survey layers, ledgers, maps."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = -1 if quiet else verbose
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+
+
+for command in (inspect, init, run, farmland, transfer, survey, ledger, map_command):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(obj={})

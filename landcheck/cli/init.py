@@ -1,0 +1,24 @@
+"""`landcheck init`: write a commented landcheck.toml template for the officer's own layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import CONFIG_TEMPLATE
+from ..errors import LandcheckError
+from ..export import atomic_path
+from .options import PATH
+
+
+@click.command()
+@click.argument("path", type=PATH, default=Path("landcheck.toml"))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented landcheck.toml template for your own layers."""
+    if path.exists() and not force:
+        raise LandcheckError(f"{path}: already exists. Edit it, or use --force to overwrite it with the template.")
+    with atomic_path(path) as tmp:
+        tmp.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    click.echo(f"wrote {path}: set the layer paths, then run `landcheck run {path}`")

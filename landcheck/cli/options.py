@@ -1,0 +1,122 @@
+"""Every option that more than one command takes, declared once (like rasterio's `rio/options.py`),
+and how a command's values become a `LayerSpec` or a `pipeline.JobOptions`.
+
+Declares options only; no command lives here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import LayerSpec
+from ..pipeline import EngineOptions, JobOptions
+from ..progress import Progress
+
+#: A path argument or option, as a `pathlib.Path`.
+PATH = click.Path(path_type=Path)
+
+
+def input_options(fn):
+    """--layer/--crs/--encoding for a single-input command."""
+    fn = click.option("--encoding", default=None, help="Text encoding of the layer (e.g. GBK, UTF-8); detected when omitted.")(fn)
+    fn = click.option("--crs", default=None, help="CRS when the file has none and it cannot be inferred (e.g. EPSG:4527).")(fn)
+    fn = click.option("--layer", default=None, help="Layer name (or index) in a multi-layer source.")(fn)
+    return fn
+
+
+def named_input(name: str, required: bool, help: str):
+    """--NAME PATH with its companions --NAME-layer, --NAME-crs, --NAME-encoding."""
+
+    def deco(fn):
+        fn = click.option(f"--{name}-encoding", default=None, help=f"Text encoding of the {name} layer.")(fn)
+        fn = click.option(f"--{name}-crs", default=None, help=f"CRS of the {name} layer when it cannot be inferred.")(fn)
+        fn = click.option(f"--{name}-layer", default=None, help=f"Layer name in the {name} source.")(fn)
+        fn = click.option(f"--{name}", type=PATH, required=required, help=help)(fn)
+        return fn
+
+    return deco
+
+
+def layer_spec(values: dict, name: str | None = None) -> LayerSpec | None:
+    """The input NAME of a command (--NAME with --NAME-layer/-crs/-encoding) or, without a name, its PATH
+    argument with --layer/--crs/--encoding; taken out of `values`. None when the input was not given."""
+    path = values.pop(name or "path")
+    layer, crs, encoding = (values.pop(f"{name}_{k}" if name else k) for k in ("layer", "crs", "encoding"))
+    return None if path is None else LayerSpec(path=path, layer=layer, crs=crs, encoding=encoding)
+
+
+def format_option(help: str | None = None):
+    """--format text|json."""
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                        help=help)
+
+
+def output_option(default: Path | None, help: str = "Output folder."):
+    """-o/--output DIR: the folder a command writes into."""
+    return click.option("-o", "--output", type=PATH, default=default, show_default=default is not None, help=help)
+
+
+def map_option(name: str):
+    """--map [FILE.html]: also write an inspection map (default maps/NAME.html, DESIGN: maps go to maps/)."""
+
+    def check(ctx, param, value):
+        if value is not None and value.suffix.lower() not in (".html", ".htm"):
+            raise click.BadParameter(f"{value}: a map is one HTML file; end the name with .html.")
+        return value
+
+    return click.option("--map", "map_path", is_flag=False, flag_value=str(Path("maps") / f"{name}.html"), default=None,
+                        type=PATH, callback=check, metavar="[FILE.html]",
+                        help=f"Also write an inspection map 现场核查图 (default maps/{name}.html).")
+
+
+def engine_options(fn):
+    """--engine/--scheduler/--work-dir/--workers: where a check runs (see `pipeline.Engine`)."""
+    fn = click.option("--workers", "n_workers", type=click.IntRange(min=1), default=None,
+                      help="Worker processes of the local dask cluster (default: all cores).")(fn)
+    fn = click.option("--work-dir", type=PATH, default=None,
+                      help="Folder for the dask engine's GeoParquet parts; with --scheduler it must be shared with "
+                           "the workers at the same path (default: a temporary folder, removed afterwards).")(fn)
+    fn = click.option("--scheduler", default=None, metavar="ADDRESS",
+                      help="dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")(fn)
+    fn = click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                      help="local: this process, threads; dask: spatial partitions on a dask cluster (same results; "
+                           "memory bounded by the partition; needs pip install 'landcheck[dask]').")(fn)
+    return fn
+
+
+def job_options(name: str, threads: bool = True, engine: bool = True):
+    """The options of a check's job: --rules, --township, --threads, --ledger, --prefix, -o/--output
+    (default out/NAME), --map (default maps/NAME.html) and the engine options."""
+
+    def deco(fn):
+        if engine:
+            fn = engine_options(fn)
+        fn = map_option(name)(fn)
+        fn = output_option(Path("out") / name)(fn)
+        fn = click.option("--prefix", default=None,
+                          help="Issue-id prefix of new tasks (default: --township, else the township code of the "
+                               "findings, else LC).")(fn)
+        fn = click.option("--ledger", type=PATH, default=None,
+                          help="整改台账 GeoPackage to merge the findings into (e.g. out/ledger.gpkg).")(fn)
+        if threads:
+            fn = click.option("--threads", type=int, default=None, help="Threads for the overlay (default: all cores).")(fn)
+        fn = click.option("--township", default="", help="乡镇 name written into the findings.")(fn)
+        fn = click.option("--rules", type=PATH, default=None,
+                          help="TOML overriding the packaged rules, thresholds and tolerances.")(fn)
+        return fn
+
+    return deco
+
+
+def job_options_from(values: dict, progress: Progress) -> JobOptions:
+    """The `JobOptions` of a command's `job_options` values (taken out of `values`)."""
+    engine = EngineOptions()
+    if "engine" in values:
+        name, scheduler = values.pop("engine"), values.pop("scheduler")
+        engine = EngineOptions(name="dask" if scheduler else name, scheduler=scheduler, work_dir=values.pop("work_dir"),
+                               n_workers=values.pop("n_workers"))
+    return JobOptions(output_dir=values.pop("output"), township=values.pop("township"), rules_path=values.pop("rules"),
+                      ledger_path=values.pop("ledger"), prefix=values.pop("prefix"), map_path=values.pop("map_path"),
+                      threads=values.pop("threads", None), engine=engine, progress=progress)

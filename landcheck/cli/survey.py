@@ -1,0 +1,102 @@
+"""`landcheck survey`: quality check of a newly delivered layer (annual survey, 卫片 / 无人机 change
+patches, farmland) and its changes against the baseline.
+
+Calls `pipeline.survey_job` and prints what it returns. Exit status (a contract for scripts): 0 the
+layer passed, 1 a problem (or change) at or above --fail-on, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..config import vocabulary
+from ..pipeline import SurveyJobResult, survey_job
+from .options import PATH, format_option, input_options, job_options, job_options_from, layer_spec, named_input
+from .output import console, print_warnings, print_written, progress_bar, verbosity
+from .tables import print_ledger_merge
+
+#: The summary's change figures shown on the terminal, in order (their words: cli_change_KEY).
+CHANGE_FIGURES = ("new_construction_on_cultivated_mu", "new_on_farmland_mu", "cultivated_out_mu", "cultivated_in_mu",
+                  "net_mu", "in_farmland_mu", "in_cultivated_mu")
+
+
+@click.command()
+@click.argument("path", type=PATH)
+@input_options
+@named_input("baseline", False, "Baseline 地类图斑 layer (last year's survey): report what changed (新增占用耕地 …).")
+@named_input("farmland", False, "永久基本农田 layer: changes and change patches inside it are measured and flagged.")
+@click.option("--schema", type=click.Choice(["auto", "dltb", "farmland", "change", "geometry"]), default="auto",
+              show_default=True, help="What the layer is: 地类图斑 (dltb), 永久基本农田 (farmland), 卫片/无人机 change "
+                                      "patches (change), or any polygons (geometry: geometry and topology only).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when a problem of this severity or worse exists.")
+@format_option("text: a summary for a person; json: report.json on standard output, for scripts.")
+@job_options("survey")
+@click.pass_context
+def survey(ctx: click.Context, schema, fail_on, fmt, **values) -> None:
+    """Check a delivered layer PATH: schema, codes, geometry, CRS, topology, and what changed against
+    --baseline (exit 1 when a problem at or above --fail-on is found)."""
+    talk = verbosity(ctx) >= 0
+    new, baseline, farmland = layer_spec(values), layer_spec(values, "baseline"), layer_spec(values, "farmland")
+    with progress_bar(talk and fmt == "text") as progress:
+        result, outputs = survey_job(new, job_options_from(values, progress), baseline=baseline, farmland=farmland,
+                                     schema=schema, fail_on=fail_on)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.report, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif talk:
+        print_survey_summary(result, new.path)
+        if "ledger" in result.summary:
+            print_ledger_merge(result.summary["ledger"])
+        print_written(outputs.values())
+    print_warnings(result.summary.get("warnings", []), err=True)
+    ctx.exit(result.exit_code)
+
+
+def print_survey_summary(result: SurveyJobResult, path: Path, max_rows: int = 15) -> None:
+    """Counts by problem code, the first problems, the changes against the baseline, the verdict."""
+    s = result.summary
+    con = console()
+    labels = vocabulary().labels
+    severity = {level: vocabulary().label(f"cli_severity_{level}") for level in ("error", "warning")}
+    con.print(f"[bold]{path.name}[/bold]: " + vocabulary().label("cli_survey_layer", n=s["n_features"], mu=s["area_mu"],
+                                                    schema=s["schema"], crs=s.get("crs")))
+    if s["n_problems"]:
+        t = Table(title=vocabulary().label("cli_survey_problems"), title_justify="left")
+        for col, just in ((vocabulary().label("cli_code"), "left"), (vocabulary().label("cli_problem"), "left"), (vocabulary().label("cli_severity"), "left"),
+                          (vocabulary().label("cli_places"), "right")):
+            t.add_column(col, justify=just)
+        sev = s["counts_by_severity"]
+        for code, n in s["counts"].items():
+            level = "error" if code in sev.get("error", {}) else "warning"
+            t.add_row(code, labels.get(f"cli_problem_{code}", code), severity[level], str(n))
+        con.print(t)
+        p = result.quality.problems
+        shown = p.head(max_rows)
+        d = Table(title=vocabulary().label("cli_survey_details", shown=len(shown), n=len(p)), title_justify="left")
+        d.add_column(vocabulary().label("cli_code"))
+        d.add_column(vocabulary().label("cli_patch"), overflow="fold")
+        d.add_column(vocabulary().label("cli_message"), overflow="fold")
+        for code, fid, msg in zip(shown["code"], shown["feature_id"], shown["message"]):
+            d.add_row(code, str(fid), str(msg))
+        con.print(d)
+    cs = s.get("changes")
+    if cs:
+        con.print(changes_line(cs))
+    verdict = {0: f"[green]{vocabulary().label('cli_passed')}[/green]", 1: f"[red]{vocabulary().label('cli_failed')}[/red]"}[result.exit_code]
+    con.print(f"{verdict}: " + vocabulary().label("cli_survey_verdict", error=severity["error"], n_errors=s["n_errors"],
+                                     warning=severity["warning"], n_warnings=s["n_warnings"], fail_on=s["fail_on"]))
+
+
+def changes_line(cs: dict) -> str:
+    """One line of the changes' figures (mu) that the summary holds."""
+    parts = [vocabulary().label("cli_label_mu", label=vocabulary().label(f"cli_change_{key}"), mu=cs[key])
+             for key in CHANGE_FIGURES if isinstance(cs.get(key), (int, float))]
+    if not parts:
+        return vocabulary().label("cli_changes", what=vocabulary().label("cli_none"))
+    n = cs.get("n_changes", cs.get("n_patches"))
+    return vocabulary().label("cli_changes", what=(vocabulary().label("cli_n_places", n=n) + ", " if n is not None else "") + ", ".join(parts))

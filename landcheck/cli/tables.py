@@ -1,0 +1,65 @@
+"""Tables and lines that more than one command prints: what a run did to the ledger, and the farmland
+check's totals and per-village findings (`landcheck farmland` and `landcheck run`).
+
+Formats a summary dict; computes nothing.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from ..config import CATEGORIES, vocabulary
+from ..findings import HEADERS_ZH
+from ..ledger import status_roles
+from .output import console, print_warnings
+
+#: Categories of the per-village findings table.
+VILLAGE_CATEGORIES = ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other")
+
+
+def print_ledger_merge(m: dict) -> None:
+    """One line on what the run did to the ledger."""
+    roles = status_roles()
+    text = vocabulary().label("cli_ledger_merge", n_new=m["n_new"], n_matched=m["n_matched"], n_updated=m["n_updated"],
+                 disappeared=roles.disappeared, n_disappeared=m["n_disappeared"], n_tasks=m["n_tasks"])
+    if m.get("n_out_of_scope"):
+        text += vocabulary().label("cli_ledger_out_of_scope", n=m["n_out_of_scope"])
+    if m.get("finished_but_found"):
+        found = vocabulary().label("cli_ledger_finished_but_found", done=roles.done, closed=roles.closed, n=len(m["finished_but_found"]))
+        text += f"; [yellow]{found}[/yellow]"
+    console().print(text)
+
+
+def print_farmland_summary(summary: dict, title: str) -> None:
+    """Totals and a per-village table of findings, in mu."""
+    con = console()
+    vocab = vocabulary()
+    t = Table(title=title, title_justify="left")
+    t.add_column(HEADERS_ZH["category"])
+    t.add_column(HEADERS_ZH["area_mu"], justify="right")
+    t.add_column(vocabulary().label("cli_n_patches"), justify="right")
+    t.add_row(vocabulary().label("cli_farmland"), f"{summary['pbf_mu']:.2f}", "")
+    for c in CATEGORIES:
+        n = summary["n_by_category"].get(c, "")
+        t.add_row(vocab.category_label(c), f"{summary[c + '_mu']:.2f}", str(n))
+    t.add_row(vocabulary().label("cli_slivers"), f"{summary['sliver_mu']:.2f}", "")
+    t.add_row(vocabulary().label("cli_uncovered"), f"{summary['uncovered_mu']:.2f}", "")
+    con.print(t)
+    v = Table(title=vocabulary().label("cli_findings_by_village"), title_justify="left")
+    v.add_column(HEADERS_ZH["village"], no_wrap=True)
+    for c in VILLAGE_CATEGORIES:
+        v.add_column(vocab.category_label(c, short=True), justify="right")
+    v.add_column(vocabulary().label("cli_total"), justify="right")
+    v.add_column(vocabulary().label("cli_places"), justify="right")
+    for name, entry in summary["by_village"].items():
+        if not entry.get("n_findings"):
+            continue
+        cats = entry["categories"]
+        v.add_row(name, *[f"{cats[c]['mu']:.2f}" if c in cats else "" for c in VILLAGE_CATEGORIES],
+                  f"{entry['findings_mu']:.2f}", str(entry["n_findings"]))
+    con.print(v)
+    con.print(vocabulary().label("cli_findings_total", n=summary["n_findings"], mu=summary["findings_mu"]))
+    if summary.get("farmland_overlaps"):
+        overlaps = vocabulary().label("cli_farmland_overlaps", n=summary["farmland_overlaps"], mu=summary["farmland_overlap_mu"])
+        con.print(f"[yellow]{overlaps}[/yellow]")
+    print_warnings(summary.get("warnings", []))

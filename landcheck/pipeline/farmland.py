@@ -1,0 +1,35 @@
+"""The farmland job: the farmland check from files to files (findings, ledger, map, summary.json).
+
+Reads through the engine of its options and writes through `outputs.write_outputs`; no check here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..checks.farmland import FarmlandResult
+from ..config import LayerSpec, load_rules, vocabulary
+from .options import JobOptions
+from .outputs import CheckOutputs, write_outputs
+
+
+def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
+                 facility_records: LayerSpec | None = None) -> tuple[FarmlandResult, dict[str, Path]]:
+    """The farmland check into `options.output_dir`: findings.gpkg, findings.csv, summary.json, the
+    findings merged into the ledger when the options name one, and an inspection map (of the
+    ledger's farmland tasks when there is a ledger, else of the findings). With the dask engine the
+    layers are read in chunks and checked by partitions (same result); its map then carries the
+    findings without the context layers (which would need whole layers)."""
+    rules = load_rules(options.rules_path)
+    engine = options.make_engine()
+    run = engine.farmland(survey, farmland, facility_records, rules, options.township, options.threads,
+                          options.progress)
+    result = run.result
+    result.summary["engine"] = engine.info()
+    result.summary["rules"] = rules.source
+    result.summary["thresholds"] = {"sliver_width_m": rules.sliver_width_m, "min_area_m2": rules.min_area_m2}
+    result.summary["read_report"] = run.read_reports
+    outputs = write_outputs(CheckOutputs(
+        "farmland", result.summary, result.findings, scope=run.survey, map_title=vocabulary().label("pipeline_map_farmland"),
+        map_layers={"farmland": run.farmland, "survey": run.survey}), options)
+    return result, outputs

@@ -1,0 +1,123 @@
+"""The main job (`landcheck run`): every check a configuration names, the ledger, its workbook and the
+village maps, with each input read once.
+
+Wires the jobs together; computes no finding and formats nothing for the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+
+from ..checks.farmland import FarmlandResult
+from ..checks.transfer import TransferResult
+from ..config import LayerSpec, RunConfig, vocabulary
+from ..layers import ReadReport
+from ..progress import SILENT, Progress
+from ..roles import Reader, read_role
+from .farmland import farmland_job
+from .options import JobOptions
+from .transfer import transfer_job
+
+
+@dataclass
+class RunResult:
+    """What a run read and produced."""
+
+    config: RunConfig
+    outputs: dict[str, Path] = field(default_factory=dict)
+    farmland: FarmlandResult | None = None
+    transfer: TransferResult | None = None
+    warnings: list[str] = field(default_factory=list)
+    exit_code: int = 0
+
+
+def once_reader() -> Reader:
+    """A `read_role` that reads each (role, layer) once and hands out the same frame afterwards: a
+    run's checks and maps share the survey and the farmland instead of reading them again. The
+    checks do not modify their inputs."""
+    cache: dict[tuple, tuple[gpd.GeoDataFrame, ReadReport]] = {}
+
+    def read(role: str, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, ReadReport]:
+        key = (role, str(spec.path), spec.layer, spec.crs, spec.encoding, tuple(sorted((spec.fields or {}).items())))
+        if key not in cache:
+            cache[key] = read_role(role, spec)
+        return cache[key]
+
+    return read
+
+
+def run(config: RunConfig, progress: Progress = SILENT) -> RunResult:
+    """The main job on a configuration: the farmland check (when survey and farmland layers are
+    configured) into `{output}/farmland/`, the transfer check (when a transfer layer is) into
+    `{output}/transfer/`, both merged into `{output}/ledger.gpkg`. Exit code 1 when anything is found."""
+    result = RunResult(config=config)
+    out = Path(config.output_dir)
+    ledger_path = out / "ledger.gpkg"
+    read = once_reader()
+
+    def options(folder: str) -> JobOptions:
+        return JobOptions(out / folder, township=config.township, ledger_path=ledger_path, prefix=config.prefix,
+                          progress=progress, read=read)
+
+    if "survey" in config.layers and "farmland" in config.layers:
+        fr, outputs = farmland_job(config.layers["survey"], config.layers["farmland"], options("farmland"),
+                                   facility_records=config.layers.get("facility_records"))
+        result.farmland = fr
+        result.outputs.update({f"farmland_{k}": v for k, v in outputs.items() if k != "ledger"})
+        if fr.summary["n_findings"]:
+            result.exit_code = 1
+    if "transfer" in config.layers:
+        from ..checks.transfer import suggest_group_field
+
+        import pyogrio
+
+        spec = config.layers["transfer"]
+        fields = list(pyogrio.read_info(str(spec.path), layer=spec.layer)["fields"]) if spec.path.suffix != ".parquet" else []
+        tr, outputs = transfer_job(
+            spec, options("transfer"), by=suggest_group_field(fields), min_mu=config.min_block_mu,
+            target_mu=config.transfer_target_mu, farmland=config.layers.get("farmland"),
+            survey=config.layers.get("survey"))
+        result.transfer = tr
+        result.outputs.update({f"transfer_{k}": v for k, v in outputs.items() if k != "ledger"})
+        if tr.summary.get("n_findings"):
+            result.exit_code = 1
+    if ledger_path.exists():
+        result.outputs["ledger"] = ledger_path
+        result.outputs.update(export_ledger_workbook(ledger_path, out / vocabulary().label("pipeline_workbook_file"), result, progress))
+        result.outputs.update(write_run_maps(config, ledger_path, progress, read=read, transfer=result.transfer))
+    return result
+
+
+def write_run_maps(config: RunConfig, ledger_path: Path, progress: Progress = SILENT, *, read: Reader = read_role,
+                   transfer: TransferResult | None = None) -> dict[str, Path]:
+    """The township map and one page per village (with an index) from the ledger's tasks, over the
+    farmland, the survey's land use and the transfer blocks (from `transfer`), into
+    `{maps}/villages/`."""
+    from ..maps import prepare_context, prepare_findings, read_source, write_village_maps
+
+    progress.step(vocabulary().label("pipeline_run_maps"))
+    frames = {role: read(role, config.layers[role])[0] for role in ("farmland", "survey") if role in config.layers}
+    blocks = transfer.blocks if transfer is not None else None
+    min_mu = transfer.summary.get("min_mu", 100.0) if transfer is not None else 100.0
+    ctx = prepare_context(frames.get("farmland"), frames.get("survey"), blocks=blocks, block_min_mu=min_mu)
+    view = prepare_findings(read_source(ledger_path).frame)
+    pages = write_village_maps(view, Path(config.maps_dir) / "villages", farmland=ctx.get("farmland"),
+                               survey=ctx.get("survey"), blocks=ctx.get("blocks"),
+                               title=f"{config.township or vocabulary().label('pipeline_township')} {vocabulary().label('pipeline_map_title')}")
+    return {"map_index": pages["index"], "map_township": pages["township"]}
+
+
+def export_ledger_workbook(ledger_path: Path, xlsx: Path, result: RunResult, progress: Progress = SILENT) -> dict[str, Path]:
+    """Write the 整改台账 workbook, unless officers edited the existing one and have not imported it:
+    then it is left alone and the run says so (their edits are never overwritten)."""
+    from ..spreadsheet import UnimportedEditsError, export_xlsx
+
+    progress.step(vocabulary().label("pipeline_workbook", name=xlsx.name))
+    try:
+        return {"ledger_xlsx": export_xlsx(ledger_path, xlsx, county=result.config.township)}
+    except UnimportedEditsError as exc:
+        result.warnings.append(f"{xlsx} not rewritten: {exc.message}")
+        return {}

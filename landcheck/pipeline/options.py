@@ -1,0 +1,38 @@
+"""`JobOptions`: what every job takes besides its inputs (output folder, township, rules, ledger,
+prefix, map, threads, engine, progress, how layers are read). Data only: no reading, no writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..progress import SILENT, Progress
+from ..roles import Reader, read_role
+from ..engine import Engine, EngineOptions
+from .engines import engine_for
+
+
+@dataclass
+class JobOptions:
+    """The options shared by the farmland, transfer and survey jobs.
+
+    output_dir: where findings, summary.json … go; rules_path: TOML overriding the packaged rules;
+    ledger_path: the ledger to merge the findings into (None: no ledger); prefix: issue-id prefix of
+    new tasks (None: the township, else the findings' township code, else LC); map_path: an
+    inspection map to write (None: no map); read: how an input is read (a run shares its frames)."""
+
+    output_dir: Path
+    township: str = ""
+    rules_path: Path | None = None
+    ledger_path: Path | None = None
+    prefix: str | None = None
+    map_path: Path | None = None
+    threads: int | None = None
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    progress: Progress = SILENT
+    read: Reader = read_role
+
+    def make_engine(self) -> Engine:
+        """The engine these options ask for."""
+        return engine_for(self.engine, self.read)

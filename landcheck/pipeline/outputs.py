@@ -1,0 +1,111 @@
+"""What a check leaves behind, written in one place for every check: its own layers, findings.gpkg and
+findings.csv, the ledger merge, the inspection map, its JSON documents and summary.json — in that order.
+
+Writes only what a job hands over; computes no finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+
+from ..export import write_csv, write_gpkg, write_json
+from ..findings import for_output
+from ..progress import SILENT, Progress
+from .options import JobOptions
+from ..config import vocabulary
+
+
+def write_findings(findings: gpd.GeoDataFrame, out: Path) -> dict[str, Path]:
+    """findings.gpkg (layer `findings`) and findings.csv (utf-8-sig, formula-safe) in `out`."""
+    rows = for_output(findings)
+    return {
+        "findings_gpkg": write_gpkg(rows, out / "findings.gpkg", layer="findings"),
+        "findings_csv": write_csv(rows.drop(columns="geometry"), out / "findings.csv"),
+    }
+
+
+def default_prefix(findings: gpd.GeoDataFrame, township: str = "") -> str:
+    """Issue-id prefix when none is configured: the township name, else the township code the
+    findings carry (ZLDWDM[:9]), else LC."""
+    if township:
+        return township
+    towns = [t for t in findings["township"].unique() if t] if len(findings) else []
+    return towns[0] if towns else "LC"
+
+
+def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str, checks: tuple[str, ...],
+                      progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None) -> dict:
+    """Merge a run's findings into the ledger; returns what changed (for summary.json). `scope`: the
+    layer the run looked at; tasks outside it are not marked 待复核（已消失）."""
+    from ..ledger import merge_findings
+
+    progress.step(vocabulary().label("pipeline_ledger_merge", name=ledger_path.name))
+    return merge_findings(ledger_path, findings, prefix=prefix, checks=checks,
+                          scope=scope.geometry if scope is not None else None).to_dict()
+
+
+def write_check_map(findings: gpd.GeoDataFrame, path: Path, check: str, ledger_path: Path | None = None, *,
+                    farmland: gpd.GeoDataFrame | None = None, survey: gpd.GeoDataFrame | None = None,
+                    blocks: gpd.GeoDataFrame | None = None, block_min_mu: float = 100.0, title: str | None = None,
+                    progress: Progress = SILENT) -> Path:
+    """One inspection map (HTML) of one check's results: the ledger's tasks of `check` (with issue
+    ids, statuses and deadlines) when there is a ledger, else the findings themselves."""
+    from ..maps import inspection_map, read_source, write_map
+
+    progress.step(vocabulary().label("pipeline_check_map", name=Path(path).name))
+    shown = findings
+    if ledger_path is not None and Path(ledger_path).exists():
+        tasks = read_source(ledger_path).frame
+        shown = tasks[tasks["check"] == check]
+    m = inspection_map(shown, farmland=farmland, survey=survey, blocks=blocks, block_min_mu=block_min_mu,
+                       title=title if title is not None else vocabulary().label("pipeline_map_title"))
+    return write_map(m, path)
+
+
+@dataclass
+class CheckOutputs:
+    """What a job hands to `write_outputs`.
+
+    check: the check's name in the ledger; summary: summary.json (the ledger merge is added to it);
+    layers: NAME → (frame, layer name) written as NAME.gpkg before the findings; findings: None when
+    the check has none to write (then no ledger merge and no map); scope: the layer the check looked
+    at (for the ledger); map_title: the map's title after the township; map_layers: the context of
+    the map (farmland, survey, blocks, block_min_mu); documents: NAME → data written as NAME.json
+    before summary.json."""
+
+    check: str
+    summary: dict
+    findings: gpd.GeoDataFrame | None = None
+    layers: dict[str, tuple[gpd.GeoDataFrame, str]] = field(default_factory=dict)
+    scope: gpd.GeoDataFrame | None = None
+    map_title: str = ""
+    map_layers: dict = field(default_factory=dict)
+    documents: dict[str, dict] = field(default_factory=dict)
+
+
+def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
+    """Write a check's outputs into `options.output_dir` (and the ledger and the map the options
+    name); returns every path written, by name, in the order written."""
+    options.progress.step(vocabulary().label("pipeline_write"))
+    out = Path(options.output_dir)
+    outputs = {name: write_gpkg(frame, out / f"{name}.gpkg", layer=layer)
+               for name, (frame, layer) in result.layers.items()}
+    if result.findings is not None:
+        outputs.update(write_findings(result.findings, out))
+        if options.ledger_path is not None:
+            prefix = options.prefix or default_prefix(result.findings, options.township)
+            result.summary["ledger"] = merge_into_ledger(result.findings, Path(options.ledger_path), prefix,
+                                                         (result.check,), options.progress, scope=result.scope)
+            outputs["ledger"] = Path(options.ledger_path)
+        if options.map_path is not None:
+            outputs["map"] = write_check_map(
+                result.findings, Path(options.map_path), result.check, options.ledger_path,
+                title=f"{options.township or ''} {result.map_title}".strip(), progress=options.progress,
+                **result.map_layers)
+    for name, data in result.documents.items():
+        outputs[name] = write_json(data, out / f"{name}.json")
+    outputs["summary"] = write_json(result.summary, out / "summary.json")
+    return outputs
