@@ -349,13 +349,13 @@ def test_a_failure_in_the_middle_of_a_write_leaves_the_old_ledger(tmp_path, monk
             raise OSError("disk full (simulated)")
         return real(df, path, layer=layer, **kw)
 
-    monkeypatch.setattr(ledger_mod.pyogrio, "write_dataframe", failing)
+    monkeypatch.setattr(pyogrio, "write_dataframe", failing)
     with pytest.raises(OSError, match="simulated"):
         run(led, survey(B="0103", L="0702"), date(2026, 6, 1))
     assert calls[:2] == ["tasks", "history"]
     assert file_hash(led) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["l.gpkg"]  # no temporary file, no lock left
-    monkeypatch.setattr(ledger_mod.pyogrio, "write_dataframe", real)
+    monkeypatch.setattr(pyogrio, "write_dataframe", real)
     assert len(load_ledger(led).tasks) == 5
     r = run(led, survey(B="0103", L="0702"), date(2026, 6, 1))
     assert r.new == ["SL-2026-0006"] and len(r.disappeared) == 1
