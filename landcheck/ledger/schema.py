@@ -102,6 +102,11 @@ def is_blank(v) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and v.strip() == "")
 
 
+def stored_text(v) -> str:
+    """A text column's value as the ledger keeps it: '' for None or NaN, else as it is (not stripped)."""
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
 def history_text(v) -> str:
     """A value as history/spreadsheet text: '' for missing, floats by their repr, ISO for dates."""
     if v is None:
@@ -137,7 +142,7 @@ def normalise_tasks(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if c in NUMERIC_FIELDS:
             gdf[c] = pd.to_numeric(gdf[c], errors="coerce").astype("float64")
         else:
-            gdf[c] = gdf[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).astype("str")
+            gdf[c] = gdf[c].map(stored_text).astype("str")
     extra = [c for c in gdf.columns if c not in TASK_COLUMNS and c != gdf.geometry.name]
     gdf = gdf[list(TASK_COLUMNS) + extra + [gdf.geometry.name]]
     return gdf.reset_index(drop=True)

@@ -18,14 +18,13 @@ from pathlib import Path
 from collections.abc import Iterator
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 
 from ..errors import LandcheckError
 from ..export import atomic_path
 from .lock import ledger_lock
-from .schema import FORMAT_VERSION, HISTORY, HISTORY_COLUMNS, META, TASKS, empty_tasks, history_text, normalise_tasks, now
+from .schema import FORMAT_VERSION, HISTORY, HISTORY_COLUMNS, META, TASKS, empty_tasks, history_text, normalise_tasks, now, stored_text
 
 
 @dataclass
@@ -83,8 +82,7 @@ def load_ledger(path: str | Path) -> Ledger:
         tasks = tasks.set_crs(crs)
     history = pd.DataFrame({c: history[c].fillna("").astype("str") if c in history.columns else pd.Series([""] * len(history), dtype="str")
                             for c in HISTORY_COLUMNS})
-    meta = {str(k): "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-            for k, v in zip(meta_df.get("key", []), meta_df.get("value", []))}
+    meta = {str(k): stored_text(v) for k, v in zip(meta_df.get("key", []), meta_df.get("value", []))}
     return Ledger(tasks=normalise_tasks(tasks), history=history, meta=meta)
 
 

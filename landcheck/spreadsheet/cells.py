@@ -44,25 +44,22 @@ def formats(wb) -> dict:
 
 
 def put(ws, r: int, c: int, value, kind: str, fmt: dict, text_fmt: str = "text") -> None:
-    """Write one cell by kind; text always as a string (never a formula)."""
-    if kind in NUMBER_KINDS:
-        if is_blank(value):
-            ws.write_blank(r, c, None, fmt[kind])
-        else:
-            ws.write_number(r, c, float(value), fmt[kind])
-    elif kind == "date":
+    """Write one cell by kind (a number kind, ``date`` or text in the format `text_fmt`); text always as
+    a string (never a formula), a date that is not one as text, blanks as formatted blank cells."""
+    style = kind if kind in NUMBER_KINDS else text_fmt
+    if kind == "date":
         d = parse_iso_date(value) if isinstance(value, str) else value
         if d:
             ws.write_datetime(r, c, datetime(d.year, d.month, d.day), fmt["date"])
-        elif is_blank(value):
-            ws.write_blank(r, c, None, fmt["date"])
-        else:
-            ws.write_string(r, c, str(value), fmt[text_fmt])
-    else:
+            return
         if is_blank(value):
-            ws.write_blank(r, c, None, fmt[text_fmt])
-        else:
-            ws.write_string(r, c, str(value), fmt[text_fmt])
+            style = "date"
+    if is_blank(value):
+        ws.write_blank(r, c, None, fmt[style])
+    elif kind in NUMBER_KINDS:
+        ws.write_number(r, c, float(value), fmt[style])
+    else:
+        ws.write_string(r, c, str(value), fmt[style])
 
 
 def title(ws, fmt, text: str, last_col: int, row: int = 0, style: str = "title") -> None:
