@@ -492,3 +492,14 @@ def test_a_run_on_part_of_the_township_leaves_the_rest_alone(tmp_path):
     run(led2, survey(), date(2026, 5, 1))
     merge_findings(led2, findings_of(part), prefix="SL", run_date=date(2026, 6, 1), checks=["farmland"])
     assert (tasks_by_patch(led2).loc[["G", "K", "J"], "status"] == GONE).all()
+
+
+def test_numeric_codes_reach_the_ledger_as_their_text(tmp_path):
+    """Ids and codes saved as numbers (12.0) become '12' in the ledger, like every column's text
+    (landcheck.columns); blanks and surrounding spaces go."""
+    f = findings_of(survey()).iloc[:2].copy()
+    f["patch_id"] = [12.0, 13.5]
+    f["dlbm"] = pd.Series([" 0201 ", None], index=f.index, dtype=object)
+    r = merge_findings(tmp_path / "ledger.gpkg", f, prefix="SL", run_date=date(2026, 5, 1), checks=["farmland"])
+    t = load_ledger(tmp_path / "ledger.gpkg").tasks.set_index("issue_id").loc[r.issue_ids.tolist()]
+    assert t["patch_id"].tolist() == ["12", "13.5"] and t["dlbm"].tolist() == ["0201", ""]
