@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import geopandas as gpd
 
 from . import overlay
-from .config import LayerSpec, Rules, vocabulary
+from .config import LayerSpec, Rules
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -78,7 +78,3 @@ class Engine(Protocol):
                progress: Progress) -> SurveyRun:
         """The survey quality check of a delivered layer, read as `--schema` says."""
 
-
-def label(key: str, **values) -> str:
-    """A step's words from the vocabulary's [labels], filled in."""
-    return vocabulary().label(key).format(**values)

@@ -132,13 +132,13 @@ def print_status(s: dict) -> None:
     con = console()
     t = Table(title=vocabulary().label("cli_ledger_status_title", ledger=s["ledger"], as_of=s["as_of"]), title_justify="left")
     t.add_column(HEADERS["village"], no_wrap=True)
-    t.add_column(vocabulary().label("cli_places"), justify="right", no_wrap=True)
-    t.add_column(vocabulary().label("cli_mu"), justify="right", no_wrap=True)
+    t.add_column(vocabulary().label("places"), justify="right", no_wrap=True)
+    t.add_column(vocabulary().label("mu"), justify="right", no_wrap=True)
     for st in statuses:
         # headers fold onto more lines rather than being cut to "未 …" on 80 columns
         t.add_column(st.replace("（", "\n（"), justify="right", overflow="fold")
     t.add_column(vocabulary().label("cli_open_mu"), justify="right", no_wrap=True)
-    t.add_column(vocabulary().label("cli_overdue"), justify="right", overflow="fold")
+    t.add_column(vocabulary().label("overdue"), justify="right", overflow="fold")
 
     def cells(b: dict) -> list[str]:
         out = [str(b["n"]), f"{b['mu']:.2f}"]
@@ -152,15 +152,15 @@ def print_status(s: dict) -> None:
     for v, b in s["by_village"].items():
         t.add_row(v, *cells(b))
     t.add_section()
-    t.add_row(vocabulary().label("cli_total"), *cells(s))
+    t.add_row(vocabulary().label("total"), *cells(s))
     con.print(t)
     con.print(f"status columns: number of tasks; {vocabulary().label('cli_open_mu')}: mu not {roles.done}/{roles.closed}")
     if s["overdue_tasks"]:
-        o = Table(title=f"{vocabulary().label('cli_overdue')} {vocabulary().label('cli_n_places', n=len(s['overdue_tasks']))} "
+        o = Table(title=f"{vocabulary().label('overdue')} {vocabulary().label('cli_n_places', n=len(s['overdue_tasks']))} "
                         f"(deadline passed, not {roles.done})", title_justify="left")
         for key in ("issue_id", "village", "deadline", "status", "resp_person"):
             o.add_column(HEADERS[key])
-        o.add_column(vocabulary().label("cli_mu"), justify="right")
+        o.add_column(vocabulary().label("mu"), justify="right")
         for x in s["overdue_tasks"]:
             o.add_row(x["issue_id"], x["village"], x["deadline"], x["status"], x["resp_person"], f"{x['area_mu']:.2f}")
         con.print(o)

@@ -15,7 +15,6 @@ import click
 import rich.progress as rp
 from rich.console import Console
 
-from ..config import vocabulary
 from ..progress import Progress
 
 log = logging.getLogger("landcheck")
@@ -24,10 +23,6 @@ log = logging.getLogger("landcheck")
 def console(err: bool = False) -> Console:
     return Console(stderr=err, highlight=False)
 
-
-def words(key: str, **values) -> str:
-    """Officer-facing words of the vocabulary's [labels] (keys `cli_…`), filled in."""
-    return vocabulary().label(key).format(**values)
 
 
 def verbosity(ctx: click.Context) -> int:

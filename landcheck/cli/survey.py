@@ -68,7 +68,7 @@ def print_survey_summary(result: SurveyJobResult, path: Path, max_rows: int = 15
     if s["n_problems"]:
         t = Table(title=vocabulary().label("cli_survey_problems"), title_justify="left")
         for col, just in ((vocabulary().label("cli_code"), "left"), (vocabulary().label("cli_problem"), "left"), (vocabulary().label("cli_severity"), "left"),
-                          (vocabulary().label("cli_places"), "right")):
+                          (vocabulary().label("places"), "right")):
             t.add_column(col, justify=just)
         sev = s["counts_by_severity"]
         for code, n in s["counts"].items():
@@ -79,7 +79,7 @@ def print_survey_summary(result: SurveyJobResult, path: Path, max_rows: int = 15
         shown = p.head(max_rows)
         d = Table(title=vocabulary().label("cli_survey_details", shown=len(shown), n=len(p)), title_justify="left")
         d.add_column(vocabulary().label("cli_code"))
-        d.add_column(vocabulary().label("cli_patch"), overflow="fold")
+        d.add_column(vocabulary().label("patch"), overflow="fold")
         d.add_column(vocabulary().label("cli_message"), overflow="fold")
         for code, fid, msg in zip(shown["code"], shown["feature_id"], shown["message"]):
             d.add_row(code, str(fid), str(msg))

@@ -38,7 +38,7 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     t.add_column(HEADERS_ZH["category"])
     t.add_column(HEADERS_ZH["area_mu"], justify="right")
     t.add_column(vocabulary().label("cli_n_patches"), justify="right")
-    t.add_row(vocabulary().label("cli_farmland"), f"{summary['pbf_mu']:.2f}", "")
+    t.add_row(vocabulary().label("farmland"), f"{summary['pbf_mu']:.2f}", "")
     for c in CATEGORIES:
         n = summary["n_by_category"].get(c, "")
         t.add_row(vocab.category_label(c), f"{summary[c + '_mu']:.2f}", str(n))
@@ -49,8 +49,8 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     v.add_column(HEADERS_ZH["village"], no_wrap=True)
     for c in VILLAGE_CATEGORIES:
         v.add_column(vocab.category_label(c, short=True), justify="right")
-    v.add_column(vocabulary().label("cli_total"), justify="right")
-    v.add_column(vocabulary().label("cli_places"), justify="right")
+    v.add_column(vocabulary().label("total"), justify="right")
+    v.add_column(vocabulary().label("places"), justify="right")
     for name, entry in summary["by_village"].items():
         if not entry.get("n_findings"):
             continue

@@ -68,7 +68,7 @@ def print_transfer_summary(result: TransferResult, title: str | None = None, max
     t.add_column("")
     t.add_column(vocabulary().label("cli_n_blocks"), justify="right")
     t.add_column(HEADERS_ZH["area_mu"], justify="right")
-    t.add_row(vocabulary().label("cli_transfer_parcels"), str(s["n_parcels"]), _n(s["parcel_sum_mu"]) if s["n_overlaps"] else "")
+    t.add_row(vocabulary().label("transfer_parcels"), str(s["n_parcels"]), _n(s["parcel_sum_mu"]) if s["n_overlaps"] else "")
     t.add_row(vocabulary().label("cli_transfer_blocks"), str(s["n_blocks"]), _n(s["total_mu"]))
     t.add_row(vocabulary().label("cli_of_which", what=at_least), str(s["n_compliant"]), _n(s["compliant_mu"]))
     t.add_row(vocabulary().label("cli_of_which", what=below), f"[red]{s['n_below_min']}[/red]" if s["n_below_min"] else "0",

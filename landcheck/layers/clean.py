@@ -30,7 +30,7 @@ def check_polygonal(types: set[int], path: Path, layer: str) -> None:
         label = vocabulary().label
         raise LandcheckError(
             f"{path}: layer '{layer}' holds {', '.join(kinds)} features, not polygons. landcheck needs polygon "
-            f"layers ({label('layers_survey')} / {label('layers_farmland')} / {label('layers_transfer')}); "
+            f"layers ({label('layers_survey')} / {label('farmland')} / {label('transfer_parcels')}); "
             f"choose another layer with --layer."
         )
 

@@ -179,8 +179,8 @@ def choose_layer(src: Source, layers: list[tuple[str, str | None]], kind: str, l
             if len(hits) == 1:
                 return hits[0]
     label = vocabulary().label
-    what = {"survey": f"{label('layers_survey')} (DLTB) layer", "farmland": f"{label('layers_farmland')} layer",
-            "transfer": f"{label('layers_transfer')} layer"}.get(kind, "one to read")
+    what = {"survey": f"{label('layers_survey')} (DLTB) layer", "farmland": f"{label('farmland')} layer",
+            "transfer": f"{label('transfer_parcels')} layer"}.get(kind, "one to read")
     raise LandcheckError(
         f"{src.path}: has {len(spatial)} layers and none is clearly the {what}: {', '.join(spatial)}. "
         f"Choose one with --layer NAME."

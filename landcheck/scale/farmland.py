@@ -148,7 +148,7 @@ def check_farmland_dask(
                 survey, farmland, base, partition_size=partition_size, chunk_size=chunk_size,
                 survey_read={"kind": "survey", "require_landuse": True}, farmland_read={"kind": "farmland"}, step=step)
         if step:
-            step(vocabulary().label("scale_farmland_run").format(
+            step(vocabulary().label("scale_farmland_run", 
                 n_survey=survey.n_features, n_farmland=farmland.n_features, n_parts=farmland.n_parts))
         with task_client(client, scheduler, n_workers) as c:
             return check_farmland_partitioned(survey, farmland, rules, facility_records, township, client=c,
@@ -175,7 +175,7 @@ def farmland_dask_from_specs(
     (`config.LayerSpec`), reading each role as `roles.read_role` does but in chunks. Returns the
     result and the read reports by role (dicts, as `summary.json` holds them)."""
     if step:
-        step(vocabulary().label("scale_partition_read").format(names=f"{Path(survey.path).name}, {Path(farmland.path).name}"))
+        step(vocabulary().label("scale_partition_read", names=f"{Path(survey.path).name}, {Path(farmland.path).name}"))
     sv, fm = partition_inputs(
         survey.path, farmland.path, work_dir, partition_size=partition_size, chunk_size=chunk_size,
         survey_read={**survey.read_options(), **ROLE_READ["survey"]},

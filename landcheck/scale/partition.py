@@ -269,7 +269,7 @@ def partition_layer(
                     writers[p] = _PartWriter(out / f"part-{p:05d}.parquet", covering)
                 writers[p].write(sub)
             if step:
-                step(vocabulary().label("scale_partition_progress").format(done=start, total=n))
+                step(vocabulary().label("scale_partition_progress", done=start, total=n))
     finally:
         for w in writers.values():
             w.close()

@@ -68,7 +68,7 @@ def run_tasks(client, fn, args: list[tuple], shared: list, label: str, progress:
     as dask tasks (`shared` then holds futures of scattered objects). Results in the order of `args`."""
     n = len(args)
     if step and n:
-        step(vocabulary().label("scale_tasks").format(label=label, n=n))
+        step(vocabulary().label("scale_tasks", label=label, n=n))
     out: list = [None] * n
     if client is None:
         for k, a in enumerate(args):

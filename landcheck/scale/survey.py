@@ -227,7 +227,7 @@ class PartSource:
         for u in found:
             unions[u.chunk] = u.union
         if n_chunks and self.step:
-            self.step(vocabulary().label("scale_survey_merge").format(n=n_chunks))
+            self.step(vocabulary().label("scale_survey_merge", n=n_chunks))
         return unions, det, frame
 
     def around(self, holes):
@@ -325,7 +325,7 @@ def check_survey_dask(
             except EmptyLayer:
                 return _check_survey_empty(source_or_gdf, report, schema, tolerances, read_options)
         if step:
-            step(vocabulary().label("scale_survey_run").format(n=layer.n_features, n_parts=layer.n_parts))
+            step(vocabulary().label("scale_survey_run", n=layer.n_features, n_parts=layer.n_parts))
         with task_client(client, scheduler, n_workers) as c:  # in this process: on all cores (same result)
             return check_survey_partitioned(layer, report, schema, tolerances, client=c,
                                             threads=1 if c is not None else None, progress=progress, step=step)
@@ -361,7 +361,7 @@ def survey_dask_from_spec(
         raise LandcheckError(f"unknown schema '{schema}': choose --schema {'|'.join(SCHEMA_KIND)}.")
     opts = {**spec.read_options(), "kind": SCHEMA_KIND[schema], "require_landuse": False}
     if step:
-        step(vocabulary().label("scale_partition_read").format(names=Path(spec.path).name))
+        step(vocabulary().label("scale_partition_read", names=Path(spec.path).name))
     try:
         layer = partition_survey(spec.path, Path(work_dir) / SURVEY_CHECK_DIR, schema=schema,
                                  partition_size=partition_size, chunk_size=chunk_size, step=step, **opts)

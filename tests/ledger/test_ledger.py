@@ -349,13 +349,13 @@ def test_a_failure_in_the_middle_of_a_write_leaves_the_old_ledger(tmp_path, monk
             raise OSError("disk full (simulated)")
         return real(df, path, layer=layer, **kw)
 
-    monkeypatch.setattr(ledger_mod.pyogrio, "write_dataframe", failing)
+    monkeypatch.setattr(pyogrio, "write_dataframe", failing)
     with pytest.raises(OSError, match="simulated"):
         run(led, survey(B="0103", L="0702"), date(2026, 6, 1))
     assert calls[:2] == ["tasks", "history"]
     assert file_hash(led) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["l.gpkg"]  # no temporary file, no lock left
-    monkeypatch.setattr(ledger_mod.pyogrio, "write_dataframe", real)
+    monkeypatch.setattr(pyogrio, "write_dataframe", real)
     assert len(load_ledger(led).tasks) == 5
     r = run(led, survey(B="0103", L="0702"), date(2026, 6, 1))
     assert r.new == ["SL-2026-0006"] and len(r.disappeared) == 1
@@ -492,3 +492,14 @@ def test_a_run_on_part_of_the_township_leaves_the_rest_alone(tmp_path):
     run(led2, survey(), date(2026, 5, 1))
     merge_findings(led2, findings_of(part), prefix="SL", run_date=date(2026, 6, 1), checks=["farmland"])
     assert (tasks_by_patch(led2).loc[["G", "K", "J"], "status"] == GONE).all()
+
+
+def test_numeric_codes_reach_the_ledger_as_their_text(tmp_path):
+    """Ids and codes saved as numbers (12.0) become '12' in the ledger, like every column's text
+    (landcheck.columns); blanks and surrounding spaces go."""
+    f = findings_of(survey()).iloc[:2].copy()
+    f["patch_id"] = [12.0, 13.5]
+    f["dlbm"] = pd.Series([" 0201 ", None], index=f.index, dtype=object)
+    r = merge_findings(tmp_path / "ledger.gpkg", f, prefix="SL", run_date=date(2026, 5, 1), checks=["farmland"])
+    t = load_ledger(tmp_path / "ledger.gpkg").tasks.set_index("issue_id").loc[r.issue_ids.tolist()]
+    assert t["patch_id"].tolist() == ["12", "13.5"] and t["dlbm"].tolist() == ["0201", ""]

@@ -1,0 +1,139 @@
+"""The ledger file: a GeoPackage with the layers ``tasks`` (one row per problem, with its geometry),
+``history`` (every change of a task's field: time, issue_id, field, old, new, origin) and ``meta``
+(key/value: the ledger's id, format version and the issue-number counters).
+
+Loading, and saving atomically under the lock: the ledger is copied to a temporary file in the same
+folder, the copy changed and renamed over the original, so that a failure at any point leaves the
+previous ledger intact and layers other programs added (QGIS styles) are kept. Decides nothing about
+tasks: merging and edits live in `merge` and `edits`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Iterator
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ..errors import LandcheckError
+from ..export import atomic_path
+from .lock import ledger_lock
+from .schema import FORMAT_VERSION, HISTORY, HISTORY_COLUMNS, META, TASKS, empty_tasks, history_text, normalise_tasks, now, stored_text
+
+
+@dataclass
+class Ledger:
+    """A loaded ledger. `history` holds what is in the file; `new_history` what this session adds."""
+
+    tasks: gpd.GeoDataFrame
+    history: pd.DataFrame
+    meta: dict[str, str]
+    new_history: list[dict] = field(default_factory=list)
+    #: False: nothing to save (the transaction then leaves the file alone)
+    touched: bool = True
+
+    @property
+    def crs(self):
+        return self.tasks.crs
+
+    def log(self, issue_id: str, field_name: str, old, new, origin: str, when: str | None = None) -> None:
+        self.new_history.append({"time": when or now(), "issue_id": issue_id, "field": field_name,
+                                 "old": history_text(old), "new": history_text(new), "origin": origin})
+
+    def all_history(self) -> pd.DataFrame:
+        if not self.new_history:
+            return self.history
+        return pd.concat([self.history, pd.DataFrame(self.new_history, columns=list(HISTORY_COLUMNS))], ignore_index=True)
+
+
+def new_ledger(crs=None) -> Ledger:
+    meta = {"format": FORMAT_VERSION, "ledger_id": uuid.uuid4().hex, "created": now()}
+    return Ledger(tasks=empty_tasks(crs), history=pd.DataFrame({c: pd.Series([], dtype="str") for c in HISTORY_COLUMNS}), meta=meta)
+
+
+def load_ledger(path: str | Path) -> Ledger:
+    """Read a ledger (tasks, history, meta). Raises LandcheckError when it is missing or not a ledger."""
+    path = Path(path)
+    if not path.exists():
+        raise LandcheckError(f"{path}: ledger not found. A run with --ledger {path} creates it.")
+    try:
+        layers = {str(n) for n, _ in pyogrio.list_layers(path)}
+    except Exception as exc:  # pyogrio.errors.DataSourceError and friends
+        raise LandcheckError(f"{path}: cannot be read as a GeoPackage ({exc}).") from None
+    missing = {TASKS, HISTORY, META} - layers
+    if missing:
+        raise LandcheckError(f"{path}: not a landcheck ledger (layers {', '.join(sorted(missing))} missing).")
+    try:
+        tasks = pyogrio.read_dataframe(path, layer=TASKS, use_arrow=True, fid_as_index=False)
+        history = pyogrio.read_dataframe(path, layer=HISTORY, use_arrow=True, read_geometry=False)
+        meta_df = pyogrio.read_dataframe(path, layer=META, use_arrow=True, read_geometry=False)
+        crs = pyogrio.read_info(path, layer=TASKS)["crs"]
+    except Exception as exc:
+        raise LandcheckError(f"{path}: the ledger cannot be read ({type(exc).__name__}: {exc}).") from None
+    if not isinstance(tasks, gpd.GeoDataFrame):  # pragma: no cover
+        tasks = gpd.GeoDataFrame(tasks, geometry=gpd.GeoSeries([None] * len(tasks)), crs=crs)
+    if tasks.crs is None and crs:
+        tasks = tasks.set_crs(crs)
+    history = pd.DataFrame({c: history[c].fillna("").astype("str") if c in history.columns else pd.Series([""] * len(history), dtype="str")
+                            for c in HISTORY_COLUMNS})
+    meta = {str(k): stored_text(v) for k, v in zip(meta_df.get("key", []), meta_df.get("value", []))}
+    return Ledger(tasks=normalise_tasks(tasks), history=history, meta=meta)
+
+
+def read_tasks(path: str | Path) -> gpd.GeoDataFrame:
+    """The ledger's tasks (for maps and reports)."""
+    return load_ledger(path).tasks
+
+
+def write_tasks(tasks: gpd.GeoDataFrame, target: Path) -> None:
+    """Write (replace) the layer `tasks` of the GeoPackage `target`: polygons as MultiPolygons."""
+    polygonal = set(tasks.geometry.dropna().geom_type) <= {"Polygon", "MultiPolygon"}
+    pyogrio.write_dataframe(tasks, target, layer=TASKS, driver="GPKG", geometry_type="MultiPolygon" if polygonal else "Unknown",
+                            promote_to_multi=polygonal)
+
+
+def _write_layers(ledger: Ledger, target: Path, append_history: bool) -> None:
+    """Write tasks (replacing that layer), the new history rows (appended) and meta into `target`."""
+    write_tasks(ledger.tasks, target)
+    rows = pd.DataFrame(ledger.new_history, columns=list(HISTORY_COLUMNS)).astype("str") if ledger.new_history else None
+    if not append_history:
+        pyogrio.write_dataframe(rows if rows is not None else ledger.history.astype("str"), target, layer=HISTORY, driver="GPKG")
+    elif rows is not None:
+        pyogrio.write_dataframe(rows, target, layer=HISTORY, driver="GPKG", append=True)
+    meta = pd.DataFrame({"key": list(ledger.meta), "value": [str(v) for v in ledger.meta.values()]}, dtype="str")
+    pyogrio.write_dataframe(meta, target, layer=META, driver="GPKG")
+
+
+def save_ledger(ledger: Ledger, path: str | Path) -> Path:
+    """Replace the ledger file atomically: copy it beside itself, change the copy, rename it over.
+    Call inside `ledger_lock` (the merge and import functions do)."""
+    path = Path(path)
+    exists = path.exists()
+    try:
+        with atomic_path(path) as tmp:
+            if exists:
+                shutil.copy2(path, tmp)
+            _write_layers(ledger, tmp, append_history=exists)
+    except PermissionError as exc:
+        raise LandcheckError(f"{path}: cannot replace the ledger ({exc}). Is it open in QGIS or another program? Close it and retry.") from None
+    ledger.history = ledger.all_history()
+    ledger.new_history = []
+    return path
+
+
+@contextlib.contextmanager
+def ledger_transaction(path: str | Path, create: bool = False, purpose: str = "write") -> Iterator[Ledger]:
+    """Lock, load (or start a new ledger when `create` and absent), yield, save atomically. An
+    exception inside leaves the file untouched."""
+    path = Path(path)
+    with ledger_lock(path, purpose):
+        ledger = new_ledger() if (create and not path.exists()) else load_ledger(path)
+        yield ledger
+        if ledger.touched or ledger.new_history:
+            save_ledger(ledger, path)

@@ -1,0 +1,91 @@
+"""The county's template (``--template county``): 土地执法遥感监测非农违法图斑清单, 14 columns and a 合计
+row, listing the non-farm tasks not verified as lawful.
+
+Writes one sheet from the ledger's tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from .. import units
+from ..config import vocabulary
+from ..ledger import Ledger, status_roles
+from .cells import page_setup, put, subtitle, title
+from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, township_of, wrapped_lines
+
+
+def county_rows(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Tasks for the 非农违法图斑清单: non-farm use (category non_farm, or a 非农化 / 新增建设占用 problem
+    type) not verified as lawful or otherwise (核查结论 blank or 违法)."""
+    vocab = vocabulary()
+    illegal = vocab.verdicts[1]
+    prefixes = tuple(vocab.label("spreadsheet_county_problem_prefixes").split())
+    nonfarm = (tasks["category"] == "non_farm") | tasks["problem_type"].str.startswith(prefixes)
+    keep = nonfarm & tasks["verdict"].isin(["", illegal])
+    return tasks[keep].sort_values(["village", "issue_id"])
+
+
+def county_measure(task) -> str:
+    """整改方式 as the county counts it: 未整改 until finished, then 拆除复耕, 补办手续 or 拆补组合 by the
+    words of the measure taken (else the measure itself)."""
+    roles = status_roles()
+    if task["status"] not in roles.finished:
+        return roles.new
+    label = vocabulary().label
+    m = task["measure"]
+    permit = label("spreadsheet_county_permit_word")
+    if any(w in m for w in label("spreadsheet_county_restore_words").split()):
+        return label("spreadsheet_county_restore") if permit not in m else label("spreadsheet_county_restore_and_permit")
+    if permit in m:
+        return label("spreadsheet_county_permit")
+    return m
+
+
+def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
+    T = county_rows(L.tasks)
+    roles = status_roles()
+    label = vocabulary().label
+    yes, no = label("spreadsheet_yes"), label("spreadsheet_no")
+    ws = wb.add_worksheet(COUNTY_SHEET)
+    last = len(COUNTY_COLUMNS) - 1
+    title(ws, fmt, label("spreadsheet_county_title"), last)
+    unit = " ".join(x for x in (county, township_of(L.tasks)) if x)
+    title(ws, fmt, subtitle(today, label("spreadsheet_reporting_unit", unit=unit)), last, row=1, style="subtitle")
+    head = 2
+    for c, (header, *_rest) in enumerate(COUNTY_COLUMNS):
+        ws.write_string(head, c, header, fmt["head"])
+    wrapping = [c for c, (_h, _k, style, _w) in enumerate(COUNTY_COLUMNS) if style == "text_wrap"]
+    for i, (_, t) in enumerate(T.iterrows()):
+        notes = []
+        if not t["verdict"]:
+            notes.append(label("spreadsheet_county_not_verified"))
+        if t["status"] == roles.disappeared:
+            notes.append(t["status"])
+        notes.append(f"{t['village']} {label('patch')} {t['patch_id']}".strip())
+        if t["remarks"]:
+            notes.append(t["remarks"])
+        values = [
+            i + 1, county, t["batch"], t["issue_id"], t["project_name"], t["subject"], t["current_use"] or t["dlmc"],
+            t["area_mu"], t["cultivated_mu"], t["pbf_mu"], yes if t["status"] in roles.finished else no,
+            county_measure(t), t["major_case"] or no, "；".join(notes),
+        ]
+        for c, (v, (_h, kind, style, _w)) in enumerate(zip(values, COUNTY_COLUMNS)):
+            put(ws, head + 1 + i, c, v, kind, fmt, style)
+        lines = max(wrapped_lines(str(values[c]), COUNTY_COLUMNS[c][3]) for c in wrapping)
+        if lines > 1:
+            ws.set_row(head + 1 + i, LINE_HEIGHT * lines + 2)
+    r = head + 1 + len(T)
+    ws.write_string(r, 0, label("total"), fmt["total_text"])
+    for c in range(1, last + 1):
+        ws.write_blank(r, c, None, fmt["total_text"])
+    ws.write_number(r, 7, units.total_mu(T["area_m2"].to_numpy()), fmt["total_mu"])
+    ws.write_number(r, 8, units.total_mu(T["cultivated_m2"].to_numpy()), fmt["total_mu"])
+    ws.write_number(r, 9, units.total_mu(T["pbf_m2"].to_numpy()), fmt["total_mu"])
+    for c, (*_hks, width) in enumerate(COUNTY_COLUMNS):
+        ws.set_column(c, c, width)
+    ws.set_row(head, 30)
+    ws.freeze_panes(head + 1, 0)
+    page_setup(ws, head)

@@ -1,0 +1,215 @@
+"""Reading officers' cells from a workbook (openpyxl): columns found by their header wherever they are,
+rows matched by 问题编号, every value validated and written in its canonical text (dates as the many ways
+officers type them, mu, the vocabulary's words). Each bad value is a `Problem` naming sheet, row and column.
+
+Reads only; applies nothing to the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from .. import units
+from ..config import vocabulary
+from ..ledger import DATE_FIELDS, HEADERS, PEOPLE_FIELDS, Ledger, is_blank, status_roles
+from .layout import LISTS_SHEET, RECORD_SHEET, SUMMARY_SHEET, choices
+
+_PARENS = str.maketrans({"(": "（", ")": "）"})
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass
+class Problem:
+    sheet: str
+    row: int
+    column: str
+    header: str
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        where = f"sheet '{self.sheet}', row {self.row}" + (f", column {self.column} ({self.header})" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Parsed:
+    cells: dict[str, dict[str, tuple[str, str, int, str]]]  # issue_id -> key -> (canonical, sheet, row, column)
+    problems: list[Problem]
+    warnings: list[str]
+    n_rows: int
+    sheets: list[str]
+    skipped: list[str]
+
+
+def _header_key(text) -> str | None:
+    if text is None:
+        return None
+    t = re.sub(r"\s+", "", str(text)).translate(_PARENS)
+    for key in ("issue_id",) + PEOPLE_FIELDS:
+        if re.sub(r"\s+", "", HEADERS[key]).translate(_PARENS) == t:
+            return key
+    return None
+
+
+def _parse_date(v) -> date | None:
+    """A date as officers write it: a date cell, 2026-09-30, 2026/9/30, 2026.9.30, 2026年9月30日,
+    20260930 (text or number), or an Excel day number (2000–2100). None when it is none of these."""
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if float(v).is_integer() and 19000101 <= v <= 21001231:
+            return _parse_date(str(int(v)))
+        if 36526 <= v <= 73051:  # an Excel serial day number, 2000-01-01 … 2100-01-01
+            return _EXCEL_EPOCH + timedelta(days=int(v))
+        return None
+    s = str(v).strip()
+    for pat in _DATE_PATTERNS:
+        m = pat.match(s)
+        if m:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _cell_text(v) -> str:
+    """A cell's value as text: whole numbers without '.0', midnight datetimes as dates, stripped."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ")
+    return str(v).strip()
+
+
+def _validate(key: str, v) -> tuple[str | None, str | None]:
+    """(canonical value, None) or (None, message)."""
+    words = vocabulary()
+    allowed = choices().get(key)
+    if allowed is not None:
+        if is_blank(v):
+            return (None, f"{HEADERS[key]} is empty; choose one of {', '.join(allowed)}") if key == "status" else ("", None)
+        s = re.sub(r"\s+", "", _cell_text(v)).translate(_PARENS)
+        if s in allowed:
+            return s, None
+        shown = ", ".join(allowed) if len(allowed) <= 8 else ", ".join(allowed[:8]) + ", … (the drop-down list)"
+        return None, f"'{_cell_text(v)}' is not an allowed {HEADERS[key]} ({shown})"
+    if is_blank(v):
+        return "", None
+    if key in DATE_FIELDS:
+        d = _parse_date(v)
+        return (d.isoformat(), None) if d else (None, f"'{_cell_text(v)}' is not a date (write it like 2026-09-30)")
+    if key == "remaining_mu":
+        try:
+            x = float(str(v).strip().removesuffix(words.label("mu"))) if not isinstance(v, (int, float)) else float(v)
+        except ValueError:
+            return None, f"'{_cell_text(v)}' is not a number of mu"
+        if not np.isfinite(x) or x < 0:
+            return None, f"'{_cell_text(v)}' must be a number of mu not below 0"
+        return f"{units.round_half_up(x, 2):.2f}", None
+    if key == "major_case":
+        s = _cell_text(v)
+        yes, no = words.label("spreadsheet_yes"), words.label("spreadsheet_no")
+        return (s, None) if s in (yes, no) else (None, f"'{s}' must be {yes} or {no}")
+    return _cell_text(v), None
+
+
+def _header(rows) -> tuple[int | None, dict[int, str]]:
+    """The header row among the first ten (the one with a 问题编号 column) and its columns' keys."""
+    for r_no, row in enumerate(rows, start=1):
+        keys = {c: _header_key(v) for c, v in enumerate(row or ())}
+        if "issue_id" in keys.values():
+            return r_no, {c: k for c, k in keys.items() if k}
+        if r_no >= 10:
+            break
+    return None, {}
+
+
+def parse_workbook(wb, L: Ledger) -> Parsed:
+    """The people-filled cells of every sheet with a 问题编号 column, validated, by issue id."""
+    from openpyxl.utils import get_column_letter
+
+    known = set(L.tasks["issue_id"])
+    issue_id = HEADERS["issue_id"]
+    total = vocabulary().label("total")
+    remaining, mu = vocabulary().label("spreadsheet_remaining"), vocabulary().label("mu")
+    cells: dict[str, dict[str, tuple[str, str, int, str]]] = {}
+    first_seen: dict[str, tuple[str, int]] = {}
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    n_rows = 0
+    sheets, skipped = [], []
+    area = dict(zip(L.tasks["issue_id"], L.tasks["area_mu"]))
+    roles = status_roles()
+    for name in wb.sheetnames:
+        if name in (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET):
+            continue
+        rows = wb[name].iter_rows(values_only=True)
+        header_row, colmap = _header(rows)
+        if header_row is None:
+            skipped.append(name)
+            continue
+        sheets.append(name)
+        dup = [k for k, n in Counter(colmap.values()).items() if n > 1]
+        for k in dup:
+            problems.append(Problem(name, header_row, "", HEADERS[k], None, f"the column {HEADERS[k]} appears twice"))
+        id_col = next(c for c, k in colmap.items() if k == "issue_id")
+        for r_no, row in enumerate(rows, start=header_row + 1):
+            row = tuple(row or ())
+            get = lambda c: row[c] if c < len(row) else None  # noqa: E731
+            raw_id = get(id_col)
+            people = {c: get(c) for c, k in colmap.items() if k != "issue_id"}
+            if is_blank(raw_id) and all(is_blank(v) for v in people.values()):
+                continue
+            if isinstance(row[0] if row else None, str) and row[0].strip() == total:
+                continue
+            n_rows += 1
+            letter = get_column_letter(id_col + 1)
+            if is_blank(raw_id):
+                problems.append(Problem(name, r_no, letter, issue_id, None,
+                                        f"this row has values but no {issue_id} (new rows cannot be imported; tasks come from runs)"))
+                continue
+            iid = _cell_text(raw_id)
+            if iid not in known:
+                problems.append(Problem(name, r_no, letter, issue_id, iid, f"unknown {issue_id} '{iid}' (not in the ledger)"))
+                continue
+            row_vals: dict[str, tuple[str, str, int, str]] = {}
+            for c, v in people.items():
+                key = colmap[c]
+                canon, msg = _validate(key, v)
+                col_letter = get_column_letter(c + 1)
+                if msg:
+                    problems.append(Problem(name, r_no, col_letter, HEADERS[key], v, msg))
+                else:
+                    row_vals[key] = (canon, name, r_no, col_letter)
+            if iid in first_seen:
+                prev_sheet, prev_row = first_seen[iid]
+                for key, (canon, *_w) in row_vals.items():
+                    if key in cells[iid] and cells[iid][key][0] != canon:
+                        problems.append(Problem(name, r_no, letter, issue_id, iid,
+                                                f"{issue_id} {iid} also on sheet '{prev_sheet}' row {prev_row} with a different {HEADERS[key]}"))
+                        break
+                continue
+            first_seen[iid] = (name, r_no)
+            cells[iid] = row_vals
+            st = row_vals.get("status", ("",))[0]
+            rem = row_vals.get("remaining_mu", ("",))[0]
+            if st in roles.finished and rem and float(rem) > 0:
+                warnings.append(f"sheet '{name}' row {r_no}: {iid} is {st} but {remaining} is {rem} {mu}")
+            if rem and float(rem) > float(area.get(iid, np.inf)) + 0.005:
+                warnings.append(f"sheet '{name}' row {r_no}: {iid} {remaining} {rem} {mu} is more than its area {area[iid]:.2f} {mu}")
+    return Parsed(cells, problems, warnings, n_rows, sheets, skipped)
