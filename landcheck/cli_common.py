@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from .config import LayerSpec
+from .progress import Progress as LandcheckProgress
 
 log = logging.getLogger("landcheck")
 
@@ -19,7 +20,7 @@ def console(err: bool = False) -> Console:
     return Console(stderr=err, highlight=False)
 
 
-class Steps:
+class Steps(LandcheckProgress):
     """What a long job reports: `steps(text)` starts a named step (the bar pulses), `steps.advance(label,
     done, total)` moves the bar through a step's measured work (chunks of the overlay)."""
 

@@ -508,12 +508,12 @@ def survey_job(
         if step:
             step("卫片图斑套合")
         changes = ch.check_change_patches(layer, base, fm, rules, township=township, threads=threads,
-                                           progress=getattr(step, "advance", None))
+                                           progress=step if hasattr(step, "counter") else None)
     elif base is not None:
         if step:
             step(f"与基期对比 {len(layer)} × {len(base)} 图斑")
         changes = ch.compare_baseline(layer, base, rules, farmland=fm, township=township, threads=threads,
-                                       progress=getattr(step, "advance", None))
+                                       progress=step if hasattr(step, "counter") else None)
 
     summary = dict(quality.summary)
     if changes is not None:
