@@ -79,7 +79,7 @@ class Rules:
         vocab = vocabulary()
         label = vocab.recovery.get((recovery_code or "").strip().upper())
         if label and measure in vocab.restorable_measures:
-            return f"{measure}（{label}）"
+            return vocab.refined_measure(measure, label)
         return measure
 
 

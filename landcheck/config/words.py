@@ -35,13 +35,18 @@ class Vocabulary:
     def category_label(self, category: str, short: bool = False) -> str:
         """The Chinese label of a finding category (`non_farm` → 非农化); unknown keys as they are."""
         entry = self.categories.get(category)
-        return entry[1 if short else 0] if entry else (category or "未分类")
+        return entry[1 if short else 0] if entry else (category or self.labels["config_no_category"])
 
     @property
     def all_measures(self) -> tuple[str, ...]:
         """Measures including their 恢复属性 refinements (退园还耕（即可恢复） …)."""
-        refined = tuple(f"{m}（{r}）" for m in self.restorable_measures for r in self.recovery.values())
+        refined = tuple(self.refined_measure(m, r) for m in self.restorable_measures for r in self.recovery.values())
         return self.measures + refined
+
+    @staticmethod
+    def refined_measure(measure: str, recovery: str) -> str:
+        """A restorable measure refined by its 恢复属性: 退园还耕 + 即可恢复 → 退园还耕（即可恢复）."""
+        return f"{measure}（{recovery}）"
 
     def with_number(self, problem_type: str, number: float) -> str:
         """A problem type that carries a configurable number, with the number configured: the

@@ -12,9 +12,9 @@ import numpy as np
 import shapely
 
 from ..progress import Advance
-from .arrays import as_geoms, check_crs, concat, polygonal, private_copies
+from .arrays import as_geoms, check_crs, concat, polygonal
 from .pairs import Pieces
-from .relate import classify
+from .relate import classify_pairs
 from .threads import CHUNKS_PER_THREAD, chunks_by_key, n_threads, run
 from .union import group_union
 
@@ -53,10 +53,7 @@ def uncovered(b: Any, a: Any, *, pieces: Pieces | None = None, threads: int | No
 
         def relate(span: tuple[int, int]):
             lo, hi = span
-            cia, cib = ia[lo:hi], ib[lo:hi]
-            ub, inv = np.unique(cib, return_inverse=True)
-            return classify(private_copies(b[ub])[inv], a[cia], "covered_by", threads,
-                             bounds_b[cib], bounds_a[cia])
+            return classify_pairs(b, a, ib[lo:hi], ia[lo:hi], "covered_by", threads, bounds_b, bounds_a)
 
         res = run(relate, chunks_by_key(ib, threads * CHUNKS_PER_THREAD), threads)
         inter = concat([r[0] for r in res], bool)

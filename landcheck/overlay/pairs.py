@@ -15,9 +15,9 @@ import numpy as np
 import shapely
 
 from ..progress import Advance
-from .arrays import as_geoms, check_crs, concat, polygonal, private_copies
+from .arrays import as_geoms, check_crs, concat, polygonal
 from .parts import intersect_big
-from .relate import classify
+from .relate import classify_pairs
 from .threads import CHUNKS_PER_THREAD, chunks_by_key, n_threads, run
 
 
@@ -72,9 +72,7 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     def work(span: tuple[int, int]):
         lo, hi = span
         cia, cib = ia[lo:hi], ib[lo:hi]
-        ub, inv = np.unique(cib, return_inverse=True)
-        inter, covers = classify(private_copies(b[ub])[inv], a[cia], "covers", threads,
-                                  bounds_b[cib], bounds_a[cia])
+        inter, covers = classify_pairs(b, a, cib, cia, "covers", threads, bounds_b, bounds_a)
         partial = inter & ~covers
         skip = np.zeros(len(cia), dtype=bool) if only is None else partial & ~only[cia]
         partial &= ~skip

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from .arrays import private_copies
+
 _F = ord("F")
 
 
@@ -55,3 +57,11 @@ def classify(prep: np.ndarray, other: np.ndarray, containment: str, threads: int
     inside = other[cont] if containment == "covers" else prep[cont]
     inter[cont] = shapely.area(inside) > 0
     return inter, cont & inter
+
+
+def classify_pairs(b: np.ndarray, a: np.ndarray, ib: np.ndarray, ia: np.ndarray, containment: str, threads: int,
+                   bounds_b: np.ndarray, bounds_a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`classify` the pairs (b[ib[k]], a[ia[k]]) of one chunk, b the side prepared: each b of the chunk
+    is copied for this thread once (`bounds_*`: the layers' bounding boxes)."""
+    ub, inv = np.unique(ib, return_inverse=True)
+    return classify(private_copies(b[ub])[inv], a[ia], containment, threads, bounds_b[ib], bounds_a[ia])

@@ -20,7 +20,7 @@ from ..fields import code_names, kcxs, township_text, village_text, with_feature
 from .baseline_findings import change_findings
 from .classes import kinds_of
 from .frames import CHANGE_COLUMNS, ChangeResult, lonlat
-from .inside import Inside, farmland_layer, in_crs, inside_farmland, piece_areas, uncovered_parts
+from .inside import in_crs, inside_farmland, piece_areas, uncovered_parts
 from .summary import change_summary
 
 
@@ -80,13 +80,9 @@ def compare_baseline(
     old_only_m2 = units.ellipsoidal_area(old_only, crs)
 
     # the part of each change inside permanent basic farmland
-    f_geom, f_ids, n_overlaps = farmland_layer(farmland, crs)
     kg, ka = pg[keep], area[keep]
-    if f_geom is not None:
-        ins = inside_farmland(kg, ka, f_geom, f_ids, crs, rules, threads,
-                              progress.counter(words.label("changes_in_farmland")))
-    else:
-        ins = Inside.unknown(kg)
+    ins, has_farmland, n_overlaps = inside_farmland(kg, ka, farmland, crs, rules, threads,
+                                                    progress.counter(words.label("changes_in_farmland")))
 
     fid_new = nv["feature_id"].to_numpy(dtype=object).astype(str)
     fid_old = ov["feature_id"].to_numpy(dtype=object).astype(str)
@@ -125,7 +121,7 @@ def compare_baseline(
                   farmland_overlaps=n_overlaps)
     tk_share = np.where(np.isin(kind, ("new_construction", "outflow")), kcxs(ov)[ib[keep]],
                         np.where(kind == "inflow", kcxs(nv)[ia[keep]], 0.0)) if len(kind) else np.zeros(0)
-    summary = change_summary(changes, findings, kinds, parts, counts, tk_share, f_geom is not None, rules)
+    summary = change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmland, rules)
     if new.crs != crs:
         changes, findings, coverage = changes.to_crs(new.crs), findings.to_crs(new.crs), coverage.to_crs(new.crs)
     return ChangeResult(changes=changes, findings=findings, summary=summary, coverage=coverage,

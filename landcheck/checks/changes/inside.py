@@ -102,22 +102,19 @@ def piece_areas(pieces: overlay.Pieces, areas: np.ndarray, crs) -> np.ndarray:
     return out
 
 
-def farmland_layer(farmland: gpd.GeoDataFrame | None, crs) -> tuple[np.ndarray | None, np.ndarray | None, int]:
-    """Farmland polygons in `crs`, made non-overlapping (each square metre once), their ids, and the
-    number of overlapping pairs."""
+def inside_farmland(geoms: np.ndarray, areas: np.ndarray, farmland: gpd.GeoDataFrame | None, crs, rules: Rules,
+                    threads, progress: Advance) -> tuple[Inside, bool, int]:
+    """`inside` permanent basic farmland, its polygons made non-overlapping first (each square metre
+    once): (the parts, whether there was a farmland layer, how many pairs of its polygons overlap).
+    Without a farmland layer nothing is known inside (`Inside.unknown`)."""
     if farmland is None:
-        return None, None, 0
+        return Inside.unknown(geoms), False, 0
     if farmland.crs is None:
         raise ValueError("farmland needs a CRS")
     fm = in_crs(with_feature_ids(farmland), crs)
-    geoms, overlaps, _ = overlay.deoverlap(fm.geometry.to_numpy())
-    return geoms, farmland_ids(fm), len(overlaps)
-
-
-def inside_farmland(geoms, areas, f_geom, f_ids, crs, rules, threads, progress: Advance) -> Inside:
-    """`inside` the farmland polygons `f_geom` (non-overlapping, as `farmland_layer` gives them)."""
+    f_geom, overlaps, _ = overlay.deoverlap(fm.geometry.to_numpy())
     fp = overlay.intersect_pairs(geoms, f_geom, threads=threads, progress=progress)
-    return inside(geoms, areas, fp, piece_areas(fp, areas, crs), None, f_ids, rules)
+    return inside(geoms, areas, fp, piece_areas(fp, areas, crs), None, farmland_ids(fm), rules), True, len(overlaps)
 
 
 def uncovered_parts(b: np.ndarray, a: np.ndarray, pair_b: np.ndarray, pair_a: np.ndarray, covered: np.ndarray,

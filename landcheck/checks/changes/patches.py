@@ -19,7 +19,7 @@ from ...layers import FIELD_ALIASES
 from ...progress import SILENT, Progress
 from ..fields import code_names, township_text, village_text, with_feature_ids
 from .frames import PATCH_CHECK, PATCH_COLUMNS, ChangeResult, lonlat, with_extra
-from .inside import Inside, farmland_layer, in_crs, inside, inside_farmland, piece_areas
+from .inside import in_crs, inside, inside_farmland, piece_areas
 from .summary import patch_summary
 
 #: Fields of change-patch layers: the reader's aliases (layers.FIELD_ALIASES, for frames not read by
@@ -89,13 +89,8 @@ def check_change_patches(
     batch = text_column(pv, *PATCH_FIELDS["BATCH"], case_insensitive=True)
     own_code = text_column(pv, "DLBM", case_insensitive=True)  # the reader normalises DLBM wherever a layer has one
 
-    # farmland
-    f_geom, f_ids, n_overlaps = farmland_layer(farmland, crs)
-    if f_geom is not None:
-        fin = inside_farmland(g, area, f_geom, f_ids, crs, rules, threads,
-                              progress.counter(vocab.label("changes_patch_in_farmland")))
-    else:
-        fin = Inside.unknown(g)
+    fin, has_farmland, n_overlaps = inside_farmland(g, area, farmland, crs, rules, threads,
+                                                    progress.counter(vocab.label("changes_patch_in_farmland")))
 
     # baseline: cultivated part, and the code and village under most of the patch
     dom_code = own_code.copy()
@@ -127,7 +122,7 @@ def check_change_patches(
     else:
         in_cult = np.full(n, np.nan)
 
-    have_layers = f_geom is not None or baseline is not None
+    have_layers = has_farmland or baseline is not None
     touches = (np.nan_to_num(fin.m2) > 0) | (np.nan_to_num(in_cult) > 0)
     is_finding = tblx_finding & (touches if have_layers else np.ones(n, dtype=bool))
     labels = np.array([vocab.category_label(c) for c in category], dtype=object)
@@ -141,7 +136,7 @@ def check_change_patches(
     }, geometry=gpd.GeoSeries(g, crs=crs))[PATCH_COLUMNS + ["geometry"]]
 
     findings = _patch_findings(frame, pr, batch, tblx_raw, crs)
-    summary = patch_summary(frame, findings, tblx_raw, known, jcbh, f_geom is not None, baseline is not None,
+    summary = patch_summary(frame, findings, tblx_raw, known, jcbh, has_farmland, baseline is not None,
                              have_layers, n_overlaps, pr.unknown_category)
     if patches.crs != crs:
         frame, findings = frame.to_crs(patches.crs), findings.to_crs(patches.crs)
