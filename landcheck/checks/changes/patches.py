@@ -87,7 +87,7 @@ def check_change_patches(
     tblx, tblx_name, category, tblx_finding, known = pr.classify(tblx_raw) if n else (np.empty(0, object),) * 3 + (np.empty(0, bool),) * 2
     qsx, hsx = date_text(pv, *PATCH_FIELDS["QSX"]), date_text(pv, *PATCH_FIELDS["HSX"])
     batch = text_column(pv, *PATCH_FIELDS["BATCH"], case_insensitive=True)
-    own_code = text_column(pv, "DLBM", case_insensitive=True)  # the reader normalises DLBM wherever a layer has one
+    own_code = text_column(pv, *PATCH_FIELDS["DLBM"], case_insensitive=True)  # the reader normalises DLBM wherever a layer has one
 
     fin, has_farmland, n_overlaps = inside_farmland(g, area, farmland, crs, rules, threads,
                                                     progress.counter(vocab.label("changes_patch_in_farmland")))
@@ -95,7 +95,7 @@ def check_change_patches(
     # baseline: cultivated part, and the code and village under most of the patch
     dom_code = own_code.copy()
     dom_name = code_names(own_code, text_column(pv, "DLMC", case_insensitive=True))
-    village = text_column(pv, "ZLDWMC", case_insensitive=True)
+    village = text_column(pv, *PATCH_FIELDS["ZLDWMC"], case_insensitive=True)
     town = township_text(pv, township, np.arange(n), case_insensitive=True)
     if baseline is not None:
         bv = in_crs(with_feature_ids(baseline), crs)
@@ -117,7 +117,7 @@ def check_change_patches(
             bvill = village_text(bv, case_insensitive=True)[bp.ib[first]]
             village[rows] = np.where(village[rows] == "", bvill, village[rows])
             if not township:
-                btown = np.array([c[:9] for c in text_column(bv, "ZLDWDM", case_insensitive=True)[bp.ib[first]]], dtype=object)
+                btown = township_text(bv, "", bp.ib[first], case_insensitive=True)
                 town[rows] = np.where(town[rows] == "", btown, town[rows])
     else:
         in_cult = np.full(n, np.nan)

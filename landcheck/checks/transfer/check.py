@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ... import overlay, units
-from ...columns import text_values
+from ...columns import text_column, text_values
 from ...config import Rules, load_rules, vocabulary
 from ...errors import LandcheckError
 from .blocks import blocks_frame, contiguous_blocks, counted_once, number_blocks, overlaps_frame
@@ -118,7 +118,7 @@ def check_transfer(
     group = text_values(parcels[by]) if by is not None else np.full(n, "", dtype=object)
     if by is not None and (group == "").any():
         notes.append(f"{int((group == '').sum())} parcels have no {by}: they form blocks among themselves")
-    village = text_values(parcels["ZLDWMC"]) if "ZLDWMC" in parcels.columns else np.full(n, "", dtype=object)
+    village = text_column(parcels, "ZLDWMC")
     village = np.where(village == "", unknown_village, village)
 
     work_crs = units.metric_crs(in_crs, tuple(parcels.total_bounds)) if n else in_crs
