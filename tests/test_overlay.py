@@ -11,6 +11,7 @@ from scipy.spatial import Voronoi
 
 from landcheck import overlay
 from landcheck.overlay import Pieces, intersect_pairs, is_sliver, self_overlaps, thinness, uncovered
+from landcheck.overlay import parts as overlay_parts
 
 # zone-prefixed Gauss–Krüger coordinates (EPSG:4527), as in delivered survey layers; integers up to
 # 2**53 are exact, so the hand-computed areas below are exact too
@@ -133,8 +134,8 @@ def test_huge_polygon_is_subdivided_and_areas_stay_exact(monkeypatch, threads):
     assert shapely.get_num_coordinates(circle) > 5000
     squares = _grid(-1100, -1100, 1100, 1100, 100.0)
     seen = []
-    real = overlay._subdivide
-    monkeypatch.setattr(overlay, "_subdivide", lambda g, m: seen.append(len(g)) or real(g, m))
+    real = overlay_parts.subdivide
+    monkeypatch.setattr(overlay_parts, "subdivide", lambda g, m: seen.append(len(g)) or real(g, m))
 
     for a, b, circle_is_b in ((squares, arr(circle), True), (arr(circle), squares, False)):
         seen.clear()
@@ -154,7 +155,7 @@ def test_huge_polygon_is_subdivided_and_areas_stay_exact(monkeypatch, threads):
 
 def test_subdivide_parts_are_small_and_add_up():
     circle = shapely.Point(X0, Y0).buffer(1000, quad_segs=1250)
-    parts, parent = overlay._subdivide(arr(circle, box(0, 0, 1, 1)), 256)
+    parts, parent = overlay_parts.subdivide(arr(circle, box(0, 0, 1, 1)), 256)
     assert (shapely.get_num_coordinates(parts) <= 256).all()
     assert set(parent) == {0, 1}
     assert shapely.area(parts[parent == 0]).sum() == pytest.approx(shapely.area(circle), rel=1e-12)

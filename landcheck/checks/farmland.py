@@ -7,13 +7,12 @@ pbf = cultivated + non_grain_crop + abandoned + non_grain + non_farm + facility 
 Every area is ellipsoidal on CGCS2000 (m² in memory, mu rounded half-up once in the summary).
 `uncovered` is measured geometrically; plain cultivated land (01xx, LS/XG/blank, KCXS 0) needs only a
 total, so it is the one figure derived by subtraction and no intersection is computed for it.
+`farmland_partial` (one task) and `farmland_reduce` are the steps both engines run. No printing, no files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -24,9 +23,11 @@ from pyproj import CRS
 
 from .. import landuse, overlay, units
 from ..columns import text_column
-from ..config import CATEGORIES, NOT_FINDINGS, Rule, Rules
+from ..config import CATEGORIES, NOT_FINDINGS, Rule, Rules, vocabulary
 from ..findings import empty_findings, make_findings
-from ..layers import feature_ids
+from ..overlay import concat, deoverlap
+from ..progress import Progress
+from .fields import code_names, farmland_ids, kcxs, township_text, village_text, with_feature_ids
 
 CHECK = "farmland"
 
@@ -37,22 +38,6 @@ class FarmlandResult:
     summary: dict
     farmland_overlaps: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def with_feature_ids(df: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """`df` with a `feature_id` column (BSM or `#n`, as the reader gives) when it has none."""
-    if "feature_id" in df.columns:
-        return df
-    return df.assign(feature_id=feature_ids(df, np.arange(len(df))).to_numpy())
-
-
-def farmland_ids(farmland: gpd.GeoDataFrame) -> np.ndarray:
-    """YJJBNTTBBH (or JBNTTBBH, mapped to it by the reader) where present, else the feature id."""
-    ids = farmland["feature_id"].astype(str).to_numpy(dtype=object)
-    if "YJJBNTTBBH" in farmland.columns:
-        own = farmland["YJJBNTTBBH"].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "" else str(v).strip())
-        ids = np.where(own.notna().to_numpy(), own.to_numpy(dtype=object), ids)
-    return ids
 
 
 def patch_rules(survey: gpd.GeoDataFrame, rules: Rules) -> list[Rule]:
@@ -70,26 +55,10 @@ def patch_rules(survey: gpd.GeoDataFrame, rules: Rules) -> list[Rule]:
             if entry is not None and entry.in_pbf == "ok":
                 rule = rules.for_planting(z)
             else:
-                rule = rules.for_class(entry.in_pbf if entry else None, entry.group if entry else "", c)
-                rule = Rule(rule.category, rule.severity, rule.problem_type, rules.refine_measure(rule.suggested_measure, z))
+                rule = rules.for_code_class(c, z)
             cache[key] = rule
         out.append(rule)
     return out
-
-
-def deoverlap(geoms: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, float]], np.ndarray]:
-    """Make farmland polygons non-overlapping (a later polygon loses what an earlier one has), so
-    that each square metre is counted once. Returns the geometries, the overlapping pairs (i, j,
-    planar overlap area) and the overlap geometries."""
-    oi, oj, og = overlay.self_overlaps(geoms)
-    if len(oi) == 0:
-        return geoms, [], np.array([], dtype=object)
-    out = geoms.copy()
-    for j in np.unique(oj):
-        earlier = oi[oj == j]
-        out[j] = shapely.difference(out[j], shapely.union_all(geoms[earlier]))
-    pairs = [(int(i), int(j), float(a)) for i, j, a in zip(oi, oj, shapely.area(og))]
-    return out, pairs, og
 
 
 def check_farmland(
@@ -99,12 +68,12 @@ def check_farmland(
     facility_records: gpd.GeoDataFrame | None = None,
     township: str = "",
     threads: int | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> FarmlandResult:
     """Overlay the survey patches (`DLBM`, optional ZZSXDM/KCXS/ZLDWMC, `feature_id`) with the
     farmland polygons and classify every piece. Inputs may be in different CRSs; the work is done
     in the survey's CRS (or its Gauss–Krüger zone when the survey is in lon/lat).
-    `progress(label, done, total)` hears how far the overlay is (chunks of pairs)."""
+    `progress` (a `landcheck.progress.Progress`) hears how far the overlay is (chunks of pairs)."""
     if survey.crs is None or farmland.crs is None:
         raise ValueError("survey and farmland need a CRS")
     survey, farmland = with_feature_ids(survey), with_feature_ids(farmland)
@@ -112,7 +81,7 @@ def check_farmland(
     sv = survey.to_crs(work_crs) if survey.crs != work_crs else survey
     fm = farmland.to_crs(work_crs) if farmland.crs != work_crs else farmland
 
-    # one task that owns every farmland polygon: the dask engine (scale.py) runs the same two steps
+    # one task that owns every farmland polygon: the dask engine (landcheck.scale) runs the same two steps
     # on spatial parts and gets the same result
     sv = sv.assign(**{ORDER: np.arange(len(sv), dtype=np.int64)})
     fm = fm.assign(**{ORDER: np.arange(len(fm), dtype=np.int64)})
@@ -174,7 +143,7 @@ def farmland_partial(
     work_crs: Any,
     out_crs: Any,
     threads: int | None = 1,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> FarmlandPartial:
     """The steps of `check_farmland` for the farmland polygons `fm[owned]`.
 
@@ -201,17 +170,18 @@ def farmland_partial(
     f_ids = ctx_ids[own]
     pbf_m2 = units.ellipsoidal_area(f_geom, work_crs)
     raw_m2 = units.ellipsoidal_area(f_raw[own], work_crs)
-    f_village = fo["ZLDWMC"].fillna("（未知）").astype(str).to_numpy(dtype=object) if "ZLDWMC" in fo.columns else None
+    unknown = vocabulary().label("unknown_village")
+    f_village = fo["ZLDWMC"].fillna(unknown).astype(str).to_numpy(dtype=object) if "ZLDWMC" in fo.columns else None
 
     p_rules = patch_rules(sv, rules)
     category = np.array([r.category for r in p_rules], dtype=object)
-    kcxs = pd.to_numeric(sv["KCXS"], errors="coerce").fillna(0.0).clip(0, 1).to_numpy() if "KCXS" in sv.columns else np.zeros(len(sv))
-    plain = (category == "cultivated") & (kcxs == 0)
+    deduction = kcxs(sv)
+    plain = (category == "cultivated") & (deduction == 0)
 
     all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain,
-                                        progress=progress and partial(progress, "套合图斑"))
+                                        progress=progress and progress.counter(vocabulary().label("farmland_overlay")))
     unc = overlay.uncovered(f_geom, s_geom, pieces=all_pairs, threads=threads,
-                            progress=progress and partial(progress, "计算调查未覆盖部分"))
+                            progress=progress and progress.counter(vocabulary().label("farmland_uncovered")))
     uncovered_m2 = units.ellipsoidal_area(unc, work_crs)
     sel = ~plain[all_pairs.ia]
     pi = all_pairs.ia[sel]
@@ -223,7 +193,7 @@ def farmland_partial(
         area[whole] = units.ellipsoidal_area(s_geom[pi[whole]], work_crs)
         area[~whole] = units.ellipsoidal_area(pg[~whole], work_crs)
 
-    tk = area * kcxs[pi]
+    tk = area * deduction[pi]
     main = area - tk
     piece_cat = category[pi]
     finding_geom = pg.copy()
@@ -233,8 +203,8 @@ def farmland_partial(
         fac_idx = np.flatnonzero(is_fac)
         filed = shapely.intersection(pg[fac_idx], rec_union)
         unfiled = shapely.difference(pg[fac_idx], rec_union)
-        filed_m2 = units.ellipsoidal_area(filed, work_crs) * (1 - kcxs[pi[fac_idx]])
-        unfiled_m2 = units.ellipsoidal_area(unfiled, work_crs) * (1 - kcxs[pi[fac_idx]])
+        filed_m2 = units.ellipsoidal_area(filed, work_crs) * (1 - deduction[pi[fac_idx]])
+        unfiled_m2 = units.ellipsoidal_area(unfiled, work_crs) * (1 - deduction[pi[fac_idx]])
         share = np.divide(filed_m2, filed_m2 + unfiled_m2, out=np.zeros_like(filed_m2), where=(filed_m2 + unfiled_m2) > 0)
         fac_share[fac_idx] = main[fac_idx] * share
         main[fac_idx] = main[fac_idx] * (1 - share)
@@ -278,7 +248,7 @@ def farmland_reduce(
     """Put the tasks' arrays back in global order and finish exactly as `check_farmland` does."""
     work_crs = CRS.from_user_input(work_crs)
     out_crs = CRS.from_user_input(out_crs)
-    cat = lambda name, dtype=None: _cat([getattr(p, name) for p in partials], dtype)  # noqa: E731
+    cat = lambda name, dtype: concat([np.asarray(getattr(p, name)) for p in partials], dtype)  # noqa: E731
 
     f_order = cat("f_order", np.int64)
     fo = np.argsort(f_order, kind="stable")
@@ -340,14 +310,6 @@ def farmland_reduce(
     return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
 
 
-def _cat(parts: list[np.ndarray], dtype=None) -> np.ndarray:
-    parts = [np.asarray(p) for p in parts]
-    if not parts:
-        return np.empty(0, dtype=dtype or "float64")
-    out = np.concatenate(parts)
-    return out.astype(dtype, copy=False) if dtype is not None else out
-
-
 def _merge_findings(partials: list[FarmlandPartial], work_crs, out_crs) -> gpd.GeoDataFrame:
     """The tasks' findings in `check_farmland`'s order: by patch id, farmland id, then position."""
     frames = [(p.findings, p.f_ia, p.f_ib) for p in partials if len(p.findings)]
@@ -369,7 +331,6 @@ def records_union(facility_records: gpd.GeoDataFrame | None, work_crs):
     return shapely.union_all(facility_records.to_crs(work_crs).geometry.to_numpy())
 
 
-
 def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) -> gpd.GeoDataFrame:
     if len(keep) == 0:
         return empty_findings(crs)
@@ -377,18 +338,11 @@ def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) 
     keep = keep[order]
     si = pi[keep]
     codes = text_column(sv, "DLBM")[si]
-    names = np.array([landuse.name_of(c) or "" for c in codes], dtype=object)
-    own_names = text_column(sv, "DLMC")[si]
-    names = np.where(names == "", own_names, names)
-    village = text_column(sv, "ZLDWMC")[si]
-    qs = text_column(sv, "QSDWMC")[si]
-    village = np.where(village == "", qs, village)
+    names = code_names(codes, text_column(sv, "DLMC")[si])
+    village = village_text(sv)[si]
     f_village = text_column(fm, "ZLDWMC")[pf[keep]]
     village = np.where(village == "", f_village, village)
-    if township:
-        town = np.full(len(keep), township, dtype=object)
-    else:
-        town = np.array([c[:9] for c in text_column(sv, "ZLDWDM")[si]], dtype=object)
+    town = township_text(sv, township, si)
     rules = [p_rules[i] for i in si]
     data = {
         "check": [CHECK] * len(keep),
@@ -415,7 +369,7 @@ def _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, fm, overlaps, cr
     if len(findings):
         g = findings.groupby(["village", "category"])["area_m2"].agg(["sum", "count"])
         for (v, c), row in g.iterrows():
-            entry = by_village.setdefault(v or "（未知）", {"n_findings": 0, "findings_mu": 0.0, "categories": {}})
+            entry = by_village.setdefault(v or vocabulary().label("unknown_village"), {"n_findings": 0, "findings_mu": 0.0, "categories": {}})
             entry["categories"][c] = {"mu": units.area_mu(row["sum"]), "count": int(row["count"])}
             entry["n_findings"] += int(row["count"])
             entry["findings_m2"] = entry.get("findings_m2", 0.0) + float(row["sum"])
@@ -423,7 +377,7 @@ def _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, fm, overlaps, cr
             entry["findings_mu"] = units.area_mu(entry.pop("findings_m2"))
     if "ZLDWMC" in fm.columns:
         area = units.ellipsoidal_area(fm.geometry.to_numpy(), crs)
-        for v, a in pd.Series(area).groupby(fm["ZLDWMC"].fillna("（未知）").astype(str).to_numpy()).sum().items():
+        for v, a in pd.Series(area).groupby(fm["ZLDWMC"].fillna(vocabulary().label("unknown_village")).astype(str).to_numpy()).sum().items():
             by_village.setdefault(v, {"n_findings": 0, "findings_mu": 0.0, "categories": {}})["pbf_mu"] = units.area_mu(a)
     return {
         "check": CHECK,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from .. import overlay, units
 from ..config import CATEGORIES, NOT_FINDINGS, Rules
 from .farmland import patch_rules
+from .fields import kcxs
 
 
 def plain_totals(
@@ -32,21 +32,21 @@ def plain_totals(
     rules_of = patch_rules(sv, rules)
     sv = gpd.GeoDataFrame(
         {"_i": np.arange(len(sv)),
-         "_kcxs": pd.to_numeric(sv["KCXS"], errors="coerce").fillna(0).clip(0, 1) if "KCXS" in sv.columns else 0.0},
+         "_kcxs": kcxs(sv)},
         geometry=sv.geometry.values, crs=crs)
     fm = gpd.GeoDataFrame({"_f": np.arange(len(fm))}, geometry=fm.geometry.values, crs=crs)
     pieces = gpd.overlay(sv, fm, how="intersection", keep_geom_type=True)
     area = units.ellipsoidal_area(pieces.geometry.values, crs)
-    kcxs = pieces["_kcxs"].to_numpy(dtype=float)
+    deduction = pieces["_kcxs"].to_numpy(dtype=float)
     cat = np.array([rules_of[i].category for i in pieces["_i"]], dtype=object)
     totals = {c: 0.0 for c in CATEGORIES}
-    totals["infrastructure"] += float((area * kcxs).sum())
-    main = area * (1 - kcxs)
+    totals["infrastructure"] += float((area * deduction).sum())
+    main = area * (1 - deduction)
     geoms = pieces.geometry.values.copy()
     fac = np.flatnonzero(cat == "facility")
     if len(fac) and facility_records is not None and len(facility_records):
         rec = shapely.union_all(facility_records.to_crs(crs).geometry.values)
-        filed = units.ellipsoidal_area(shapely.intersection(geoms[fac], rec), crs) * (1 - kcxs[fac])
+        filed = units.ellipsoidal_area(shapely.intersection(geoms[fac], rec), crs) * (1 - deduction[fac])
         totals["infrastructure"] += float(filed.sum())
         main[fac] -= filed
         geoms[fac] = shapely.difference(geoms[fac], rec)

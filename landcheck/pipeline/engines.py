@@ -48,7 +48,7 @@ class LocalEngine:
             fac, reports["facility_records"] = self.read("facility_records", facility_records)
         progress.step(vocabulary().label("pipeline_overlay", n_survey=len(sv), n_farmland=len(fm)))
         result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads,
-                                progress=progress.advance)
+                                progress=progress)
         return FarmlandRun(result, {k: r.to_dict() for k, r in reports.items()}, survey=sv, farmland=fm)
 
     def survey(self, layer: LayerSpec, schema: str, tolerances, threads: int | None, progress: Progress) -> SurveyRun:

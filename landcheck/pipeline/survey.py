@@ -78,11 +78,11 @@ def survey_job(
     if quality.schema == "change":
         progress.step(vocabulary().label("pipeline_change_patches"))
         changes = ch.check_change_patches(layer, base, fm, rules, township=township, threads=threads,
-                                           progress=progress.advance)
+                                           progress=progress)
     elif base is not None:
         progress.step(vocabulary().label("pipeline_compare", n_new=len(layer), n_base=len(base)))
         changes = ch.compare_baseline(layer, base, rules, farmland=fm, township=township, threads=threads,
-                                       progress=progress.advance)
+                                       progress=progress)
 
     summary = dict(quality.summary)
     if changes is not None:

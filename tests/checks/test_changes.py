@@ -20,12 +20,12 @@ from landcheck.checks.changes import (
     PATCH_COLUMNS,
     change_kind,
     change_kinds,
+    change_patch_rules,
     changes_for_output,
     changes_for_report,
     check_change_patches,
     compare_baseline,
     normalise_tblx,
-    patch_rules,
 )
 from landcheck.config import Rules, load_rules
 from landcheck.errors import LandcheckError
@@ -306,7 +306,7 @@ def test_rules_are_checked_against_the_vocabulary(rules):
         change_kinds(bad)
     bad_cat = Rules(data={**rules.data, "change_patches": {**rules.data["change_patches"], "tblx": {"20": {"category": "oops"}}}})
     with pytest.raises(LandcheckError, match="oops"):
-        patch_rules(bad_cat)
+        change_patch_rules(bad_cat)
 
 
 def test_inflow_can_be_made_a_finding_by_rules(rules):
@@ -402,7 +402,7 @@ def test_normalise_tblx(raw, code):
 
 
 def test_tblx_names_and_aliases(rules):
-    pr = patch_rules(rules)
+    pr = change_patch_rules(rules)
     assert pr.lookup("坑塘")[:3] == ("KT", "坑塘", "non_grain")
     assert pr.lookup("建构筑物")[2] == "non_farm" and pr.lookup("推堆土")[0] == "TD"
     assert pr.lookup("ND")[2] == "infrastructure" and pr.lookup("QQ")[2:] == ("other", True, False)

@@ -1,0 +1,137 @@
+"""The packaged rules (landcheck/data/rules.toml) merged with a person's override file: thresholds,
+and what each land-use class and planting attribute means inside permanent basic farmland, every
+word checked against the vocabulary.
+
+Parses and validates tables; applies no rule to a layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import landuse
+from ..errors import LandcheckError
+from .packaged import TOMLDecodeError, packaged_toml, parse_toml
+from .words import vocabulary
+
+#: Finding categories of the farmland rules, in report order.
+CATEGORIES = ("cultivated", "non_grain_crop", "abandoned", "non_grain", "non_farm", "facility", "infrastructure", "other")
+#: Categories that are not findings.
+NOT_FINDINGS = ("cultivated", "infrastructure")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one land-use class means inside permanent basic farmland."""
+
+    category: str
+    severity: str = ""
+    problem_type: str = ""
+    suggested_measure: str = ""
+
+    @property
+    def is_finding(self) -> bool:
+        return self.category not in NOT_FINDINGS
+
+
+@dataclass
+class Rules:
+    """Packaged rules merged with an override file. Thresholds in metres / m² / mu."""
+
+    data: dict
+    source: str = "packaged"
+
+    @property
+    def sliver_width_m(self) -> float:
+        return float(self.data["thresholds"]["sliver_width_m"])
+
+    @property
+    def min_area_m2(self) -> float:
+        return float(self.data["thresholds"]["min_area_m2"])
+
+    def threshold(self, name: str) -> float:
+        return float(self.data["thresholds"][name])
+
+    def for_class(self, pbf_class: str | None, group: str = "", code: str = "") -> Rule:
+        """Rule of a non-cultivated class, refined by the code's group, then by the code itself.
+        An unknown code (class None) is treated as class `other` (to verify)."""
+        cls = self.data["classes"].get(pbf_class or "other") or self.data["classes"]["other"]
+        merged = {k: v for k, v in cls.items() if k not in ("groups", "codes")}
+        merged.update(cls.get("groups", {}).get(group, {}))
+        merged.update(cls.get("codes", {}).get(code, {}))
+        return Rule(**{k: merged.get(k, "") for k in ("category", "severity", "problem_type", "suggested_measure")})
+
+    def for_code_class(self, code: str, zzsxdm: str | None = None) -> Rule:
+        """Rule of a code's class (`for_class` with its class and group from the code table), the measure
+        refined by the recovery attribute ZZSXDM (`refine_measure`)."""
+        entry = landuse.lookup(code)
+        r = self.for_class(entry.in_pbf if entry else None, entry.group if entry else "", code)
+        return Rule(r.category, r.severity, r.problem_type, self.refine_measure(r.suggested_measure, zzsxdm))
+
+    def for_planting(self, zzsxdm: str | None) -> Rule:
+        """Rule of cultivated land (01xx) by its planting attribute; blank or unknown → LS."""
+        entry = self.data["planting"].get((zzsxdm or "LS").strip().upper()) or self.data["planting"]["LS"]
+        return Rule(**{k: entry.get(k, "") for k in ("category", "severity", "problem_type", "suggested_measure")})
+
+    def refine_measure(self, measure: str, recovery_code: str | None) -> str:
+        """退园还耕 + ZZSXDM JKHF → 退园还耕（即可恢复）; other measures unchanged."""
+        vocab = vocabulary()
+        label = vocab.recovery.get((recovery_code or "").strip().upper())
+        if label and measure in vocab.restorable_measures:
+            return vocab.refined_measure(measure, label)
+        return measure
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """The packaged rules, overridden by `path` (any subset of the same tables). Every category,
+    severity, problem type and measure is checked against the vocabulary."""
+    data = packaged_toml("rules.toml")
+    source = "packaged"
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise LandcheckError(f"{p}: rules file not found.")
+        try:
+            data = _deep_merge(data, parse_toml(p.read_text(encoding="utf-8")))
+        except (TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise LandcheckError(f"{p}: not valid TOML ({exc}).") from None
+        source = str(p)
+    _validate_rules(data, source)
+    return Rules(data=data, source=source)
+
+
+def _validate_rules(data: dict, source: str) -> None:
+    vocab = vocabulary()
+    entries = []
+    for cname, cls in data.get("classes", {}).items():
+        entries.append((f"classes.{cname}", cls))
+        for sub in ("groups", "codes"):
+            for k, v in cls.get(sub, {}).items():
+                entries.append((f"classes.{cname}.{sub}.{k}", {**{x: cls.get(x) for x in ("category",)}, **v}))
+    entries += [(f"planting.{k}", v) for k, v in data.get("planting", {}).items()]
+    for where, e in entries:
+        if e.get("category") not in CATEGORIES:
+            raise LandcheckError(f"{source}: [{where}] category '{e.get('category')}' is not one of {', '.join(CATEGORIES)}.")
+        if e.get("category") in NOT_FINDINGS:
+            continue
+        for key, allowed in (("problem_type", vocab.problem_types), ("suggested_measure", vocab.all_measures),
+                             ("severity", vocab.severities)):
+            if key not in e:
+                continue
+            # a numbered problem type may carry the township's own number (流转地块不足120亩)
+            known = vocab.knows_problem_type(e[key]) if key == "problem_type" else e[key] in allowed
+            if not known:
+                raise LandcheckError(f"{source}: [{where}] {key} '{e[key]}' is not in the vocabulary ({', '.join(allowed)}).")
+    for key in ("sliver_width_m", "min_area_m2"):
+        try:
+            float(data["thresholds"][key])
+        except (KeyError, TypeError, ValueError):
+            raise LandcheckError(f"{source}: [thresholds] {key} must be a number.") from None

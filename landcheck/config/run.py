@@ -1,0 +1,162 @@
+"""A run's configuration: `landcheck.toml` (where the officers' layers are, field overrides, id
+prefix, targets), its template, and the bundled sample township that `landcheck run` uses without one.
+
+Reads the file; opens no layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LandcheckError
+from .packaged import TOMLDecodeError, parse_toml
+
+#: The layers a run knows, with what each is for.
+LAYER_ROLES = {
+    "survey": "地类图斑 DLTB (年度变更调查 / 三调)",
+    "farmland": "永久基本农田 (YJJBNTTB / YJJBNTBHTB)",
+    "transfer": "流转地块 (land-transfer parcels)",
+    "facility_records": "设施农用地备案 (filed facility-farmland records)",
+}
+
+
+@dataclass
+class LayerSpec:
+    """Where one input layer is and how to read it."""
+
+    path: Path
+    layer: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def read_options(self) -> dict:
+        return {"layer": self.layer, "crs": self.crs, "encoding": self.encoding, "fields": self.fields or None}
+
+
+@dataclass
+class RunConfig:
+    """Everything `landcheck run` needs. Areas in mu."""
+
+    township: str = ""
+    township_code: str = ""
+    id_prefix: str = ""
+    layers: dict[str, LayerSpec] = field(default_factory=dict)
+    transfer_target_mu: float = 5000.0
+    min_block_mu: float = 100.0
+    output_dir: Path = Path("out")
+    maps_dir: Path = Path("maps")
+    source: Path | None = None  # the config file, None for the bundled sample
+
+    @property
+    def prefix(self) -> str:
+        """Issue-id prefix: configured, else the township code, else its name, else LC."""
+        return self.id_prefix or self.township_code or self.township or "LC"
+
+
+def bundled_layers_dir() -> Path:
+    """The `layers/` folder of the bundled sample township (beside the package in a checkout)."""
+    return Path(__file__).resolve().parents[2] / "layers"
+
+
+def sample_config() -> RunConfig:
+    """The run configuration of the bundled sample township."""
+    d = bundled_layers_dir()
+    if not (d / "survey" / "DLTB.shp").exists():
+        raise LandcheckError(
+            f"the bundled sample township is not in {d}. Run landcheck from a checkout of the project, "
+            f"or give your own landcheck.toml (landcheck init writes a template)."
+        )
+    layers = {
+        "survey": LayerSpec(d / "survey" / "DLTB.shp"),
+        "farmland": LayerSpec(d / "farmland.gpkg"),
+        "transfer": LayerSpec(d / "transfer.gpkg"),
+        "facility_records": LayerSpec(d / "facility_records.gpkg"),
+    }
+    layers = {k: v for k, v in layers.items() if v.path.exists()}
+    return RunConfig(township="示例镇", township_code="371426104", id_prefix="SL", layers=layers)
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    """Read a `landcheck.toml`; layer paths are relative to the file's folder."""
+    p = Path(path)
+    if not p.exists():
+        raise LandcheckError(f"{p}: config file not found. `landcheck init` writes a template.")
+    try:
+        data = parse_toml(p.read_text(encoding="utf-8"))
+    except (TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LandcheckError(f"{p}: not valid TOML ({exc}). Compare with the template from `landcheck init`.") from None
+    base = p.resolve().parent
+    town = data.get("township", {})
+    targets = data.get("targets", {})
+    output = data.get("output", {})
+    layers: dict[str, LayerSpec] = {}
+    for role, spec in data.get("layers", {}).items():
+        if role not in LAYER_ROLES:
+            raise LandcheckError(f"{p}: unknown layer [layers.{role}]. Known: {', '.join(LAYER_ROLES)}.")
+        if not isinstance(spec, dict) or "path" not in spec:
+            raise LandcheckError(f"{p}: [layers.{role}] needs a path = \"…\".")
+        fields = spec.get("fields", {})
+        if not isinstance(fields, dict):
+            raise LandcheckError(f"{p}: [layers.{role}.fields] must be a table of CANONICAL = \"your field\".")
+        layers[role] = LayerSpec(
+            path=(base / spec["path"]).resolve() if not Path(spec["path"]).is_absolute() else Path(spec["path"]),
+            layer=spec.get("layer"),
+            crs=spec.get("crs"),
+            encoding=spec.get("encoding"),
+            fields={str(k).upper(): str(v) for k, v in fields.items()},
+        )
+    if "survey" not in layers and "farmland" not in layers and "transfer" not in layers:
+        raise LandcheckError(f"{p}: no layers configured. Add [layers.survey] and [layers.farmland] with their paths.")
+    try:
+        return RunConfig(
+            township=str(town.get("name", "")),
+            township_code=str(town.get("code", "")),
+            id_prefix=str(town.get("id_prefix", "")),
+            layers=layers,
+            transfer_target_mu=float(targets.get("transfer_target_mu", 5000.0)),
+            min_block_mu=float(targets.get("min_block_mu", 100.0)),
+            output_dir=base / output.get("dir", "out"),
+            maps_dir=base / output.get("maps", "maps"),
+            source=p,
+        )
+    except (TypeError, ValueError) as exc:
+        raise LandcheckError(f"{p}: a target is not a number ({exc}).") from None
+
+
+CONFIG_TEMPLATE = """\
+# landcheck.toml — where your township's layers are and how to read them.
+# Paths are relative to this file. Run:  landcheck run landcheck.toml
+
+[township]
+name = "某某镇"            # 乡镇名称, shown in reports
+code = "371426104"        # 乡镇代码 (9 digits of ZLDWDM)
+id_prefix = ""            # prefix of 整改台账 issue ids; empty = the township code
+
+[layers.survey]           # 地类图斑 DLTB: latest 年度变更调查 or 三调
+path = "data/DLTB.shp"    # .shp / .gdb folder / .gpkg / .zip / .geojson / .parquet …
+# layer = "DLTB"          # which layer, when the file holds several (File Geodatabase)
+# crs = "EPSG:4527"       # only when the .prj is missing and the zone cannot be inferred
+# encoding = "GBK"        # only when the text comes out garbled
+# [layers.survey.fields]  # your field names, when they differ from the standard ones
+# DLBM = "地类代码"
+# ZLDWMC = "村名"
+
+[layers.farmland]         # 永久基本农田 (YJJBNTTB / YJJBNTBHTB)
+path = "data/永久基本农田.gpkg"
+
+# [layers.transfer]       # 流转地块 (land-transfer parcels)
+# path = "data/流转地块.shp"
+
+# [layers.facility_records]   # 设施农用地备案 polygons
+# path = "data/设施农用地备案.gpkg"
+
+[targets]
+transfer_target_mu = 5000   # 流转目标 (mu)
+min_block_mu = 100          # 每块流转土地不少于 (mu)
+
+[output]
+dir = "out"                 # results (summary.json, findings, ledger)
+maps = "maps"               # inspection maps
+"""
