@@ -96,7 +96,7 @@ def tool_values(findings: gpd.GeoDataFrame, source: str | None) -> pd.DataFrame:
 def _descriptions(values: pd.DataFrame) -> list[str]:
     """The finding's own description, else 永久基本农田内 (when in farmland), the land use and the area."""
     vocab = vocabulary()
-    in_farmland, mu_word = vocab.label("ledger_in_farmland"), vocab.label("mu")
+    in_farmland, mu_word = vocab.label("in_farmland"), vocab.label("mu")
     desc = []
     for d, fid, name, code, mu in zip(values["description"], values["farmland_id"], values["dlmc"], values["dlbm"], values["area_mu"]):
         if d:

@@ -97,7 +97,7 @@ def change_findings(changes, ins: Inside, kinds, rules, nv, new_rows, crs) -> gp
     orig = np.array([f"{n}({cd})" if n else cd for n, cd in zip(from_name, from_code)], dtype=object)
     words = vocabulary()
     desc = np.array([
-        (words.label("changes_in_farmland_prefix") if k == "new_on_farmland" else "")
+        (words.label("in_farmland") if k == "new_on_farmland" else "")
         + words.label("changes_description", was=o, now=f"{tn}({tcd})" if tn else tcd, mu=x)
         for k, o, tn, tcd, x in zip(fk, orig, to_name, to_code, mu)], dtype=object)
     data = {
