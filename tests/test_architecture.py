@@ -13,8 +13,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "landcheck"
 MAX_LINES = 500
-#: Modules not yet split (issue 12 left open for them): checked by every other rule.
-NOT_YET_SPLIT = {"landcheck.maps"}
 
 #: first part of the module name below `landcheck.` → floor
 FLOORS = {
@@ -83,8 +81,7 @@ def landcheck_edges() -> dict[str, set[str]]:
 
 def test_no_module_over_500_lines():
     long = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in MODULES.items()}
-    assert {n: k for n, k in long.items() if k > MAX_LINES and n not in NOT_YET_SPLIT} == {}
-    assert all(long[n] > MAX_LINES for n in NOT_YET_SPLIT), "split now: take it off NOT_YET_SPLIT"
+    assert {n: k for n, k in long.items() if k > MAX_LINES} == {}
 
 
 def test_no_private_name_imported_from_another_module():
@@ -146,6 +143,6 @@ def test_no_import_runs_up_the_floors():
 def test_module_says_what_it_holds(name):
     tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
     doc = ast.get_docstring(tree)
-    if MODULES[name].name == "__init__.py" and not tree.body or name in NOT_YET_SPLIT:
+    if MODULES[name].name == "__init__.py" and not tree.body:
         return
     assert doc and len(doc.splitlines()) <= 20, f"{name}: a docstring of a few lines saying what the module holds"

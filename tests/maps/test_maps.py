@@ -621,3 +621,16 @@ def test_browser_blocks_are_drawn_and_their_popup_is_escaped(browser, findings, 
         assert pg.errors == [], pg.errors
     finally:
         pg.close()
+
+
+def test_page_script_and_styles_are_package_data_inlined_in_the_page(tmp_path):
+    from importlib import resources
+
+    folder = resources.files("landcheck.data").joinpath("map")
+    js = folder.joinpath("runtime.js").read_text(encoding="utf-8")
+    css = folder.joinpath("map.css").read_text(encoding="utf-8")
+    assert "window.LC" in js and ".lc-legend" in css and folder.joinpath("page.css").is_file()
+    page = maps.render_html(maps.inspection_map(make_findings(
+        {"check": ["farmland"], "category": ["non_farm"], "area_m2": [10.0], "patch_id": ["P1"], "farmland_id": ["F1"]},
+        [shapely.box(39_508_866, 4_129_810, 39_508_876, 4_129_820)], 4527)))
+    assert js.strip()[:60] in page and css.strip()[:40] in page
