@@ -47,6 +47,8 @@ def test_vocabulary_holds_the_statuses_and_verdicts():
     ("0201", "JKHF", "non_grain", "非粮化（林果）", "退园还耕（即可恢复）"),
     ("0307", "GCHF", "non_grain", "非粮化（林木苗木）", "退林还耕（工程恢复）"),
     ("1104A", "", "non_grain", "非粮化（挖塘养鱼）", "退塘还耕"),
+    ("1104K", "", "non_grain", "非粮化（挖塘养鱼）", "退塘还耕（即可恢复）"),
+    ("1104", "", "pond", "坑塘水面（需核实用途）", "核实举证"),
     ("0404", "", "non_grain", "非粮化（草地）", "恢复耕种"),
     ("0702", "", "non_farm", "非农化（建设占用）", "拆除复耕"),
     ("0601", "", "non_farm", "非农化（建设占用）", "拆除复耕"),
@@ -69,11 +71,16 @@ def test_packaged_rules_follow_domain_table(code, zz, category, problem, measure
     assert (rule.category, rule.problem_type, rule.suggested_measure) == (category, problem, measure)
 
 
-@pytest.mark.parametrize("zz,category", [("LS", "cultivated"), ("", "cultivated"), ("XG", "cultivated"),
-                                         ("FLS", "non_grain_crop"), ("LLJZ", "non_grain_crop"),
-                                         ("LYFL", "non_grain_crop"), ("WG", "abandoned")])
-def test_cultivated_by_planting_attribute(zz, category):
-    assert load_rules().for_planting(zz).category == category
+@pytest.mark.parametrize("zz,category,problem,measure", [
+    ("LS", "cultivated", "", ""), ("", "cultivated", "", ""), ("XG", "cultivated", "", ""),
+    ("FLS", "non_grain_crop", "种植非粮作物", "引导种粮"),
+    ("LLJZ", "mixed_crop", "林粮间作（需核实）", "核实举证"),   # both grow grain (domain.md §9.4)
+    ("LYFL", "mixed_crop", "粮与非粮轮作", "无需整改"),
+    ("WG", "abandoned", "未耕种（疑似撂荒）", "复耕复种"),     # 未耕种 is not by itself 撂荒
+])
+def test_cultivated_by_planting_attribute(zz, category, problem, measure):
+    r = load_rules().for_planting(zz)
+    assert (r.category, r.problem_type, r.suggested_measure) == (category, problem, measure)
 
 
 def test_every_code_class_has_a_rule():

@@ -27,6 +27,9 @@ from ..config import CATEGORIES, NOT_FINDINGS, Rule, Rules, vocabulary
 from ..findings import empty_findings, make_findings
 from ..overlay import concat, deoverlap
 from ..progress import Progress
+from .judge import Judgement, judge_findings
+from .origin import origin_summary
+from .facilities import allowed_union, classify_records
 from .fields import code_names, farmland_ids, kcxs, township_text, village_text, with_feature_ids
 
 CHECK = "farmland"
@@ -51,12 +54,7 @@ def patch_rules(survey: gpd.GeoDataFrame, rules: Rules) -> list[Rule]:
         key = (c, z)
         rule = cache.get(key)
         if rule is None:
-            entry = landuse.lookup(c)
-            if entry is not None and entry.in_pbf == "ok":
-                rule = rules.for_planting(z)
-            else:
-                rule = rules.for_code_class(c, z)
-            cache[key] = rule
+            rule = cache[key] = rules.for_patch(c, z)
         out.append(rule)
     return out
 
@@ -69,10 +67,15 @@ def check_farmland(
     township: str = "",
     threads: int | None = None,
     progress: Progress | None = None,
+    baseline: gpd.GeoDataFrame | None = None,
+    baseline_year: str = "",
+    names_only: bool = False,
 ) -> FarmlandResult:
-    """Overlay the survey patches (`DLBM`, optional ZZSXDM/KCXS/ZLDWMC, `feature_id`) with the
-    farmland polygons and classify every piece. Inputs may be in different CRSs; the work is done
-    in the survey's CRS (or its Gauss–Krüger zone when the survey is in lon/lat).
+    """Overlay the survey patches (`DLBM`, optional ZZSXDM/KCXS/ZLDWMC/CZCSXM, `feature_id`) with the
+    farmland polygons (optional DLBM: the class at delineation) and classify every piece; then judge
+    each finding (checks/judge.py: facility records by type and date, 新增/存量 with the optional
+    `baseline` survey of `baseline_year`). Inputs may be in different CRSs; the work is done in the
+    survey's CRS (or its Gauss–Krüger zone when the survey is in lon/lat).
     `progress` (a `landcheck.progress.Progress`) hears how far the overlay is (chunks of pairs)."""
     if survey.crs is None or farmland.crs is None:
         raise ValueError("survey and farmland need a CRS")
@@ -85,10 +88,20 @@ def check_farmland(
     # on spatial parts and gets the same result
     sv = sv.assign(**{ORDER: np.arange(len(sv), dtype=np.int64)})
     fm = fm.assign(**{ORDER: np.arange(len(fm), dtype=np.int64)})
-    part = farmland_partial(sv, fm, np.ones(len(fm), dtype=bool), rules, records_union(facility_records, work_crs),
+    judgement = judgement_for(rules, facility_records, baseline, baseline_year, names_only, threads)
+    part = farmland_partial(sv, fm, np.ones(len(fm), dtype=bool), rules, allowed_union(judgement.records, work_crs),
                             township, work_crs, survey.crs, threads=threads, progress=progress)
-    return farmland_reduce([part], work_crs, survey.crs, has_records=facility_records is not None and len(facility_records) > 0,
-                           n_farmland=len(fm))
+    return farmland_reduce([part], work_crs, survey.crs, judgement, n_farmland=len(fm))
+
+
+def judgement_for(rules: Rules, facility_records: gpd.GeoDataFrame | None, baseline: gpd.GeoDataFrame | None = None,
+                  baseline_year: str = "", names_only: bool = False, threads: int | None = None) -> Judgement:
+    """What `farmland_reduce` judges the findings with: the records classified by type and date
+    (`facilities.classify_records`), the baseline and its year."""
+    given = facility_records is not None
+    records = classify_records(facility_records, rules)[0] if given and len(facility_records) else None
+    return Judgement(rules=rules, baseline=baseline, baseline_year=baseline_year, records=records, records_given=given,
+                     names_only=names_only, threads=threads)
 
 
 # ------------------------------------------------------------------------------ map and reduce
@@ -150,7 +163,8 @@ def farmland_partial(
     sv, fm: patches and farmland in `work_crs`, each with `feature_id` and `_lc_order`, sorted by
     `_lc_order`; `fm` holds, besides the owned polygons, every polygon that may overlap one (their
     overlap removal needs the earlier ones), and `sv` every patch that may overlap an owned polygon.
-    rec_union: the union of the filed facility records in `work_crs` (None: no records).
+    rec_union: the union of the filed facility records that allow a facility on farmland, in `work_crs`
+    (None: none).
     """
     s_geom = sv.geometry.to_numpy()
     f_raw = fm.geometry.to_numpy()
@@ -242,10 +256,11 @@ def farmland_reduce(
     partials: list[FarmlandPartial],
     work_crs: Any,
     out_crs: Any,
-    has_records: bool,
+    judgement: Judgement,
     n_farmland: int | None = None,
 ) -> FarmlandResult:
-    """Put the tasks' arrays back in global order and finish exactly as `check_farmland` does."""
+    """Put the tasks' arrays back in global order and finish exactly as `check_farmland` does: totals,
+    the findings judged (`judge.judge_findings`), the summary."""
     work_crs = CRS.from_user_input(work_crs)
     out_crs = CRS.from_user_input(out_crs)
     cat = lambda name, dtype: concat([np.asarray(getattr(p, name)) for p in partials], dtype)  # noqa: E731
@@ -268,8 +283,7 @@ def farmland_reduce(
 
     totals = {c: 0.0 for c in CATEGORIES}
     totals["infrastructure"] += float(tk.sum())
-    if is_fac.any() and has_records:
-        totals["infrastructure"] += float(fac[is_fac].sum())
+    totals["infrastructure"] += float(fac[is_fac].sum())
     totals["infrastructure"] += float(main[p_cat == "infrastructure"].sum())
     sliver_m2 = float(main[cand & sliver].sum())
     keep = cand & ~sliver
@@ -285,7 +299,7 @@ def farmland_reduce(
         notes.append("the categories exceed the farmland area: survey patches overlap each other inside the "
                      "farmland (check the layer with `landcheck survey`)")
 
-    findings = _merge_findings(partials, work_crs, out_crs)
+    findings = judge_findings(_merge_findings(partials, work_crs, out_crs), judgement, work_crs)
     ov_i, ov_j = cat("ov_i", np.int64), cat("ov_j", np.int64)
     oo = np.lexsort((ov_j, ov_i))
     ov_fid = np.empty(2 * len(oo), dtype=object)
@@ -306,6 +320,7 @@ def farmland_reduce(
     overlap_frame = _overlap_frame(overlaps, overlap_geoms, ov_fid, work_crs)
     summary["farmland_overlap_mu"] = units.area_mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
     summary["derived_by_subtraction"] = ["cultivated_mu"]
+    summary["by_origin"] = origin_summary(findings)
     summary["warnings"] = notes
     return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
 
@@ -324,11 +339,6 @@ def _merge_findings(partials: list[FarmlandPartial], work_crs, out_crs) -> gpd.G
     return df.iloc[order].reset_index(drop=True)
 
 
-def records_union(facility_records: gpd.GeoDataFrame | None, work_crs):
-    """The union of the filed 设施农用地 records in `work_crs`, or None without records."""
-    if facility_records is None or not len(facility_records):
-        return None
-    return shapely.union_all(facility_records.to_crs(work_crs).geometry.to_numpy())
 
 
 def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) -> gpd.GeoDataFrame:
@@ -358,7 +368,13 @@ def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) 
         "township": town,
         "area_m2": main[keep],
     }
-    return make_findings(data, geoms[keep], crs)
+    out = make_findings(data, geoms[keep], crs)
+    # what the judgment reads (checks/judge.py): the patch's planting attribute and 城镇村属性码, the
+    # farmland polygon's land class at delineation
+    out["zzsx"] = text_column(sv, "ZZSXDM")[si]
+    out["czcsxm"] = text_column(sv, "CZCSXM")[si]
+    out["farmland_dlbm"] = text_column(fm, "DLBM")[pf[keep]]
+    return out
 
 
 def _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, fm, overlaps, crs) -> dict:

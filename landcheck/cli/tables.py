@@ -14,7 +14,7 @@ from ..ledger import status_roles
 from .output import console, print_warnings
 
 #: Categories of the per-village findings table.
-VILLAGE_CATEGORIES = ("non_farm", "non_grain", "non_grain_crop", "abandoned", "facility", "other")
+VILLAGE_CATEGORIES = ("non_farm", "non_grain", "pond", "non_grain_crop", "mixed_crop", "abandoned", "facility", "other")
 
 
 def print_ledger_merge(m: dict) -> None:

@@ -16,7 +16,8 @@ from .packaged import TOMLDecodeError, packaged_toml, parse_toml
 from .words import vocabulary
 
 #: Finding categories of the farmland rules, in report order.
-CATEGORIES = ("cultivated", "non_grain_crop", "abandoned", "non_grain", "non_farm", "facility", "infrastructure", "other")
+CATEGORIES = ("cultivated", "non_grain_crop", "mixed_crop", "abandoned", "non_grain", "pond", "non_farm", "facility",
+              "infrastructure", "other")
 #: Categories that are not findings.
 NOT_FINDINGS = ("cultivated", "infrastructure")
 
@@ -69,10 +70,28 @@ class Rules:
         r = self.for_class(entry.in_pbf if entry else None, entry.group if entry else "", code)
         return Rule(r.category, r.severity, r.problem_type, self.refine_measure(r.suggested_measure, zzsxdm))
 
+    def for_patch(self, code: str, zzsxdm: str | None = None) -> Rule:
+        """Rule of a survey patch: cultivated land (class ok) by its planting attribute, any other
+        code by its class (`for_code_class`)."""
+        entry = landuse.lookup(code)
+        if entry is not None and entry.in_pbf == "ok":
+            return self.for_planting(zzsxdm)
+        return self.for_code_class(code, zzsxdm)
+
     def for_planting(self, zzsxdm: str | None) -> Rule:
         """Rule of cultivated land (01xx) by its planting attribute; blank or unknown → LS."""
         entry = self.data["planting"].get((zzsxdm or "LS").strip().upper()) or self.data["planting"]["LS"]
         return Rule(**{k: entry.get(k, "") for k in ("category", "severity", "problem_type", "suggested_measure")})
+
+    def origin_override(self, category: str, origin: str) -> dict:
+        """What [origin.CATEGORY.ORIGIN] sets for findings of that category and origin (severity,
+        suggested_measure, note, keep_recovery); {} when nothing."""
+        return dict(self.data.get("origin", {}).get(category, {}).get(origin, {}))
+
+    @property
+    def settlement_codes(self) -> tuple[str, ...]:
+        """城镇村属性码 CZCSXM values that mark a settlement extent (存量 construction)."""
+        return tuple(str(c) for c in self.data.get("origin", {}).get("settlement_codes", ()))
 
     def refine_measure(self, measure: str, recovery_code: str | None) -> str:
         """退园还耕 + ZZSXDM JKHF → 退园还耕（即可恢复）; other measures unchanged."""
@@ -117,6 +136,15 @@ def _validate_rules(data: dict, source: str) -> None:
             for k, v in cls.get(sub, {}).items():
                 entries.append((f"classes.{cname}.{sub}.{k}", {**{x: cls.get(x) for x in ("category",)}, **v}))
     entries += [(f"planting.{k}", v) for k, v in data.get("planting", {}).items()]
+    for cat, by_origin in data.get("origin", {}).items():
+        if not isinstance(by_origin, dict):
+            continue
+        for origin, v in by_origin.items():
+            if origin not in ("new", "existing", "unknown") or not isinstance(v, dict):
+                raise LandcheckError(f"{source}: [origin.{cat}.{origin}] origin must be new, existing or unknown.")
+            entries.append((f"origin.{cat}.{origin}", {"category": cat, **v}))
+            if "note" in v and v["note"] not in vocab.all_measures:
+                raise LandcheckError(f"{source}: [origin.{cat}.{origin}] note '{v['note']}' is not a measure of the vocabulary.")
     for where, e in entries:
         if e.get("category") not in CATEGORIES:
             raise LandcheckError(f"{source}: [{where}] category '{e.get('category')}' is not one of {', '.join(CATEGORIES)}.")

@@ -27,6 +27,10 @@ class Vocabulary:
     categories: dict = field(default_factory=dict)
     #: other words officers read, by key ([labels] of vocabulary.toml)
     labels: dict = field(default_factory=dict)
+    #: origin key (new / existing / unknown) → 新增 / 存量 / 待核实
+    origins: dict = field(default_factory=dict)
+    #: 种植属性 code (ZZSXDM) → its name
+    planting_attributes: dict = field(default_factory=dict)
 
     def label(self, key: str, **values) -> str:
         """A word of the [labels] table (`no_village` → （未填行政村）), its {fields} filled from `values`."""
@@ -85,6 +89,7 @@ def vocabulary() -> Vocabulary:
             verdicts=tuple(v["verdicts"]), severities=tuple(v["severities"]), recovery=dict(v["recovery"]),
             restorable_measures=tuple(v["restorable_measures"]),
             categories={k: (label, short) for k, label, short in v["categories"]},
-            labels=dict(v.get("labels", {})),
+            labels=dict(v.get("labels", {})), origins=dict(v.get("origins", {})),
+            planting_attributes=dict(v.get("planting_attributes", {})),
         )
     return _VOCAB

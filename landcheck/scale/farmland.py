@@ -19,8 +19,9 @@ from ..checks.farmland import (
     FarmlandResult,
     farmland_partial,
     farmland_reduce,
-    records_union,
+    judgement_for,
 )
+from ..checks.facilities import allowed_union
 from ..config import Rules, vocabulary
 from ..progress import Advance
 from ..roles import ROLE_READ, read_role
@@ -98,12 +99,13 @@ def check_farmland_partitioned(
         raise ValueError(f"partitioned layers must be stored in the check's CRS {work_crs.to_string()}: "
                          f"partition them with partition_inputs() or partition_layer(to_crs=…)")
     out_crs = survey.source_crs_obj
-    rec_union = records_union(facility_records, work_crs)
+    judgement = judgement_for(rules, facility_records, threads=threads)
+    rec_union = allowed_union(judgement.records, work_crs)
     job = FarmlandJob(survey, farmland, rules, township, work_crs.to_json(), out_crs.to_json(), threads)
     partials = run_tasks(client, farmland_task, [(q,) for q in range(farmland.n_parts)], share(client, [job, rec_union]),
                          vocabulary().label("scale_farmland_tasks"), progress, None)
-    return farmland_reduce([p for p in partials if p is not None], work_crs, out_crs,
-                           has_records=rec_union is not None, n_farmland=farmland.n_features)
+    return farmland_reduce([p for p in partials if p is not None], work_crs, out_crs, judgement,
+                           n_farmland=farmland.n_features)
 
 
 def check_farmland_dask(

@@ -53,12 +53,14 @@ def survey_frame(crs=4527):
 
 def farmland_frame(crs=4527):
     df = gpd.GeoDataFrame({"feature_id": ["#1", "#2"], "YJJBNTTBBH": [f[0] for f in FARMLAND],
-                           "ZLDWMC": [f[1] for f in FARMLAND]}, geometry=[f[2] for f in FARMLAND], crs=4527)
+                           "ZLDWMC": [f[1] for f in FARMLAND], "DLBM": ["0103", "0103"]},
+                          geometry=[f[2] for f in FARMLAND], crs=4527)
     return df.to_crs(crs)
 
 
 def records_frame():
-    return gpd.GeoDataFrame({"feature_id": ["R1"]}, geometry=RECORDS, crs=4527)
+    return gpd.GeoDataFrame({"feature_id": ["R1"], "设施类型": ["种植设施"], "备案日期": ["2020-05-01"]},
+                            geometry=RECORDS, crs=4527)
 
 
 EXPECTED = {

@@ -24,7 +24,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from landcheck import scale
-from landcheck.checks.farmland import check_farmland, farmland_reduce, records_union
+from landcheck.checks.farmland import check_farmland, farmland_reduce, judgement_for
+from landcheck.checks.facilities import allowed_union
 from landcheck.config import load_rules
 from landcheck.layers import read_layer, read_layer_chunks
 
@@ -120,7 +121,8 @@ def test_partitioned_engine_equals_local(layers, rules, local, tmp_path):
     sv, fm = scale.partition_inputs(survey, farmland, tmp_path, partition_size=400, chunk_size=700)
     assert sv.n_parts == fm.n_parts == 7 and sv.n_features == len(survey) and fm.n_features == len(farmland)
     job = scale.FarmlandJob(sv, fm, rules, "", sv.crs, sv.source_crs)
-    rec = records_union(records, sv.crs_obj)
+    judgement = judgement_for(rules, records)
+    rec = allowed_union(judgement.records, sv.crs_obj)
     partials = [scale.farmland_task(q, job, rec) for q in range(fm.n_parts)]
     # patches and farmland polygons straddle partitions: read by more than one task ...
     assert sum(p.n_patches_read for p in partials) > len(survey)
@@ -129,7 +131,7 @@ def test_partitioned_engine_equals_local(layers, rules, local, tmp_path):
     assert sorted(np.concatenate([p.f_order for p in partials]).tolist()) == list(range(len(farmland)))
     pairs = np.concatenate([p.p_ia * 10_000 + p.p_ib for p in partials])
     assert len(pairs) == len(np.unique(pairs))
-    got = farmland_reduce(partials, sv.crs_obj, sv.source_crs_obj, True, len(farmland))
+    got = farmland_reduce(partials, sv.crs_obj, sv.source_crs_obj, judgement, len(farmland))
     assert_same_result(local, got)
     assert_same_result(local, scale.check_farmland_partitioned(sv, fm, rules, records))
 
