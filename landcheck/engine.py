@@ -71,8 +71,9 @@ class Engine(Protocol):
         """The engine as summary.json names it: {"name": …, "scheduler": …}."""
 
     def farmland(self, survey: LayerSpec, farmland: LayerSpec, facility_records: LayerSpec | None, rules: Rules,
-                 township: str, threads: int | None, progress: Progress) -> FarmlandRun:
-        """The farmland check from configured layers."""
+                 township: str, threads: int | None, progress: Progress,
+                 baseline: LayerSpec | None = None) -> FarmlandRun:
+        """The farmland check from configured layers (`baseline`: last year's survey, for 新增/存量)."""
 
     def survey(self, layer: LayerSpec, schema: str, tolerances: SurveyTolerances, threads: int | None,
                progress: Progress) -> SurveyRun:

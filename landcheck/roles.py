@@ -19,6 +19,7 @@ ROLE_READ = {
     "farmland": {"kind": "farmland", "require_landuse": False},
     "transfer": {"kind": "transfer", "require_landuse": False},
     "facility_records": {"kind": "facility", "require_landuse": False},
+    "baseline": {"kind": "survey", "require_landuse": True},
 }
 
 #: `landcheck survey --schema` → the layer kind to pick in a multi-layer source.

@@ -144,6 +144,9 @@ class FarmlandPartial:
     f_ib: np.ndarray
     n_patches_read: int = 0
     n_farmland_read: int = 0
+    #: 耕地 patches on slopes (GDPDJB ≥ 2) without a 田坎 deduction: their positions and areas (m²)
+    gross_order: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    gross_m2: np.ndarray = field(default_factory=lambda: np.empty(0, "float64"))
 
 
 def farmland_partial(
@@ -190,6 +193,7 @@ def farmland_partial(
     p_rules = patch_rules(sv, rules)
     category = np.array([r.category for r in p_rules], dtype=object)
     deduction = kcxs(sv)
+    gross = gross_of_tiankan(sv, deduction)
     plain = (category == "cultivated") & (deduction == 0)
 
     all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain,
@@ -248,8 +252,17 @@ def farmland_partial(
         ov_geom=np.asarray(overlap_geoms, dtype=object)[ov_k] if len(ov) else np.empty(0, object),
         p_ia=s_order[pi], p_ib=fm_order[own][pf], p_cat=piece_cat, p_tk=tk, p_fac=fac_share, p_is_fac=is_fac,
         p_main=main, p_cand=cand_mask, p_sliver=sliver_mask, findings=findings, f_ia=f_ia, f_ib=f_ib,
-        n_patches_read=len(sv), n_farmland_read=len(fm),
+        n_patches_read=len(sv), n_farmland_read=len(fm), gross_order=s_order[gross],
+        gross_m2=units.ellipsoidal_area(s_geom[gross], work_crs),
     )
+
+
+def gross_of_tiankan(sv: gpd.GeoDataFrame, deduction: np.ndarray) -> np.ndarray:
+    """Positions of 耕地 (01xx) patches whose slope grade GDPDJB is 2 or more but whose KCXS is missing
+    or 0: their 耕地 is reported gross of 田坎 (domain.md §4: TBDLMJ = TBMJ − KCMJ)."""
+    grade = pd.to_numeric(pd.Series(text_column(sv, "GDPDJB")), errors="coerce").to_numpy()
+    cultivated = np.char.startswith(text_column(sv, "DLBM").astype(str), "01")
+    return np.flatnonzero(cultivated & (grade >= 2) & (deduction == 0))
 
 
 def farmland_reduce(
@@ -321,6 +334,11 @@ def farmland_reduce(
     summary["farmland_overlap_mu"] = units.area_mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
     summary["derived_by_subtraction"] = ["cultivated_mu"]
     summary["by_origin"] = origin_summary(findings)
+    g_order, g_at = np.unique(cat("gross_order", np.int64), return_index=True)
+    if len(g_order):
+        gross_mu = units.area_mu(float(cat("gross_m2", "float64")[g_at].sum()))
+        summary["tiankan_not_deducted"] = {"n_patches": int(len(g_order)), "mu": gross_mu}
+        notes.append(vocabulary().label("farmland_tiankan_gross", n=len(g_order), mu=gross_mu))
     summary["warnings"] = notes
     return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
 

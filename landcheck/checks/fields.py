@@ -31,6 +31,22 @@ def farmland_ids(farmland: gpd.GeoDataFrame) -> np.ndarray:
     return ids
 
 
+#: Fields that may hold a survey's year (数据年份 SJNF, 年度 …).
+YEAR_FIELDS = ("SJNF", "NF", "ND", "年度", "年份")
+
+
+def survey_year(df: pd.DataFrame) -> str:
+    """The year a survey layer is of: the most common 4-digit year in its SJNF / 年度 field, else ''."""
+    for name in YEAR_FIELDS:
+        col = next((c for c in df.columns if str(c).upper() == name), None)
+        if col is None:
+            continue
+        years = pd.Series(text_values(df[col])).str.extract(r"((?:19|20)\d\d)")[0].dropna()
+        if len(years):
+            return str(years.mode().iloc[0])
+    return ""
+
+
 def kcxs(df: pd.DataFrame) -> np.ndarray:
     """The 扣除系数 KCXS of every feature (the 田坎 share of a patch), clipped to 0..1; 0 when blank or
     when the layer has no KCXS."""

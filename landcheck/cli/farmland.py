@@ -17,7 +17,9 @@ from .tables import print_farmland_summary, print_ledger_merge
 @click.command()
 @named_input("survey", True, "地类图斑 DLTB layer (latest 年度变更调查).")
 @named_input("farmland", True, "永久基本农田 layer.")
-@click.option("--facility-records", type=PATH, default=None, help="设施农用地备案 polygons: 1202 inside them is not a finding.")
+@click.option("--facility-records", type=PATH, default=None,
+              help="设施农用地备案 polygons with their type and filing date: 1202 inside an allowed record is not a finding.")
+@named_input("baseline", False, "Baseline 地类图斑 layer (last year's survey): 新增 or 存量 of every finding.")
 @job_options("farmland")
 @click.pass_context
 def farmland(ctx: click.Context, facility_records, **values) -> None:
@@ -25,8 +27,10 @@ def farmland(ctx: click.Context, facility_records, **values) -> None:
     talk = verbosity(ctx) >= 0
     survey, farmland = layer_spec(values, "survey"), layer_spec(values, "farmland")
     records = None if facility_records is None else LayerSpec(path=facility_records)
+    baseline = layer_spec(values, "baseline")
     with progress_bar(talk) as progress:
-        result, outputs = farmland_job(survey, farmland, job_options_from(values, progress), facility_records=records)
+        result, outputs = farmland_job(survey, farmland, job_options_from(values, progress), facility_records=records,
+                                       baseline=baseline)
     if talk:
         print_farmland_summary(result.summary, vocabulary().label("cli_farmland_title"))
         if "ledger" in result.summary:

@@ -18,6 +18,7 @@ LAYER_ROLES = {
     "farmland": "永久基本农田 (YJJBNTTB / YJJBNTBHTB)",
     "transfer": "流转地块 (land-transfer parcels)",
     "facility_records": "设施农用地备案 (filed facility-farmland records)",
+    "baseline": "基期地类图斑 (last year's DLTB: 新增 or 存量 of every farmland finding)",
 }
 
 

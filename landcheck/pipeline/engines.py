@@ -9,6 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from ..checks.farmland import check_farmland
+from ..checks.fields import survey_year
 from ..config import LayerSpec, Rules, vocabulary
 from ..errors import LandcheckError
 from ..layers import ReadReport, read_layer
@@ -37,7 +38,8 @@ class LocalEngine:
         return {"name": "local", "scheduler": None}
 
     def farmland(self, survey: LayerSpec, farmland: LayerSpec, facility_records: LayerSpec | None, rules: Rules,
-                 township: str, threads: int | None, progress: Progress) -> FarmlandRun:
+                 township: str, threads: int | None, progress: Progress,
+                 baseline: LayerSpec | None = None) -> FarmlandRun:
         reports = {}
         progress.step(vocabulary().label("pipeline_read_survey", name=survey.path.name))
         sv, reports["survey"] = self.read("survey", survey)
@@ -46,9 +48,14 @@ class LocalEngine:
         fac = None
         if facility_records is not None:
             fac, reports["facility_records"] = self.read("facility_records", facility_records)
+        base = None
+        if baseline is not None:
+            progress.step(vocabulary().label("pipeline_read_baseline", name=baseline.path.name))
+            base, reports["baseline"] = self.read("baseline", baseline)
         progress.step(vocabulary().label("pipeline_overlay", n_survey=len(sv), n_farmland=len(fm)))
         result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads,
-                                progress=progress)
+                                progress=progress, baseline=base, baseline_year=survey_year(base) if base is not None else "",
+                                names_only="DLBM" not in reports["survey"].field_map)
         return FarmlandRun(result, {k: r.to_dict() for k, r in reports.items()}, survey=sv, farmland=fm)
 
     def survey(self, layer: LayerSpec, schema: str, tolerances, threads: int | None, progress: Progress) -> SurveyRun:

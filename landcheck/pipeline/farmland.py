@@ -14,7 +14,8 @@ from .outputs import CheckOutputs, write_outputs
 
 
 def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
-                 facility_records: LayerSpec | None = None) -> tuple[FarmlandResult, dict[str, Path]]:
+                 facility_records: LayerSpec | None = None,
+                 baseline: LayerSpec | None = None) -> tuple[FarmlandResult, dict[str, Path]]:
     """The farmland check into `options.output_dir`: findings.gpkg, findings.csv, summary.json, the
     findings merged into the ledger when the options name one, and an inspection map (of the
     ledger's farmland tasks when there is a ledger, else of the findings). With the dask engine the
@@ -23,7 +24,7 @@ def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
     rules = load_rules(options.rules_path)
     engine = options.make_engine()
     run = engine.farmland(survey, farmland, facility_records, rules, options.township, options.threads,
-                          options.progress)
+                          options.progress, baseline=baseline)
     result = run.result
     result.summary["engine"] = engine.info()
     result.summary["rules"] = rules.source

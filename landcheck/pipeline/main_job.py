@@ -64,7 +64,8 @@ def run(config: RunConfig, progress: Progress = SILENT) -> RunResult:
 
     if "survey" in config.layers and "farmland" in config.layers:
         fr, outputs = farmland_job(config.layers["survey"], config.layers["farmland"], options("farmland"),
-                                   facility_records=config.layers.get("facility_records"))
+                                   facility_records=config.layers.get("facility_records"),
+                                   baseline=config.layers.get("baseline"))
         result.farmland = fr
         result.outputs.update({f"farmland_{k}": v for k, v in outputs.items() if k != "ledger"})
         if fr.summary["n_findings"]:

@@ -20,10 +20,11 @@ class DaskEngine:
     def info(self) -> dict:
         return {"name": "dask", "scheduler": self.options.scheduler}
 
-    def farmland(self, survey, farmland, facility_records, rules, township, threads, progress) -> FarmlandRun:
+    def farmland(self, survey, farmland, facility_records, rules, township, threads, progress, baseline=None) -> FarmlandRun:
         with work_folder(self.options.work_dir) as work:
             result, reports = farmland_dask_from_specs(
-                survey, farmland, rules, facility_records, township, work_dir=work, scheduler=self.options.scheduler,
+                survey, farmland, rules, facility_records, township, baseline=baseline, work_dir=work,
+                scheduler=self.options.scheduler,
                 n_workers=self.options.workers(threads), step=progress.step,
                 progress=progress.counter(vocabulary().label("scale_farmland_tasks")))
         return FarmlandRun(result, reports)

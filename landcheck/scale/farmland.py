@@ -22,6 +22,7 @@ from ..checks.farmland import (
     judgement_for,
 )
 from ..checks.facilities import allowed_union
+from ..checks.fields import survey_year
 from ..config import Rules, vocabulary
 from ..progress import Advance
 from ..roles import ROLE_READ, read_role
@@ -90,6 +91,7 @@ def check_farmland_partitioned(
     client=None,
     threads: int = 1,
     progress: Advance | None = None,
+    baseline: gpd.GeoDataFrame | None = None,
 ) -> FarmlandResult:
     """`check_farmland` on partitioned layers: one task per farmland part, on a dask `client`
     (`distributed.Client`), or one after the other in this process when `client` is None. Both
@@ -99,7 +101,8 @@ def check_farmland_partitioned(
         raise ValueError(f"partitioned layers must be stored in the check's CRS {work_crs.to_string()}: "
                          f"partition them with partition_inputs() or partition_layer(to_crs=…)")
     out_crs = survey.source_crs_obj
-    judgement = judgement_for(rules, facility_records, threads=threads)
+    judgement = judgement_for(rules, facility_records, baseline, survey_year(baseline) if baseline is not None else "",
+                              threads=threads)
     rec_union = allowed_union(judgement.records, work_crs)
     job = FarmlandJob(survey, farmland, rules, township, work_crs.to_json(), out_crs.to_json(), threads)
     partials = run_tasks(client, farmland_task, [(q,) for q in range(farmland.n_parts)], share(client, [job, rec_union]),
@@ -123,6 +126,7 @@ def check_farmland_dask(
     client=None,
     progress: Advance | None = None,
     step: Step | None = None,
+    baseline: gpd.GeoDataFrame | None = None,
 ) -> FarmlandResult:
     """`check_farmland` on dask, with the same result (findings row for row, every summary number).
 
@@ -154,7 +158,7 @@ def check_farmland_dask(
                 n_survey=survey.n_features, n_farmland=farmland.n_features, n_parts=farmland.n_parts))
         with task_client(client, scheduler, n_workers) as c:
             return check_farmland_partitioned(survey, farmland, rules, facility_records, township, client=c,
-                                              progress=progress)
+                                              progress=progress, baseline=baseline)
 
 
 def farmland_dask_from_specs(
@@ -164,6 +168,7 @@ def farmland_dask_from_specs(
     facility_records=None,
     township: str = "",
     *,
+    baseline=None,
     work_dir: str | Path,
     scheduler: str | None = None,
     n_workers: int = 2,
@@ -187,6 +192,10 @@ def farmland_dask_from_specs(
     if facility_records is not None:
         fac, rep = read_role("facility_records", facility_records)
         reports["facility_records"] = rep.to_dict()
+    base = None
+    if baseline is not None:  # read whole: the judgment splits findings along it (docs/scale.md)
+        base, rep = read_role("baseline", baseline)
+        reports["baseline"] = rep.to_dict()
     result = check_farmland_dask(sv, fm, rules, fac, township, scheduler=scheduler, n_workers=n_workers,
-                                 client=client, progress=progress, step=step)
+                                 client=client, progress=progress, step=step, baseline=base)
     return result, reports

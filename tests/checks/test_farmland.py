@@ -270,3 +270,14 @@ def test_farmland_command_feeds_the_ledger_across_runs(tmp_path):
     a["geometry"] = a.geometry.difference(box(10, 10, 30, 30))
     fourth = run_with(pd.concat([a, extra], ignore_index=True))
     assert len(fourth["new"]) == 1 and fourth["new"][0].endswith("0005")
+
+
+def test_cultivated_land_on_slopes_without_kcxs_is_said_to_be_gross():
+    sv = survey_frame()
+    sv["GDPDJB"] = ["3", "", "2", "", "1", "", "", "", ""]  # A (KCXS 0, grade 3) and C (grade 2): gross
+    res = check_farmland(sv, farmland_frame(), load_rules())
+    got = res.summary["tiankan_not_deducted"]
+    assert got == {"n_patches": 2, "mu": units.area_mu(m2(box(0.05, 0, 100, 200), box(100, 100, 160, 200)))}
+    assert any("未扣除田坎" in w and "2 个" in w for w in res.summary["warnings"])
+    sv["KCXS"] = 0.1  # deducted everywhere: no warning
+    assert "tiankan_not_deducted" not in check_farmland(sv, farmland_frame(), load_rules()).summary

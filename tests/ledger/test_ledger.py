@@ -62,7 +62,8 @@ def survey(**changes) -> gpd.GeoDataFrame:
 
 def farmland() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"feature_id": ["#1", "#2"], "YJJBNTTBBH": [f[0] for f in FARMLAND],
-                             "ZLDWMC": [f[1] for f in FARMLAND]}, geometry=[f[2] for f in FARMLAND], crs=4527)
+                             "ZLDWMC": [f[1] for f in FARMLAND], "DLBM": ["0103", "0103"]},
+                            geometry=[f[2] for f in FARMLAND], crs=4527)
 
 
 def findings_of(sv: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
