@@ -98,11 +98,19 @@ def _decide(f_code: str, base: str, base_zz: str, czcsxm: str, code: str, zz: st
 
 
 def origin_summary(findings: pd.DataFrame) -> dict:
-    """Per category: mu by origin (rounded once from unrounded m² sums) — summary.json `by_origin`."""
+    """Per category: mu by origin — summary.json `by_origin`. Each category's cells add up to its total
+    rounded once (largest remainders get the last hundredths), so that a printed row adds up."""
     out: dict[str, dict[str, float]] = {}
     if not len(findings) or "origin" not in findings.columns:
         return out
     g = findings.groupby(["category", "origin"])["area_m2"].sum()
-    for (c, o), m2 in g.items():
-        out.setdefault(c, {})[o] = units.area_mu(float(m2))
-    return dict(sorted(out.items()))
+    for c in sorted(set(g.index.get_level_values(0))):
+        cells = g.loc[c]
+        exact = units.m2_to_mu(cells.to_numpy(dtype=float)) * 100
+        total = int(round(units.area_mu(float(cells.sum())) * 100))
+        cents = np.floor(exact).astype(int)
+        extra = total - cents.sum()
+        if extra > 0:
+            cents[np.argsort(-(exact - cents), kind="stable")[:extra]] += 1
+        out[c] = {o: round(v / 100, 2) for o, v in zip(cells.index, cents)}
+    return out

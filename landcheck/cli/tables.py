@@ -38,16 +38,25 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     t.add_column(HEADERS_ZH["category"])
     t.add_column(HEADERS_ZH["area_mu"], justify="right")
     t.add_column(vocabulary().label("cli_n_patches"), justify="right")
-    t.add_row(vocabulary().label("farmland"), f"{summary['pbf_mu']:.2f}", "")
+    origins = list(vocab.origins)
+    by_origin = summary.get("by_origin", {})
+    for o in origins:
+        t.add_column(vocab.origins[o], justify="right")
+    blank = [""] * len(origins)
+    t.add_row(vocabulary().label("farmland"), f"{summary['pbf_mu']:.2f}", "", *blank)
     for c in CATEGORIES:
         n = summary["n_by_category"].get(c, "")
-        t.add_row(vocab.category_label(c), f"{summary[c + '_mu']:.2f}", str(n))
-    t.add_row(vocabulary().label("cli_slivers"), f"{summary['sliver_mu']:.2f}", "")
-    t.add_row(vocabulary().label("cli_uncovered"), f"{summary['uncovered_mu']:.2f}", "")
+        cells = by_origin.get(c, {})
+        t.add_row(vocab.category_label(c), f"{summary[c + '_mu']:.2f}", str(n),
+                  *[f"{cells[o]:.2f}" if o in cells else "" for o in origins])
+    t.add_row(vocabulary().label("cli_slivers"), f"{summary['sliver_mu']:.2f}", "", *blank)
+    t.add_row(vocabulary().label("cli_uncovered"), f"{summary['uncovered_mu']:.2f}", "", *blank)
     con.print(t)
     v = Table(title=vocabulary().label("cli_findings_by_village"), title_justify="left")
     v.add_column(HEADERS_ZH["village"], no_wrap=True)
-    for c in VILLAGE_CATEGORIES:
+    found = {c for entry in summary["by_village"].values() for c in entry.get("categories", {})}
+    shown = [c for c in VILLAGE_CATEGORIES if c in found]  # a column only for categories with findings
+    for c in shown:
         v.add_column(vocab.category_label(c, short=True), justify="right")
     v.add_column(vocabulary().label("total"), justify="right")
     v.add_column(vocabulary().label("places"), justify="right")
@@ -55,7 +64,7 @@ def print_farmland_summary(summary: dict, title: str) -> None:
         if not entry.get("n_findings"):
             continue
         cats = entry["categories"]
-        v.add_row(name, *[f"{cats[c]['mu']:.2f}" if c in cats else "" for c in VILLAGE_CATEGORIES],
+        v.add_row(name, *[f"{cats[c]['mu']:.2f}" if c in cats else "" for c in shown],
                   f"{entry['findings_mu']:.2f}", str(entry["n_findings"]))
     con.print(v)
     con.print(vocabulary().label("cli_findings_total", n=summary["n_findings"], mu=summary["findings_mu"]))
