@@ -150,8 +150,11 @@ path = "data/永久基本农田.gpkg"
 # [layers.transfer]       # 流转地块 (land-transfer parcels)
 # path = "data/流转地块.shp"
 
-# [layers.facility_records]   # 设施农用地备案 polygons
+# [layers.facility_records]   # 设施农用地备案 polygons (设施类型 and 备案日期 decide each record)
 # path = "data/设施农用地备案.gpkg"
+
+# [layers.baseline]       # last year's 地类图斑: tells 新增 from 存量 for every farmland finding
+# path = "data/DLTB_2025.shp"
 
 [targets]
 transfer_target_mu = 5000   # 流转目标 (mu)
