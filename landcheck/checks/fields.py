@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import landuse
-from ..columns import text_column
+from ..columns import text_column, text_values
 from ..layers import feature_ids
 
 

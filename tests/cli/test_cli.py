@@ -162,3 +162,23 @@ def test_no_permission_is_the_environment_exit_2(tmp_path, monkeypatch):
     r = invoke("inspect", _patches(tmp_path))
     assert r.exit_code == 2
     assert r.output.strip() == "Error: out/summary.json: Permission denied."
+
+
+def test_farmland_with_a_baseline_says_new_or_existing(tmp_path):
+    survey = _patches(tmp_path)
+    baseline = _patches(tmp_path, "dltb2025.gpkg", SJNF=["2025", "2025"])
+    gdf = gpd.read_file(baseline)
+    gdf["DLBM"], gdf["DLMC"] = ["0103", "0103"], ["旱地", "旱地"]
+    gdf.to_file(baseline, layer="DLTB", engine="pyogrio")
+    farmland = tmp_path / "fm.gpkg"
+    gpd.GeoDataFrame({"DLBM": ["0103"]}, geometry=[shapely.box(*gpd.read_file(survey).total_bounds)], crs=4527).to_file(
+        farmland, layer="YJJBNTBHTB", engine="pyogrio")
+    r = invoke("farmland", "--survey", survey, "--farmland", farmland, "--baseline", baseline, "-o", tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    assert "新增" in r.output and "存量" in r.output  # the category table's origin columns
+    f = gpd.read_file(tmp_path / "out" / "findings.gpkg", layer="findings")
+    assert f["origin"].tolist() == ["new"] and f["orig_dlbm"].tolist() == ["0103"]
+    assert f["origin_evidence"].iloc[0] == "划定时地类 0103；2025年为 0103（本年新增）"
+    assert "新增（划定时地类 0103；2025年为 0103（本年新增））" in f["description"].iloc[0]
+    s = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert s["by_origin"] == {"non_grain": {"new": s["non_grain_mu"]}} and "baseline" in s["read_report"]
