@@ -92,6 +92,7 @@ def check_farmland_partitioned(
     threads: int = 1,
     progress: Advance | None = None,
     baseline: gpd.GeoDataFrame | None = None,
+    names_only: bool = False,
 ) -> FarmlandResult:
     """`check_farmland` on partitioned layers: one task per farmland part, on a dask `client`
     (`distributed.Client`), or one after the other in this process when `client` is None. Both
@@ -102,7 +103,7 @@ def check_farmland_partitioned(
                          f"partition them with partition_inputs() or partition_layer(to_crs=…)")
     out_crs = survey.source_crs_obj
     judgement = judgement_for(rules, facility_records, baseline, survey_year(baseline) if baseline is not None else "",
-                              threads=threads)
+                              names_only=names_only, threads=threads)
     rec_union = allowed_union(judgement.records, work_crs)
     job = FarmlandJob(survey, farmland, rules, township, work_crs.to_json(), out_crs.to_json(), threads)
     partials = run_tasks(client, farmland_task, [(q,) for q in range(farmland.n_parts)], share(client, [job, rec_union]),
@@ -127,6 +128,7 @@ def check_farmland_dask(
     progress: Advance | None = None,
     step: Step | None = None,
     baseline: gpd.GeoDataFrame | None = None,
+    names_only: bool = False,
 ) -> FarmlandResult:
     """`check_farmland` on dask, with the same result (findings row for row, every summary number).
 
@@ -158,7 +160,7 @@ def check_farmland_dask(
                 n_survey=survey.n_features, n_farmland=farmland.n_features, n_parts=farmland.n_parts))
         with task_client(client, scheduler, n_workers) as c:
             return check_farmland_partitioned(survey, farmland, rules, facility_records, township, client=c,
-                                              progress=progress, baseline=baseline)
+                                              progress=progress, baseline=baseline, names_only=names_only)
 
 
 def farmland_dask_from_specs(
@@ -197,5 +199,6 @@ def farmland_dask_from_specs(
         base, rep = read_role("baseline", baseline)
         reports["baseline"] = rep.to_dict()
     result = check_farmland_dask(sv, fm, rules, fac, township, scheduler=scheduler, n_workers=n_workers,
-                                 client=client, progress=progress, step=step, baseline=base)
+                                 client=client, progress=progress, step=step, baseline=base,
+                                 names_only="DLBM" not in (sv.read_report or {}).get("field_map", {"DLBM": ""}))
     return result, reports
