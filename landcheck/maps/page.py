@@ -123,7 +123,7 @@ def _legend_html(view: FindingsView, title: str, context: dict[str, ContextLayer
 #: Popup rows: (label, column, suffix, hide when empty).
 _POPUP_ROWS = [
     ("行政村", "village", "", False), ("地类", "landuse", "", False), ("面积", "area", " 亩", False),
-    ("问题类型", "problem_type", "", False), ("整改措施", "measure", "", False),
+    ("问题类型", "problem_type", "", False), ("新增/存量", "origin", "", True), ("整改措施", "measure", "", False),
     ("整改状态", "status", "", True), ("整改时限", "deadline", "", True),
     ("图斑编号", "patch_id", "", True), ("永农图斑编号", "farmland_id", "", True), ("坐标", "coord", "", True),
 ]
@@ -140,8 +140,8 @@ def bounds_latlng(geoms: np.ndarray):
 def _findings_payload(view: FindingsView, geoms: np.ndarray) -> tuple[str, int]:
     styles, style_idx = _finding_styles(view)
     t = view.table
-    props = {c: encode_column(t[c]) for c in ("id", "village", "landuse", "area", "problem_type", "measure", "status",
-                                               "deadline", "patch_id", "farmland_id", "coord")}
+    props = {c: encode_column(t[c]) for c in ("id", "village", "landuse", "area", "problem_type", "origin", "measure",
+                                               "status", "deadline", "patch_id", "farmland_id", "coord")}
     props["overdue"] = [1 if o else 0 for o in t["overdue"]] if view.from_ledger else []
     geom_text, n_vertices = encode_geometries(geoms, FINDING_DECIMALS)
     rows = [list(r) for r in _POPUP_ROWS if view.from_ledger or r[1] not in ("status", "deadline")]

@@ -24,7 +24,9 @@ CANVAS_MIN_VERTICES = 200_000
 CATEGORY_COLOUR = {
     "non_farm": "#d7191c",
     "non_grain": "#f28e2b",
+    "pond": "#4393c3",
     "non_grain_crop": "#7b3294",
+    "mixed_crop": "#c2a5cf",
     "abandoned": "#8c510a",
     "facility": "#01857a",
     "other": "#2b83ba",

@@ -16,6 +16,7 @@ import shapely
 
 from .. import units
 from ..columns import text_column
+from ..config import vocabulary
 from ..errors import LandcheckError
 from .style import CONTEXT_TOLERANCE_M, LANDUSE_GROUP_STYLE, WGS84
 from .gcj02 import gcj02_geoms
@@ -137,8 +138,13 @@ def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None) -
         from ..ledger import overdue_mask
 
         overdue = overdue_mask(pd.DataFrame({"status": status, "deadline": deadline}), today or date.today())
+    origins = vocabulary().origins
+    origin = _text_col(df, "new_or_stock") if from_ledger else pd.Series([""] * len(df), dtype="object")
+    origin = origin.where(origin != "", _text_col(df, "origin").map(lambda o: origins.get(o, o)))
+    evidence = _text_col(df, "origin_evidence")
     table = pd.DataFrame({
         "id": ids.to_numpy(dtype=object),
+        "origin": [f"{o}（{e}）" if o and e else o for o, e in zip(origin, evidence)],
         "finding_key": key.to_numpy(dtype=object),
         "village": _text_col(df, "village").to_numpy(dtype=object),
         "landuse": [f"{c} {n}".strip() for c, n in zip(dlbm, dlmc)],

@@ -30,7 +30,7 @@ HOSTILE_IMG = '<img src=x onerror="window.__pwned=1">'
 CATS = [("non_farm", "非农化（建设占用）", "拆除复耕", "0702", "农村宅基地"),
         ("non_grain", "非粮化（林果）", "退园还耕", "0201", "果园"),
         ("non_grain_crop", "种植非粮作物", "引导种粮", "0102", "水浇地"),
-        ("abandoned", "撂荒", "复耕复种", "0103", "旱地"),
+        ("abandoned", "未耕种（疑似撂荒）", "复耕复种", "0103", "旱地"),
         ("facility", "设施农用地（需核实备案）", "补办备案", "1202", "设施农用地"),
         ("other", "其他非耕地（需核实）", "核实举证", "1206", "裸土地")]
 
@@ -634,3 +634,14 @@ def test_page_script_and_styles_are_package_data_inlined_in_the_page(tmp_path):
         {"check": ["farmland"], "category": ["non_farm"], "area_m2": [10.0], "patch_id": ["P1"], "farmland_id": ["F1"]},
         [shapely.box(39_508_866, 4_129_810, 39_508_876, 4_129_820)], 4527)))
     assert js.strip()[:60] in page and css.strip()[:40] in page
+
+
+def test_popup_says_new_or_existing_and_why():
+    f = make_test_findings(3)
+    f["origin"] = ["new", "existing", ""]
+    f["origin_evidence"] = ["划定时地类 0103", "划定时地类 0702", ""]
+    p = page_payloads(maps.render_html(maps.inspection_map(f)))["findings"]
+    assert ["新增/存量", "origin", "", True] in p["rows"]
+    values = p["props"]["origin"]
+    texts = [values["v"][k] for k in values["i"]] if isinstance(values, dict) else values
+    assert texts == ["新增（划定时地类 0103）", "存量（划定时地类 0702）", ""]
