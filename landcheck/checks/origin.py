@@ -4,8 +4,8 @@ and origin ([origin] of rules.toml).
 
 The first rule that applies wins:
 1. the farmland polygon's own land class (its DLBM, the class at delineation) is not 01xx → existing;
-2. it is 01xx → new; the baseline, when given, only says 本年新增 (baseline 01xx) or 往年新增;
-3. no farmland class: baseline 01xx → new; baseline already in the finding's category → existing;
+2. it is 01xx → new; the baseline, when given, only says 本年新增 (baseline grain-growing 耕地) or 往年新增;
+3. no farmland class: baseline already in the finding's category → existing; baseline 01xx → new;
 4. CZCSXM in the settlement codes (201–205, 201A …) or a 二调 class 201–205 as the code → existing;
 5. otherwise unknown (待核实).
 With a baseline survey the findings are first split along its patches (`split.split_along`).
@@ -72,18 +72,19 @@ def _decide(f_code: str, base: str, base_zz: str, czcsxm: str, code: str, zz: st
     """(origin, evidence, class before, severity, measure, note) of one combination (module docstring)."""
     vocab = vocabulary()
     said = ""
+    base_cat = rules.for_patch(base, base_zz).category if base else ""
     if base:
         said = vocab.label("origin_baseline_year", year=year, code=base) if year else vocab.label("origin_baseline", code=base)
     if f_code and landuse.lookup(f_code) is not None:
         why = [vocab.label("origin_delineated", code=f_code)]
         origin = "new" if _cultivated(f_code) else "existing"
-        if origin == "new" and base:
-            why.append(f"{said}（{vocab.label('origin_this_year' if _cultivated(base) else 'origin_earlier')}）")
+        if origin == "new" and base:  # 本年新增 when the baseline was still grain-growing 耕地
+            why.append(f"{said}（{vocab.label('origin_this_year' if base_cat == 'cultivated' else 'origin_earlier')}）")
         evidence = "；".join(why)
+    elif base and base_cat == category:
+        origin, evidence = "existing", said
     elif base and _cultivated(base):
         origin, evidence = "new", said
-    elif base and rules.for_patch(base, base_zz).category == category:
-        origin, evidence = "existing", said
     elif czcsxm in rules.settlement_codes:
         origin, evidence = "existing", vocab.label("origin_settlement", code=czcsxm)
     elif code in ERDIAO_SETTLEMENT:

@@ -125,3 +125,14 @@ def test_a_baseline_sliver_does_not_split_a_finding():
     f = only(judged(sv, fm, base))
     assert f["origin"] == "existing" and f["finding_key"] == whole["finding_key"].iloc[0]
     assert f.geometry.equals(whole.geometry.iloc[0])
+
+
+@pytest.mark.parametrize("base_zz,with_class,origin,said", [
+    ("LS", True, "new", "2025年为 0103（本年新增）"), ("FLS", True, "new", "2025年为 0103（往年新增）"),
+    ("LS", False, "new", "2025年为 0103"), ("FLS", False, "existing", "2025年为 0103")])
+def test_non_grain_crop_compares_planting_attributes_with_the_baseline(base_zz, with_class, origin, said):
+    base = baseline(("0103", box(-10, -10, 110, 110)))
+    base["ZZSXDM"] = base_zz
+    f = only(judged(survey("0103", zz="FLS"), farmland("0103" if with_class else None), base, "2025"))
+    assert f["category"] == "non_grain_crop" and f["origin"] == origin and f["origin_evidence"].endswith(said)
+    assert "种植属性 非粮作物(FLS)" in f["description"]

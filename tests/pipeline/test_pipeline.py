@@ -81,6 +81,7 @@ def test_run_with_own_config_and_field_overrides(tmp_path):
     sv = gpd.read_file(SAMPLE / "survey" / "DLTB.shp", encoding="GBK", engine="pyogrio").set_crs(4527)
     sv = sv.rename(columns={"DLBM": "CODE_X", "ZLDWMC": "CUN"}).iloc[:3000]
     sv.to_file(data / "dltb.gpkg", layer="my_patches", engine="pyogrio")
+    sv.rename(columns={"CODE_X": "DLBM"}).assign(SJNF="2025").to_file(data / "dltb2025.gpkg", engine="pyogrio")
     shutil.copy(SAMPLE / "farmland.gpkg", data / "pbf.gpkg")
     cfg = tmp_path / "landcheck.toml"
     cfg.write_text(
@@ -88,6 +89,7 @@ def test_run_with_own_config_and_field_overrides(tmp_path):
         '[layers.survey]\npath = "data/dltb.gpkg"\nlayer = "my_patches"\n'
         '[layers.survey.fields]\nDLBM = "CODE_X"\nZLDWMC = "CUN"\n'
         '[layers.farmland]\npath = "data/pbf.gpkg"\n'
+        '[layers.baseline]\npath = "data/dltb2025.gpkg"\n'
         '[output]\ndir = "results"\n', encoding="utf-8")
     conf = load_run_config(cfg)
     assert conf.prefix == "371426999"
@@ -98,6 +100,9 @@ def test_run_with_own_config_and_field_overrides(tmp_path):
     f = gpd.read_file(tmp_path / "results" / "farmland" / "findings.gpkg", layer="findings")
     assert set(f["township"]) <= {"乙镇"}
     assert f["village"].str.endswith(("村", "社区")).all()
+    # the baseline named in landcheck.toml: last year the same land use, so every finding is 往年新增
+    assert "baseline" in s["read_report"] and set(f["origin"]) == {"new"}
+    assert all(e.endswith(f"2025年为 {c}（往年新增）") for e, c in zip(f["origin_evidence"], f["dlbm"]))
 
 
 @needs_sample
