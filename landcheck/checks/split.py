@@ -40,51 +40,43 @@ class Split:
 def split_along(geoms: Any, polygons: Any, labels: np.ndarray, crs: Any, *, sliver_width_m: float,
                 min_area_m2: float, threads: int | None = None) -> Split:
     """Split every geometry of `geoms` along `polygons` (both in `crs`, projected, metres), whose label is
-    `labels` (ints ≥ 0). Where polygons of different labels overlap, the earlier polygon wins."""
+    `labels` (ints ≥ 0). A polygon that holds a geometry whole gives it its label (the earliest such
+    polygon); elsewhere, where polygons overlap, the earlier polygon wins."""
     g = np.asarray(geoms, dtype=object)
-    p = np.asarray(polygons, dtype=object)
     labels = np.asarray(labels, dtype=np.int64)
-    n = len(g)
-    pieces = overlay.intersect_pairs(g, p, threads=threads)
-    first = {}  # row → label of a polygon that holds the row whole (the earliest such polygon)
-    for ia, ib in zip(pieces.ia[pieces.whole], pieces.ib[pieces.whole]):
-        if ia not in first or ib < first[ia][0]:
-            first[ia] = (ib, labels[ib])
-    rows, labs, geos, shares, whole = [], [], [], [], []
-    cut = np.zeros(n, dtype=bool)
-    partial = ~pieces.whole
+    pieces = overlay.intersect_pairs(g, np.asarray(polygons, dtype=object), threads=threads)
+    held: dict[int, int] = {}
+    for ia, ib in zip(pieces.ia[pieces.whole].tolist(), pieces.ib[pieces.whole].tolist()):
+        held[ia] = min(held.get(ia, ib), ib)
     by_row: dict[int, list[tuple[int, Any]]] = {}
-    for ia, ib, pg in zip(pieces.ia[partial], pieces.ib[partial], pieces.geometry[partial]):
-        if ia in first or pg is None or shapely.is_empty(pg):
-            continue
-        by_row.setdefault(int(ia), []).append((int(ib), pg))
-    for ia, parts in by_row.items():
-        out = _parts_of(g[ia], parts, labels, crs, sliver_width_m, min_area_m2)
-        if len(out) == 1:
-            continue  # one label (or none) for the whole finding: not cut
-        cut[ia] = True
-        area = np.array([a for _, _, a in out])
-        for (lab, geom, _), s in zip(out, area / area.sum()):
-            rows.append(ia)
-            labs.append(lab)
-            geos.append(geom)
-            shares.append(s)
-            whole.append(False)
-        first[ia] = (-1, NONE)  # handled
-    label_of = {ia: lab for ia, (_, lab) in first.items()}
-    for ia, parts in by_row.items():
-        if not cut[ia]:
-            label_of[ia] = _parts_of(g[ia], parts, labels, crs, sliver_width_m, min_area_m2)[0][0]
-    for ia in np.flatnonzero(~cut):
-        rows.append(int(ia))
-        labs.append(int(label_of.get(int(ia), NONE)))
-        geos.append(g[ia])
-        shares.append(1.0)
-        whole.append(True)
-    order = np.lexsort((np.asarray(labs, dtype=np.int64), np.asarray(rows, dtype=np.int64)))
-    return Split(np.asarray(rows, dtype=np.int64)[order], np.asarray(labs, dtype=np.int64)[order],
-                 np.asarray(geos, dtype=object)[order], np.asarray(shares, dtype="float64")[order],
-                 np.asarray(whole, dtype=bool)[order])
+    partial = ~pieces.whole
+    for ia, ib, pg in zip(pieces.ia[partial].tolist(), pieces.ib[partial].tolist(), pieces.geometry[partial]):
+        if ia not in held and pg is not None and not shapely.is_empty(pg):
+            by_row.setdefault(ia, []).append((ib, pg))
+    rows, labs, geos, shares, whole = [], [], [], [], []
+
+    def add(row: int, label: int, geom, share: float, uncut: bool) -> None:
+        rows.append(row)
+        labs.append(label)
+        geos.append(geom)
+        shares.append(share)
+        whole.append(uncut)
+
+    for row in range(len(g)):
+        if row in held:
+            add(row, int(labels[held[row]]), g[row], 1.0, True)
+        elif row in by_row:
+            parts = _parts_of(g[row], by_row[row], labels, crs, sliver_width_m, min_area_m2)
+            if len(parts) == 1:
+                add(row, parts[0][0], g[row], 1.0, True)
+                continue
+            total = sum(a for _, _, a in parts)
+            for label, geom, a in sorted(parts, key=lambda t: t[0]):
+                add(row, label, geom, a / total, False)
+        else:
+            add(row, NONE, g[row], 1.0, True)
+    return Split(np.asarray(rows, dtype=np.int64), np.asarray(labs, dtype=np.int64), np.asarray(geos, dtype=object),
+                 np.asarray(shares, dtype="float64"), np.asarray(whole, dtype=bool))
 
 
 def _parts_of(geom, parts: list[tuple[int, Any]], labels: np.ndarray, crs, width_m: float, min_m2: float):
