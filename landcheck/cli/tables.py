@@ -6,6 +6,7 @@ Formats a summary dict; computes nothing.
 
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 
 from ..config import CATEGORIES, vocabulary
@@ -52,14 +53,15 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     t.add_row(vocabulary().label("cli_slivers"), f"{summary['sliver_mu']:.2f}", "", *blank)
     t.add_row(vocabulary().label("cli_uncovered"), f"{summary['uncovered_mu']:.2f}", "", *blank)
     con.print(t)
-    v = Table(title=vocabulary().label("cli_findings_by_village"), title_justify="left")
+    v = Table(title=vocabulary().label("cli_findings_by_village"), title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False, padding=(0, 0, 0, 1), collapse_padding=True)  # 80 columns hold every category
     v.add_column(HEADERS_ZH["village"], no_wrap=True)
     found = {c for entry in summary["by_village"].values() for c in entry.get("categories", {})}
     shown = [c for c in VILLAGE_CATEGORIES if c in found]  # a column only for categories with findings
     for c in shown:
-        v.add_column(vocab.category_label(c, short=True), justify="right")
-    v.add_column(vocabulary().label("total"), justify="right")
-    v.add_column(vocabulary().label("places"), justify="right")
+        v.add_column(vocab.category_label(c, short=True), justify="right", no_wrap=True, min_width=5)
+    v.add_column(vocabulary().label("total"), justify="right", no_wrap=True, min_width=6)
+    v.add_column(vocabulary().label("places"), justify="right", no_wrap=True)
     for name, entry in summary["by_village"].items():
         if not entry.get("n_findings"):
             continue
