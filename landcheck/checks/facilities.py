@@ -4,8 +4,9 @@ what a 1202 piece of permanent basic farmland inside each record is (rules.toml 
 `classify_records` gives every record its kind, date, plough-layer flag, verdict and id (plus notes
 for the read report: no date is guessed); `verdict_zones` splits the records' ground into disjoint
 zones, one per verdict, the strictest verdict winning where records overlap (order:
-config.FACILITY_VERDICTS); `allowed_union` is the zone that stays 农田配套设施; `verdict_rule` gives a
-verdict's category, severity, problem type and measure; `record_counts` counts records by kind × verdict.
+config.FACILITY_VERDICTS); `allowed_union` is the zone that stays 农田配套设施; `split_pieces` cuts 1202
+pieces by the zones; `verdict_rule` gives a verdict's category, severity, problem type and measure;
+`record_counts` counts records by kind × verdict.
 Pure functions on GeoDataFrames; no files, no printing.
 """
 
@@ -163,6 +164,19 @@ def allowed_union(classified: gpd.GeoDataFrame | None, crs: Any):
     zones = verdict_zones(classified, crs)
     hit = zones.geometry[zones["verdict"] == "allowed"]
     return hit.iloc[0] if len(hit) else None
+
+
+def split_pieces(geoms, zones: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Each piece (array of geometries in the zones' CRS) cut by the verdict zones: {verdict: the part of
+    every piece in that zone (empty where none)} for each zone, in the zones' order, plus `unfiled`: the
+    part outside every record. The parts of one piece are disjoint and make up the piece."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = {}
+    for verdict, zone in zip(zones["verdict"], zones.geometry):
+        out[verdict] = shapely.intersection(geoms, zone)
+    ground = shapely.union_all(zones.geometry.to_numpy()) if len(zones) else None
+    out["unfiled"] = shapely.difference(geoms, ground) if ground is not None else geoms.copy()
+    return out
 
 
 def record_counts(classified: gpd.GeoDataFrame | None) -> dict:

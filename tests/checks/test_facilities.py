@@ -13,7 +13,7 @@ import shapely
 
 from landcheck import units
 from landcheck.checks.facilities import (REACHABLE, allowed_union, classify_records, record_counts, record_verdict,
-                                         verdict_rule, verdict_zones)
+                                         split_pieces, verdict_rule, verdict_zones)
 from landcheck.config import FACILITY_VERDICTS, facility_rules, load_rules, vocabulary
 from landcheck.layers import read_layer
 from tests.helpers import LAYERS, origin_xy, write_layer
@@ -206,6 +206,23 @@ def test_overlapping_records_strictest_wins():
     assert shapely.union_all(zones.geometry.to_numpy()).area == pytest.approx(220 * 100)  # disjoint, nothing lost
     allowed = allowed_union(out, "EPSG:4527")
     assert allowed.area == pytest.approx(50 * 100) and not allowed.intersects(shapely.box(x0 + 51, y0 + 1, x0 + 99, y0 + 99))
+
+
+def test_pieces_split_by_the_zones():
+    """A 1202 piece over an allowed record, a new 养殖 record over part of it, and unfiled ground."""
+    x0, y0 = origin_xy()
+    a = shapely.box(x0, y0, x0 + 100, y0 + 100)
+    b = shapely.box(x0 + 50, y0, x0 + 150, y0 + 100)
+    out, _ = classify_records(records({"设施类型": "大棚", "备案日期": "2022-01-01"},
+                                      {"设施类型": "鸭棚", "备案日期": "2022-01-01"}, geoms=[a, b]), RULES)
+    pieces = np.array([shapely.box(x0 + 20, y0, x0 + 200, y0 + 10), shapely.box(x0 + 300, y0, x0 + 310, y0 + 10)])
+    parts = split_pieces(pieces, verdict_zones(out, 4527))
+    assert list(parts) == ["animal_new", "allowed", "unfiled"]
+    assert shapely.area(parts["animal_new"]).tolist() == pytest.approx([1000, 0])
+    assert shapely.area(parts["allowed"]).tolist() == pytest.approx([300, 0])
+    assert shapely.area(parts["unfiled"]).tolist() == pytest.approx([500, 100])
+    none = split_pieces(pieces, verdict_zones(classify_records(None, RULES)[0], 4527))
+    assert list(none) == ["unfiled"] and shapely.area(none["unfiled"]).tolist() == pytest.approx([1800, 100])
 
 
 @pytest.mark.parametrize("k", range(len(FACILITY_VERDICTS) - 1))
