@@ -5,6 +5,7 @@
 * `write_layer(gdf, folder, fmt, ...)` → the layer written as `fmt` (see `FORMATS`);
 * `set_dbf_language_byte(path, byte)` → patch byte 29 (the language driver id) of a .dbf;
 * `page_payloads(html)` → the JSON payloads of a landcheck map page, by kind;
+* `facility_records(*rows)` → 设施农用地备案 records (dicts of field → value) on 50 m squares;
 * `REPO`, `REAL` (the real third-party data: read-only, absent on a clean clone), `LAYERS`, `DOMAIN`.
 """
 
@@ -222,3 +223,14 @@ def page_payloads(page: str) -> dict[str, dict]:
         d = json.loads(text)
         out[d["kind"]] = d
     return out
+
+
+# --- 设施农用地备案 records
+def facility_records(*rows: dict, geoms=None, crs=4527) -> gpd.GeoDataFrame:
+    """Filed facility records, one per dict of field → value (备案编号, 设施类型, 备案日期 … as given; a
+    field missing from a row is ''), on 50 × 50 m squares in a row from the origin, or on `geoms`."""
+    x0, y0 = origin_xy()
+    if geoms is None:
+        geoms = [shapely.box(x0 + i * 60, y0, x0 + i * 60 + 50, y0 + 50) for i in range(len(rows))]
+    cols = {k: [r.get(k, "") for r in rows] for k in dict.fromkeys(k for r in rows for k in r)}
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=crs)

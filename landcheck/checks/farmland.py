@@ -29,7 +29,7 @@ from ..overlay import concat, deoverlap
 from ..progress import Progress
 from .judge import Judgement, judge_findings
 from .origin import origin_summary
-from .facilities import allowed_union, classify_records
+from .facilities import allowed_union, classify_records, record_counts
 from .fields import code_names, farmland_ids, kcxs, township_text, village_text, with_feature_ids
 
 CHECK = "farmland"
@@ -99,9 +99,9 @@ def judgement_for(rules: Rules, facility_records: gpd.GeoDataFrame | None, basel
     """What `farmland_reduce` judges the findings with: the records classified by type and date
     (`facilities.classify_records`), the baseline and its year."""
     given = facility_records is not None
-    records = classify_records(facility_records, rules)[0] if given and len(facility_records) else None
+    records, notes = classify_records(facility_records, rules) if given and len(facility_records) else (None, [])
     return Judgement(rules=rules, baseline=baseline, baseline_year=baseline_year, records=records, records_given=given,
-                     names_only=names_only, threads=threads)
+                     names_only=names_only, threads=threads, record_notes=list(notes))
 
 
 # ------------------------------------------------------------------------------ map and reduce
@@ -334,6 +334,9 @@ def farmland_reduce(
     summary["farmland_overlap_mu"] = units.area_mu(float(overlap_frame["area_m2"].sum())) if overlap_frame is not None else 0.0
     summary["derived_by_subtraction"] = ["cultivated_mu"]
     summary["by_origin"] = origin_summary(findings)
+    if judgement.records_given:
+        summary["facility_records"] = {"by_kind": record_counts(judgement.records), "notes": judgement.record_notes}
+        notes.extend(judgement.record_notes)
     g_order, g_at = np.unique(cat("gross_order", np.int64), return_index=True)
     if len(g_order):
         gross_mu = units.area_mu(float(cat("gross_m2", "float64")[g_at].sum()))

@@ -14,6 +14,7 @@ import shapely
 
 from .. import overlay, units
 from ..config import CATEGORIES, NOT_FINDINGS, Rules
+from .facilities import classify_records
 from .farmland import patch_rules
 from .fields import kcxs
 
@@ -45,7 +46,9 @@ def plain_totals(
     geoms = pieces.geometry.values.copy()
     fac = np.flatnonzero(cat == "facility")
     if len(fac) and facility_records is not None and len(facility_records):
-        rec = shapely.union_all(facility_records.to_crs(crs).geometry.values)
+        classified, _ = classify_records(facility_records, rules)  # only the records that allow a facility
+        allowed = classified[classified["verdict"] == "allowed"]
+        rec = shapely.union_all(allowed.to_crs(crs).geometry.values)
         filed = units.ellipsoidal_area(shapely.intersection(geoms[fac], rec), crs) * (1 - deduction[fac])
         totals["infrastructure"] += float(filed.sum())
         main[fac] -= filed

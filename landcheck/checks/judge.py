@@ -7,7 +7,7 @@ Pure: findings in, findings out; `Judgement` holds what the judgment reads besid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -35,6 +35,8 @@ class Judgement:
     records_given: bool = False
     names_only: bool = False
     threads: int | None = None
+    #: what reading the records' types and dates noted (a date that cannot be read, a type not in the table)
+    record_notes: list[str] = field(default_factory=list)
 
 
 def judge_findings(findings: gpd.GeoDataFrame, judgement: Judgement, work_crs: Any) -> gpd.GeoDataFrame:

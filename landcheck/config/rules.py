@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import landuse
 from ..errors import LandcheckError
+from .facility_rules import parse_facility
 from .packaged import TOMLDecodeError, packaged_toml, parse_toml
 from .words import vocabulary
 
@@ -163,3 +164,5 @@ def _validate_rules(data: dict, source: str) -> None:
             float(data["thresholds"][key])
         except (KeyError, TypeError, ValueError):
             raise LandcheckError(f"{source}: [thresholds] {key} must be a number.") from None
+    if "facility" in data:
+        parse_facility(data["facility"], source)

@@ -50,6 +50,12 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "JCPC": ("JCPC", "监测批次"),
     # 流转地块 (no national schema): the parcel's own number in the township's transfer ledger
     "DKBM": ("DKBM", "地块编号", "DKDM", "地块代码", "地块编码", "承包地块编码"),
+    # 设施农用地备案 records (no national schema; domain.md §9.2): number, facility type, filing date, and
+    # whether the facility breaks the plough layer
+    "BABH": ("BABH", "备案编号", "备案号", "备案文号", "上图入库号", "上图入库编号"),
+    "SSLX": ("SSLX", "设施类型", "设施类别", "SSLB", "设施种类", "设施农用地类型", "设施农业用地类型", "类型"),
+    "BARQ": ("BARQ", "备案日期", "备案时间", "BASJ", "备案日", "BA_RQ", "BA_SJ"),
+    "PHGZC": ("PHGZC", "是否破坏耕作层", "SFPHGZC", "破坏耕作层", "是否破坏耕地耕作层"),
 }
 
 LANDUSE_FIELDS = ("DLBM", "DLMC")

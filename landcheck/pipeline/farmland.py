@@ -30,6 +30,8 @@ def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
     result.summary["rules"] = rules.source
     result.summary["thresholds"] = {"sliver_width_m": rules.sliver_width_m, "min_area_m2": rules.min_area_m2}
     result.summary["read_report"] = run.read_reports
+    if "facility_records" in run.read_reports:  # the records' types and dates, as the judgment read them
+        run.read_reports["facility_records"]["warnings"] += result.summary["facility_records"]["notes"]
     outputs = write_outputs(CheckOutputs(
         "farmland", result.summary, result.findings, scope=run.survey, map_title=vocabulary().label("pipeline_map_farmland"),
         map_layers={"farmland": run.farmland, "survey": run.survey}), options)
