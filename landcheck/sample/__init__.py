@@ -31,6 +31,7 @@ __all__ = [
     "COUNTY_CODE", "COUNTY_NAME", "EPSG", "FACILITY_KINDS", "FIELD", "FRINGE", "FRINGE_FACTOR", "GIVEN_CHARS",
     "GPKG_LAYERS", "GRID_M", "HIGHWAY", "KCXS_TABLE", "OPERATOR_MIX", "RIVER", "SEAT", "SEAT_BLOCK_M",
     "SEAT_UNIT_NAMES", "SINGLE_TOWN_CODE", "STRIP", "SURNAMES", "SURVEY_YEAR", "Township", "VILLAGE",
-    "VILLAGE_BLOCK_M", "VILLAGE_SUFFIXES", "VIOLATIONS", "ZZSX_NAMES", "by_origin", "expected_findings", "main",
-    "make_township", "names_variant", "readme_text", "summary", "transfer_blocks", "write_dltb_shapefile", "write_township",
+    "VILLAGE_BLOCK_M", "VILLAGE_SUFFIXES", "VIOLATIONS", "ZZSX_NAMES", "by_origin", "expected_findings",
+    "main", "make_township", "names_variant", "readme_text", "summary", "transfer_blocks", "write_dltb_shapefile",
+    "write_township",
 ]

@@ -185,14 +185,14 @@ def plant_violations(rng: np.random.Generator, P: pd.DataFrame, plan: Plan) -> t
 def plant_ponds(rng: np.random.Generator, P: pd.DataFrame, plan: Plan, planted: dict) -> None:
     """Turn a few small grain fields of the farmland into plain 1104 坑塘水面 (irrigation ponds, 山坪塘: no fish,
     domain.md §9.3), preferably in the settlements' fringe (outside the open fields the operators farm, so
-    the transfer parcels stay as they were). Whole patches, so no geometry changes; `base` stays the field's
-    cultivated class. Changes `P` and `planted` in place; call it with its own rng after `plant_violations`
-    (the township's other draws stay as they were)."""
+    the transfer parcels stay as they were). Whole fields without 田坎, so no geometry changes and the farmland
+    polygons keep their class (`base`) and KCXS. Changes `P` and `planted` in place; call it with its own rng
+    after `plant_violations` (the township's other draws stay as they were)."""
     kind = P["kind"].to_numpy()
     key = P["block"].astype(str) + "/" + P["gx"].astype(str) + "/" + P["gy"].astype(str)
     whole_field = ~key.duplicated(keep=False).to_numpy() | (P["gx"].to_numpy() < 0)  # not a field split by a home
     grain = ((P["group"].to_numpy() >= 0) & P["DLBM"].str.startswith("01").to_numpy() & (P["ZZSXDM"] == "LS").to_numpy()
-             & (P["violation"] == "").to_numpy() & whole_field)
+             & (P["violation"] == "").to_numpy() & whole_field & (P["KCXS"].to_numpy() == 0))  # 田坎: farmland's KCXS
     rate, least = VIOLATIONS["pond"]
     cand = np.flatnonzero(grain & (kind == FRINGE))
     if len(cand) < least:
