@@ -106,12 +106,12 @@ block's axis. Two wider 1003 highways cross at the seat and a river 1101 meander
 out of the blocks. Pieces under 30 m² are merged into a neighbour, and the coverage is noded (0.1 mm grid,
 GEOS coverage cleaner). Land use follows the block: cropland (0103, 0102, some 0101 near the river), some
 blocks of orchards, nurseries, tree belts, ponds (1104A, some 1104), facilities (1202), vegetables (FLS) or
-workshops; villages are 0702 homesteads with a school/clinic 08H2, a utility 0809 and a village office 08H1; the seat
-has 0701, 05H1, 08H1, 08H2, 0601 and streets. 永久基本农田 polygons were drawn from groups of adjacent
-cultivated patches (edges on patch edges); about 8 % of neighbouring pairs were re-drawn along a straight
-line, so their edges cut across patches. Then the present use of some farmland patches was changed
-(below); last of all a few small fields in the settlements' fringe became plain 1104 ponds (irrigation
-ponds, 山坪塘: no fish).
+workshops; villages are 0702 homesteads with a school/clinic 08H2, a utility 0809 and a village office
+08H1; the seat has 0701, 05H1, 08H1, 08H2, 0601 and streets. 永久基本农田 polygons were drawn from groups of
+adjacent cultivated patches (edges on patch edges); about 8 % of neighbouring pairs were re-drawn along a
+straight line, so their edges cut across patches. Then the present use of some farmland patches was
+changed (below); last of all a few small fields in the settlements' fringe became plain 1104 ponds
+(irrigation ponds, 山坪塘: no fish).
 
 ## Counts and totals
 * {st['patches']} patches, {st['villages']} villages (行政村) + {st['seats']} seat {'community' if st['seats'] == 1 else 'communities'} (社区), township {st['township_mu']:.2f} mu;
