@@ -6,6 +6,8 @@
 * `set_dbf_language_byte(path, byte)` → patch byte 29 (the language driver id) of a .dbf;
 * `page_payloads(html)` → the JSON payloads of a landcheck map page, by kind;
 * `facility_records(*rows)` → 设施农用地备案 records (dicts of field → value) on 50 m squares;
+* `check_sample(township, folder)` → a sample township written as delivered, read back and checked by
+  `check_farmland` (the findings beside what `landcheck.sample.expected_findings` expects);
 * `REPO`, `REAL` (the real third-party data: read-only, absent on a clean clone), `LAYERS`, `DOMAIN`.
 """
 
@@ -234,3 +236,24 @@ def facility_records(*rows: dict, geoms=None, crs=4527) -> gpd.GeoDataFrame:
         geoms = [shapely.box(x0 + i * 60, y0, x0 + i * 60 + 50, y0 + 50) for i in range(len(rows))]
     cols = {k: [r.get(k, "") for r in rows] for k in dict.fromkeys(k for r in rows for k in r)}
     return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=crs)
+
+
+def check_sample(township, folder: Path, names_only: bool = False):
+    """Write a sample township (`landcheck.sample`) into `folder`, read its layers as landcheck reads
+    deliveries and run the farmland check with its facility records. Returns the FarmlandResult."""
+    from landcheck.checks.farmland import check_farmland
+    from landcheck.config import load_rules
+    from landcheck.layers import read_layer
+    from landcheck.sample import write_township
+
+    paths = write_township(township, folder)
+    survey, _ = read_layer(paths["survey"], kind="survey", require_landuse=True)
+    farmland, _ = read_layer(paths["farmland"], kind="farmland")
+    records, _ = read_layer(paths["facility_records"], kind="facility") if len(township.facility_records) else (None, None)
+    return check_farmland(survey, farmland, load_rules(), facility_records=records, names_only=names_only)
+
+
+def by_category_and_origin(findings) -> dict:
+    """{(category, origin): (count, mu unrounded)} of a findings frame."""
+    g = findings.groupby(["category", "origin"])["area_m2"].agg(["size", "sum"])
+    return {k: (int(r["size"]), float(units.m2_to_mu(r["sum"]))) for k, r in g.iterrows()}

@@ -47,14 +47,34 @@ COOP_KINDS = ["种植专业合作社", "粮食种植专业合作社", "农机专
 FACILITY_KINDS = [("蔬菜大棚", "种植设施"), ("食用菌种植棚", "种植设施"), ("生猪养殖场", "畜禽养殖设施"),
                   ("肉鸡养殖场", "畜禽养殖设施"), ("粮食晾晒场", "晾晒场"), ("农机具存放场", "农机具存放"),
                   ("水产养殖设施", "水产养殖设施")]
+#: The sample's own reading of a record's 设施类型 (domain.md §3.5, §9.2): a 1202 inside a record of a planting
+#: type stays farm infrastructure (the records carry no plough-layer field); inside a 养殖 record it is a finding.
+FACILITY_TYPE_KIND = {"种植设施": "planting", "晾晒场": "planting", "农机具存放": "planting", "看护房": "planting",
+                      "大棚": "planting", "温室": "planting", "畜禽养殖设施": "livestock", "水产养殖设施": "aquaculture"}
 
 # Per village (and seat unit) expected numbers of violations planted inside the farmland; the
 # second number is the least planted in a whole township (so a small test township has every kind).
 VIOLATIONS = {
     "orchard": (1.0, 2), "nursery": (0.7, 2), "fishpond": (0.6, 2), "home": (0.7, 2), "factory": (0.25, 1),
     "facility": (1.0, 3), "bare": (0.25, 1), "FLS": (2.2, 3), "WG": (0.5, 1), "LYFL": (0.3, 1), "LLJZ": (0.2, 0),
-    "XG": (0.4, 0),
+    "XG": (0.4, 0), "pond": (0.5, 3),
 }
+
+#: 城镇村属性码 of settlement extents (domain.md §2.2, §9.1): a finding there is 存量 when the farmland polygon
+#: carries no class of its own; the 二调 classes 201–205 (城市 … 风景名胜及特殊用地) likewise.
+SETTLEMENT_CODES = ("201", "201A", "202", "202A", "203", "203A", "204", "205")
+
+#: The names-only variant (二调 names, `names`): the 二调 code of each 三调 code of the sample (erdiao_names.csv
+#: gives its name); other construction land (1201 空闲地 and 1004 streets too) becomes 建制镇 202 in the seat
+#: (CZCSXM 202) and 村庄 203 elsewhere, as 二调 drew settlements as one class.
+ERDIAO_OF = {"0101": "011", "0102": "012", "0103": "013", "0201": "021", "0301": "031", "0307": "033", "0404": "043",
+             "1003": "102", "1006": "104", "1101": "111", "1104": "114", "1104A": "114", "1107": "117",
+             "1202": "122", "1206": "127", "09": "205"}
+#: Columns of the 三调 survey a 二调-era layer does not have (besides DLBM).
+SANDIAO_ONLY = ("CZCSXM", "ZZSXDM", "ZZSXMC", "TBXHDM", "TBXHMC", "GDLX")
+#: Farmland polygons of the names-only variant drawn over settlement land, per village (at least 3), and the
+#: share of the other polygons that carry no class (DLBM blank).
+ON_CONSTRUCTION_PER_VILLAGE, NO_CLASS_SHARE = 0.6, 0.06
 
 #: The operators of one town, in order: (kind of entity, size class). Sizes: big 350–700 mu, medium
 #: 120–300 mu, small 35–95 mu, scaled so the town's total is 3–3.8 % of its area.

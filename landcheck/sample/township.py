@@ -20,7 +20,7 @@ from .patches import make_patches, merge_small
 from .plan import make_plan
 from .records import facility_frame, transfer_frame
 from .survey import survey_frame
-from .violations import farmland_groups, plant_violations
+from .violations import farmland_groups, plant_ponds, plant_violations
 
 
 @dataclass
@@ -29,7 +29,8 @@ class Township:
 
     `survey` (DLTB), `farmland` (YJJBNTBHTB), `transfer` (流转地块), `facility_records` (设施农用地备案);
     `villages` lists the 行政村/社区 with their 12-digit codes; `planted` counts the violations planted
-    inside the farmland by kind."""
+    inside the farmland by kind (for the names-only variant also the farmland polygons drawn over
+    settlement land and those without a class)."""
 
     survey: gpd.GeoDataFrame
     farmland: gpd.GeoDataFrame
@@ -39,6 +40,8 @@ class Township:
     planted: dict[str, int] = field(default_factory=dict)
     seed: int = 0
     n_patches: int = 0
+    #: "main" (三调 codes) or "names" (the names-only variant of `names.names_variant`)
+    variant: str = "main"
 
 
 def make_township(seed: int = 20261129, n_patches: int = 20_000) -> Township:
@@ -56,6 +59,7 @@ def make_township(seed: int = 20261129, n_patches: int = 20_000) -> Township:
     baseline_landuse(rng, P, blocks, plan)
     P["group"] = farmland_groups(rng, P, plan)
     P, planted = plant_violations(rng, P, plan)
+    plant_ponds(np.random.default_rng([seed, 1]), P, plan, planted)  # own rng: added later, changes no other draw
     P = merge_small(P, 30.0)                    # bits left where homes and sheds split fields
     P = node_frame(P)                           # an exact coverage: 0.1 mm grid, shared edges identical
     P = merge_small(P, 30.0, drop_below=0.0)    # pieces the noding left small, merged edge-exactly

@@ -1,6 +1,6 @@
 """Farmland groups (which cultivated patches each 永久基本农田 polygon is drawn from) and the violations
-planted inside the farmland: orchards, nurseries, ponds, homes, a factory, facilities, bare land, and
-non-grain, abandoned, rotated or fallow cultivated land.
+planted inside the farmland: orchards, nurseries, fish ponds, homes, a factory, facilities, bare land,
+non-grain, abandoned, rotated or fallow cultivated land, and (`plant_ponds`, last) plain 1104 ponds.
 
 Changes the patch frame (splitting patches where a home or shed takes part of a field); builds no layer."""
 
@@ -180,3 +180,33 @@ def plant_violations(rng: np.random.Generator, P: pd.DataFrame, plan: Plan) -> t
         P.loc[changed, "TBXHDM"] = ""
         P.loc[P["violation"].isin(list(parts)) & ~P.index.isin(changed), "violation"] = ""
     return P, planted
+
+
+def plant_ponds(rng: np.random.Generator, P: pd.DataFrame, plan: Plan, planted: dict) -> None:
+    """Turn a few small grain fields of the farmland into plain 1104 坑塘水面 (irrigation ponds, 山坪塘: no fish,
+    domain.md §9.3), preferably in the settlements' fringe (outside the open fields the operators farm, so
+    the transfer parcels stay as they were). Whole fields without 田坎, so no geometry changes and the farmland
+    polygons keep their class (`base`) and KCXS. Changes `P` and `planted` in place; call it with its own rng
+    after `plant_violations` (the township's other draws stay as they were)."""
+    kind = P["kind"].to_numpy()
+    key = P["block"].astype(str) + "/" + P["gx"].astype(str) + "/" + P["gy"].astype(str)
+    whole_field = ~key.duplicated(keep=False).to_numpy() | (P["gx"].to_numpy() < 0)  # not a field split by a home
+    grain = ((P["group"].to_numpy() >= 0) & P["DLBM"].str.startswith("01").to_numpy() & (P["ZZSXDM"] == "LS").to_numpy()
+             & (P["violation"] == "").to_numpy() & whole_field & (P["KCXS"].to_numpy() == 0))  # 田坎: farmland's KCXS
+    rate, least = VIOLATIONS["pond"]
+    cand = np.flatnonzero(grain & (kind == FRINGE))
+    if len(cand) < least:
+        cand = np.flatnonzero(grain)
+    area = shapely.area(P["geometry"].to_numpy())
+    if len(cand):
+        cand = cand[area[cand] <= np.median(area[cand])]
+    unit = P["unit"].to_numpy()
+    rows = _choose(rng, cand, unit, _pick_per_unit(rng, unit[cand], len(plan.units), rate, least))
+    rest = np.setdiff1d(cand, rows)
+    if len(rows) < least and len(rest):  # a unit had fewer candidates than it was given
+        rows = np.concatenate([rows, rng.choice(rest, size=min(least - len(rows), len(rest)), replace=False)])
+    P.loc[rows, "DLBM"] = "1104"
+    P.loc[rows, "violation"] = "pond"
+    P.loc[rows, ["ZZSXDM", "GDLX", "GDPDJB", "TBXHDM"]] = ""
+    P.loc[rows, "KCXS"] = 0.0
+    planted["pond"] = int(len(rows))

@@ -1,4 +1,4 @@
-"""The synthetic sample township (landcheck/sample.py) and the committed files under layers/."""
+"""The synthetic sample township (landcheck/sample/) and the committed files under layers/."""
 
 from __future__ import annotations
 
@@ -154,8 +154,48 @@ def test_violations_of_each_kind_lie_inside_farmland(town):
 
 def test_expected_findings_cover_every_category(town):
     ef = sample.expected_findings(town)
-    assert {"non_grain", "non_farm", "facility", "non_grain_crop", "abandoned", "other"} <= set(ef["category"])
+    assert {"non_grain", "non_farm", "facility", "non_grain_crop", "mixed_crop", "abandoned", "pond", "other"} <= set(ef["category"])
     assert (ef["area_m2"] >= 1.0).all()
+    # plain 1104 is a pond to verify, 1104A a fish pond (非粮化); LYFL/LLJZ are mixed_crop, FLS non_grain_crop
+    assert set(ef.loc[ef["category"] == "pond", "DLBM"]) == {"1104"}
+    assert "1104" not in set(ef.loc[ef["category"] == "non_grain", "DLBM"])
+    zz = town.survey.set_index("BSM")["ZZSXDM"]
+    assert set(zz.loc[ef.loc[ef["category"] == "mixed_crop", "BSM"]]) <= {"LYFL", "LLJZ"}
+    # the farmland's own class is the group's cultivated class: every finding is 新增
+    assert (ef["origin"] == "new").all()
+    for c, cells in sample.by_origin(ef).items():  # the cells of a category add up to its total, rounded once
+        assert sum(v["count"] for v in cells.values()) == (ef["category"] == c).sum()
+        assert abs(sum(v["mu"] for v in cells.values()) - units.area_mu(ef.loc[ef["category"] == c, "area_m2"].sum())) < 1e-9
+
+
+def test_plain_ponds_are_planted_in_farmland_fields(town):
+    s = town.survey
+    assert town.planted["pond"] >= 3
+    fm = shapely.union_all(town.farmland.geometry.to_numpy())
+    ponds = s[s["DLBM"] == "1104"]
+    inside = shapely.area(shapely.intersection(ponds.geometry.to_numpy(), fm)) / shapely.area(ponds.geometry.to_numpy())
+    planted = ponds[inside > 0.99]  # whole former fields inside the farmland
+    assert len(planted) == town.planted["pond"]
+    assert (planted["ZZSXDM"] == "").all() and (planted["KCXS"] == 0).all() and (planted["GDPDJB"] == "").all()
+
+
+def _facility_mu(t: sample.Township, types=None) -> float:
+    rec = t.facility_records.copy()
+    if types is not None:
+        rec["设施类型"] = types
+    ef = sample.expected_findings(sample.Township(**{**t.__dict__, "facility_records": rec}))
+    return units.m2_to_mu(ef.loc[ef["category"] == "facility", "area_m2"].sum())
+
+
+def test_only_records_of_a_planting_type_are_deducted():
+    """A 1202 inside a 种植 record is infrastructure; inside a 养殖 record it stays a finding."""
+    t = sample.make_township(n_patches=3000)
+    kinds = sample.expected.record_kinds(t.facility_records)
+    assert set(kinds) == {"planting", "livestock", "aquaculture"}
+    as_is = _facility_mu(t)
+    all_planting = _facility_mu(t, "种植设施")
+    none_planting = _facility_mu(t, "畜禽养殖设施")
+    assert all_planting < as_is <= none_planting  # 养殖 records inside the farmland are findings
 
 
 def test_facility_records_cover_some_1202_patches(town):
@@ -249,6 +289,13 @@ def test_command_line_writes_layers_and_readme(tmp_path):
     _check_dltb_file(tmp_path / "survey" / "DLTB.shp")
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "--seed 3 --patches 600" in readme and "synthetic" in readme
+    assert "| category | | pieces | mu | 新增 | 存量 | 待核实 |" in readme and "names-only variant" not in readme
+    names = tmp_path / "names"
+    assert sample.main([str(names), "--seed", "3", "--patches", "600", "--variant", "names"]) == 0
+    readme = (names / "README.md").read_text(encoding="utf-8")
+    assert "--seed 3 --patches 600 --variant names" in readme and "names-only variant" in readme
+    survey = pyogrio.read_dataframe(names / "survey" / "DLTB.shp", encoding="GBK")
+    assert "DLBM" not in survey.columns and "村庄" in set(survey["DLMC"])
 
 
 def test_committed_layers_exist_and_read():
