@@ -246,6 +246,29 @@ def test_tbxhdm_refines_only_its_classes():
     assert "LS/FLS/LYFL" in p["message"].iloc[0]
 
 
+@pytest.mark.parametrize("code, tbxhdm, zzsxdm, bad", [
+    # 0401/0402/0403/0403K carry no ZZSXDM (三调 恢复属性 QC, domain.md §9.4)
+    ("0401", "", "", False), ("0402", "", "", False), ("0403K", "", "", False),
+    ("0401", "", "JKHF", True), ("0402", "", "GCHF", True), ("0403", "", "JKHF", True), ("0403K", "", "GCHF", True),
+    # 0404 only GCHF or blank
+    ("0404", "", "", False), ("0404", "", "GCHF", False), ("0404", "", "JKHF", True), ("0404", "", "LS", True),
+    # 园地 refined as LQYD: blank; other 园地 JKHF/GCHF
+    ("0201", "LQYD", "", False), ("0201", "", "JKHF", False), ("0202", "LQYD", "JKHF", True),
+    ("0201", "LQYD", "GCHF", True),
+])
+def test_recovery_attribute_rules(code, tbxhdm, zzsxdm, bad):
+    layer = dltb(grid(2), codes=["0101", "0201"], DLBM=["0101", code], ZZSXDM=["LS", zzsxdm], TBXHDM=["", tbxhdm])
+    layer["DLMC"] = ["水田", ""]
+    res = check_survey(layer, None, schema="dltb")
+    p = of(res, "invalid_attribute")
+    got = list(zip(p["feature_id"], p["field"], p["severity"]))
+    assert got == ([("B2", "ZZSXDM", "error")] if bad else []), p[["feature_id", "message"]].to_string()
+    if bad:
+        msg = p["message"].iloc[0]
+        assert "三调恢复属性质检" in msg and zzsxdm in msg
+        assert {"0404": "GCHF", "0201": "LQYD", "0202": "LQYD"}.get(code, "0401/0402/0403/0403K") in msg
+
+
 def test_adjustable_classes_may_keep_cultivated_attributes():
     layer = dltb(grid(2), codes=["0201", "0201"], DLBM=["0201K", "0301"], DLMC=["可调整果园", "乔木林地"],
                  KCXS=[0.053, 0.053], KCDLBM=["1203", "1203"], GDLX=["PD", "PD"], ZZSXDM=["JKHF", ""])

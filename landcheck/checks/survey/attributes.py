@@ -127,9 +127,18 @@ def _clean_codes(values: np.ndarray) -> np.ndarray:
 
 
 def _restorable(code: str) -> bool:
-    """Non-cultivated agricultural land that may carry 恢复属性 JKHF/GCHF."""
+    """Non-cultivated agricultural land that may carry 恢复属性 JKHF/GCHF (园地, 林地, 坑塘; 草地 has its
+    own rules: `GRASS_BLANK_ZZSXDM`, `OTHER_GRASS`)."""
     base = code[:-1] if code.endswith(("K", "A")) else code
-    return base[:2] in ("02", "03") or base in ("0401", "0403", "0404") or base.startswith("1104")
+    return base[:2] in ("02", "03") or base.startswith("1104")
+
+
+#: 三调 恢复属性 QC (domain.md §9.4, as in the public checker Roger-mrj/TDDC3D RuleCheck6.cs): these
+#: 草地 classes carry no ZZSXDM; 0404 其他草地 only GCHF; 园地 refined as LQYD carries none.
+GRASS_BLANK_ZZSXDM = ("0401", "0402", "0403", "0403K")
+OTHER_GRASS = "0404"
+OTHER_GRASS_RECOVERY = "GCHF"
+ORCHARD_BLANK_TBXH = "LQYD"
 
 
 def _construction(code: str) -> bool:
@@ -166,10 +175,23 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
         add(cult & ~blank & ~np.isin(z, PLANTING_CODES), "error", "ZZSXDM", z,
             lambda c, v: f"耕地 {c} 的种植属性代码 ZZSXDM “{v}” 不是 {'/'.join(PLANTING_CODES)} 之一")
         add(cult & blank, "warning", "ZZSXDM", z, lambda c, v: f"耕地 {c} 未填种植属性代码 ZZSXDM")
-        add(restorable & ~blank & ~np.isin(z, RECOVERY_CODES), "error", "ZZSXDM", z,
+        # 恢复属性 QC (三调 rules, see GRASS_BLANK_ZZSXDM): each rule names itself; none fires twice
+        grass = np.isin(codes, GRASS_BLANK_ZZSXDM)
+        other_grass = codes == OTHER_GRASS
+        tcol = field_column(cols, "TBXHDM")
+        tbxh = np.array([t.upper() for t in text_values(work[tcol])], dtype=object) if tcol else np.full(n, "", object)
+        lqyd = np.array([c.startswith("02") for c in codes], dtype=bool) & (tbxh == ORCHARD_BLANK_TBXH) if n \
+            else np.zeros(0, bool)
+        add(grass & ~blank, "error", "ZZSXDM", z,
+            lambda c, v: f"草地 {c} 的 ZZSXDM 应为空（三调恢复属性质检：0401/0402/0403/0403K 不填），不能是 “{v}”")
+        add(other_grass & ~blank & (z != OTHER_GRASS_RECOVERY), "error", "ZZSXDM", z,
+            lambda c, v: f"其他草地 0404 的 ZZSXDM 只能为 GCHF（工程恢复）或空（三调恢复属性质检），不能是 “{v}”")
+        add(lqyd & ~blank, "error", "ZZSXDM", z,
+            lambda c, v: f"园地 {c} 细化为 LQYD（林区园地）时 ZZSXDM 应为空（三调恢复属性质检），不能是 “{v}”")
+        add(restorable & ~lqyd & ~blank & ~np.isin(z, RECOVERY_CODES), "error", "ZZSXDM", z,
             lambda c, v: f"地类 {c} 的 ZZSXDM 只能为恢复属性 JKHF/GCHF 或空，不能是 “{v}”")
-        add(~cult & ~restorable & ~blank, "error", "ZZSXDM", z,
-            lambda c, v: f"地类 {c or '（空）'} 不应填种植属性代码 ZZSXDM（“{v}”）：只用于耕地及可恢复的园地/林地/草地/坑塘")
+        add(~cult & ~restorable & ~grass & ~other_grass & ~blank, "error", "ZZSXDM", z,
+            lambda c, v: f"地类 {c or '（空）'} 不应填种植属性代码 ZZSXDM（“{v}”）：只用于耕地及可恢复的园地/林地/坑塘/其他草地")
     col = field_column(cols, "KCXS")
     if col is not None:
         text = text_values(work[col])
