@@ -67,13 +67,11 @@ def print_survey_summary(result: SurveyJobResult, path: Path, max_rows: int = 15
                                                     schema=s["schema"], crs=s.get("crs")))
     if s["n_problems"]:
         t = Table(title=vocabulary().label("cli_survey_problems"), title_justify="left")
-        for col, just in ((vocabulary().label("cli_code"), "left"), (vocabulary().label("cli_problem"), "left"), (vocabulary().label("cli_severity"), "left"),
-                          (vocabulary().label("places"), "right")):
+        for col, just in ((vocabulary().label("cli_code"), "left"), (vocabulary().label("cli_problem"), "left"),
+                          (severity["error"], "right"), (severity["warning"], "right")):
             t.add_column(col, justify=just)
-        sev = s["counts_by_severity"]
-        for code, n in s["counts"].items():
-            level = "error" if code in sev.get("error", {}) else "warning"
-            t.add_row(code, labels.get(f"cli_problem_{code}", code), severity[level], str(n))
+        for code, n_err, n_warn in problem_count_rows(s):
+            t.add_row(code, labels.get(f"cli_problem_{code}", code), str(n_err), str(n_warn))
         con.print(t)
         p = result.quality.problems
         shown = p.head(max_rows)
@@ -90,6 +88,14 @@ def print_survey_summary(result: SurveyJobResult, path: Path, max_rows: int = 15
     verdict = {0: f"[green]{vocabulary().label('cli_passed')}[/green]", 1: f"[red]{vocabulary().label('cli_failed')}[/red]"}[result.exit_code]
     con.print(f"{verdict}: " + vocabulary().label("cli_survey_verdict", error=severity["error"], n_errors=s["n_errors"],
                                      warning=severity["warning"], n_warnings=s["n_warnings"], fail_on=s["fail_on"]))
+
+
+def problem_count_rows(summary: dict) -> list[tuple[str, int, int]]:
+    """(code, errors, warnings) of every problem code in the summary's order: a code can be both (3 of
+    19 missing fields errors, 16 warnings)."""
+    sev = summary.get("counts_by_severity", {})
+    return [(code, int(sev.get("error", {}).get(code, 0)), int(sev.get("warning", {}).get(code, 0)))
+            for code in summary["counts"]]
 
 
 def changes_line(cs: dict) -> str:

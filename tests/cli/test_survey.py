@@ -66,6 +66,18 @@ def test_problems_give_exit_1_and_fail_on_decides(tmp_path):
     assert invoke("survey", warn, "-o", out, "--fail-on", "warning").exit_code == 1
 
 
+def test_problem_table_counts_errors_and_warnings_of_a_code_apart(tmp_path):
+    # missing TBMJ and BSM are errors, missing SJNF a warning: one code, 2 errors and 1 warning
+    path = write(dltb().drop(columns=["TBMJ", "SJNF", "BSM"]), tmp_path / "fields.gpkg")
+    r = invoke("survey", path, "-o", tmp_path / "o")
+    assert r.exit_code == 1, r.output
+    header = next(line for line in r.output.splitlines() if "错误" in line and "警告" in line and "┃" in line)
+    row = next(line for line in r.output.splitlines() if line.strip("│ ").startswith("missing_field"))
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    assert cells[-2:] == ["2", "1"], r.output
+    assert header.index("错误") < header.index("警告")
+
+
 def test_bad_input_exits_2_with_a_message(tmp_path):
     out = tmp_path / "o"
     no_code = write(dltb().drop(columns=["DLBM", "DLMC"]), tmp_path / "nocode.gpkg")
