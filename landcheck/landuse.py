@@ -18,6 +18,9 @@ import pandas as pd
 
 #: The classes a land-use code can have inside permanent basic farmland (`in_pbf` of the code table).
 PBF_CLASSES = ("ok", "infrastructure", "facility", "non_grain", "non_farm", "other")
+#: The 三大类 of a code (`sanda` of the code table; 耕地 apart from the other 农用地): GB/T 21010-2017
+#: 三大类对照表 and TD/T 1055-2019 表A.4 (the source is cited in the table's header).
+SANDA_CLASSES = ("cultivated", "other_farmland", "construction", "unused")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class LandUseCode:
     group: str
     in_pbf: str
     scheme: str
+    sanda: str = ""
 
     @property
     def is_cultivated(self) -> bool:
@@ -39,9 +43,10 @@ class LandUseCode:
 def code_table() -> dict[str, LandUseCode]:
     """The packaged code table, keyed by code (`0101`, `1104A`, `203` …)."""
     text = resources.files("landcheck.data").joinpath("landuse_codes.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(text.splitlines())
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     return {
-        r["code"]: LandUseCode(r["code"], r["name_zh"], r["name_en"], r["parent"], r["group"], r["in_pbf"], r["scheme"])
+        r["code"]: LandUseCode(r["code"], r["name_zh"], r["name_en"], r["parent"], r["group"], r["in_pbf"], r["scheme"],
+                               r.get("sanda") or "")
         for r in rows
     }
 
@@ -71,6 +76,13 @@ def lookup(code: str | None) -> LandUseCode | None:
     if code is None:
         return None
     return code_table().get(code)
+
+
+def sanda(code: str | None) -> str:
+    """The 三大类 of a normalised code (one of `SANDA_CLASSES`), '' when unknown or a grouping that spans
+    more than one (04, 10, 11, 12)."""
+    entry = lookup(code)
+    return entry.sanda if entry else ""
 
 
 def name_of(code: str | None) -> str | None:

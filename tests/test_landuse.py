@@ -163,3 +163,28 @@ def test_two_digit_sanshi_codes_do_not_trigger_a_reading():
     r = normalise_codes(["0103", "09", "1006"], ["旱地", "特殊用地", "农村道路"])
     assert list(r.codes) == ["0103", "09", "1006"]
     assert r.note == "codes read as given"
+
+
+# ------------------------------------------------------------------ 三大类 (GB/T 21010-2017 对照表, TD/T 1055-2019 表A.4)
+@pytest.mark.parametrize("code, sanda", [
+    ("0101", "cultivated"), ("0103", "cultivated"), ("0201K", "other_farmland"), ("0303", "other_farmland"),
+    ("0401", "other_farmland"), ("0402", "other_farmland"), ("0403K", "other_farmland"), ("0404", "unused"),
+    ("1006", "other_farmland"), ("1003", "construction"), ("1103", "other_farmland"), ("1104A", "other_farmland"),
+    ("1104K", "other_farmland"), ("1107", "other_farmland"), ("1107A", "construction"), ("1109", "construction"),
+    ("1101", "unused"), ("1102", "unused"), ("1105", "unused"), ("1106", "unused"), ("1108", "unused"),
+    ("1110", "unused"), ("1201", "construction"), ("1202", "other_farmland"), ("1203", "other_farmland"),
+    ("1204", "unused"), ("1207", "unused"), ("0603", "construction"), ("0702", "construction"), ("09", "construction"),
+    ("203A", "construction"), ("04", ""), ("11", ""), ("9999", ""), (None, ""),
+])
+def test_sanda_of_codes(code, sanda):
+    assert landuse.sanda(code) == sanda
+
+
+def test_every_leaf_code_has_a_sanda_class():
+    leaves = [c for c, e in landuse.code_table().items() if c not in ("00", "04", "10", "11", "12")]
+    assert {landuse.sanda(c) for c in leaves} == set(landuse.SANDA_CLASSES)
+    assert all(landuse.sanda(c) for c in leaves)
+    # construction in the 三大类 is exactly what is non_farm inside permanent basic farmland, among real classes
+    for c in leaves:
+        if landuse.pbf_class(c) == "non_farm":
+            assert landuse.sanda(c) == "construction", c

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import landuse
 from ..errors import LandcheckError
 from .rules import Rules
 from .words import vocabulary
@@ -61,6 +62,46 @@ def _check_words(source, where, problem_type, category, severity, measure, findi
         raise LandcheckError(f"{source}: [{where}] severity '{severity}' is not one of {', '.join(vocab.severities)}.")
     if measure and measure not in vocab.all_measures:
         raise LandcheckError(f"{source}: [{where}] suggested_measure '{measure}' is not in the vocabulary.")
+
+
+#: The causes of the year's 耕地 account (summary.json `cultivated_account`), out and in, in report order
+#: (domain.md §9.5); `unclassified`: the other code is not in the code table. Words: labels cause_<key>.
+OUT_CAUSES = ("to_other_farmland", "to_construction", "to_unused", "exempt_water", "exempt_ecological",
+              "exempt_disaster", "unclassified_out")
+IN_CAUSES = ("from_other_farmland", "from_construction", "from_unused", "unclassified_in")
+#: Causes 166号 leaves out of 进出平衡 (国家安排的生态退耕, 自然灾害损毁, 河湖水面自然扩大).
+EXEMPT_CAUSES = ("exempt_water", "exempt_ecological", "exempt_disaster")
+
+
+@dataclass(frozen=True)
+class AccountRules:
+    """rules.toml [changes.account]: the codes 耕地 turns into that make an exempt cause (checked before
+    the 三大类 of the new code): water (河湖水面, 1101/1102), ecological (生态退耕), disaster (灾毁)."""
+
+    exempt_water: tuple[str, ...] = ("1101", "1102")
+    exempt_ecological: tuple[str, ...] = ()
+    exempt_disaster: tuple[str, ...] = ()
+
+
+def account_rules(rules: Rules) -> AccountRules:
+    """The exempt target codes of the 耕地 account (LandcheckError when a code is not a known land-use code)."""
+    t = (rules.data.get("changes") or {}).get("account") or {}
+    if not isinstance(t, dict):
+        raise LandcheckError(f"{rules.source}: [changes.account] must be a table.")
+    out = {}
+    for key in ("exempt_water", "exempt_ecological", "exempt_disaster"):
+        if key not in t:
+            continue
+        raw = t[key]
+        if not isinstance(raw, list):
+            raise LandcheckError(f"{rules.source}: [changes.account] {key} must be a list of land-use codes.")
+        codes = tuple(str(c).strip() for c in raw)
+        unknown = [c for c in codes if landuse.lookup(c) is None]
+        if unknown:
+            raise LandcheckError(f"{rules.source}: [changes.account] {key}: {', '.join(unknown)} "
+                                 "not in the land-use code table.")
+        out[key] = codes
+    return AccountRules(**out)
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,10 @@ def test_cultivated_to_factory_inside_farmland_is_15_mu_of_both(rules):
     assert s["new_construction_on_cultivated_mu"] == 15.00
     assert s["new_on_farmland_mu"] == 15.00
     assert s["n_changes"] == 1 and s["n_by_type"]["新增建设占用耕地"] == 1
-    assert s["cultivated_out_mu"] == 0.0 and s["cultivated_in_mu"] == 0.0
-    assert s["cultivated_change_mu"] == -15.00
+    # the deprecated cultivated_out_mu is every non-exempt out, construction included
+    assert s["cultivated_out_mu"] == 15.0 and s["cultivated_in_mu"] == 0.0
+    assert s["cultivated_account"]["out"]["to_construction"] == 15.00
+    assert s["cultivated_change_mu"] == -15.00 and s["net_mu"] == -15.00 and s["in_out_balance_mu"] == 0.0
     ch = _by_patch(r.changes, "A")
     assert (ch["from_dlbm"], ch["to_dlbm"], ch["from_dlmc"], ch["to_dlmc"]) == ("0101", "0601", "水田", "工业用地")
     assert ch["change_type"] == "新增建设占用耕地" and ch["kind"] == "new_construction"
@@ -235,6 +237,77 @@ def test_overlapping_layer_is_reported(rules):
 
 
 # ------------------------------------------------------------------------------------ CRS, keys
+# --------------------------------------------------------------------- the year's 耕地 account
+def _account_layers():
+    """One square per cause (100 m × 100 m = 15.00 mu; G 200 m wide, J 50 m) and two without a cause."""
+    pairs = [("A", "0103", "0201", 100), ("B", "0101", "0702", 100), ("C", "0103", "1206", 100),
+             ("D", "0102", "1101", 100), ("E", "0103", "0301", 100), ("F", "0103", "1207", 100),
+             ("G", "0201", "0103", 200), ("H", "0702", "0103", 100), ("I", "0602", "0101", 100),
+             ("J", "1206", "0103", 50), ("K", "0101", "0103", 100), ("L", "0301", "0601", 100)]
+    x, old, new = 0.0, [], []
+    for fid, a, b, w in pairs:
+        old.append((fid, a, box(x, x + w)))
+        new.append((fid, b, box(x, x + w)))
+        x += w
+    return survey(new), survey(old)
+
+
+def test_every_change_of_cultivated_land_gets_its_cause_and_the_account_balances(rules):
+    new, old = _account_layers()
+    account = {"exempt_water": ["1101", "1102"], "exempt_ecological": ["0301"], "exempt_disaster": ["1207"]}
+    r = compare_baseline(new, old, replace(rules, data={**rules.data, "changes": {**rules.data["changes"],
+                                                                                "account": account}}))
+    s = r.summary
+    acc = s["cultivated_account"]
+    assert acc["out"] == {"to_other_farmland": 15.0, "to_construction": 15.0, "to_unused": 15.0, "exempt_water": 15.0,
+                          "exempt_ecological": 15.0, "exempt_disaster": 15.0, "unclassified_out": 0.0}
+    assert acc["in"] == {"from_other_farmland": 30.0, "from_construction": 30.0, "from_unused": 7.5,
+                         "unclassified_in": 0.0}
+    assert acc["out_total_mu"] == 90.0 and acc["in_total_mu"] == 67.5
+    # 166号 进出平衡: other farmland only (30 − 15); net: every in − every out, exempt causes included
+    assert acc["in_out_balance_mu"] == s["in_out_balance_mu"] == 15.0
+    assert acc["net_mu"] == s["net_mu"] == s["cultivated_change_mu"] == -22.5
+    # deprecated aliases: out and in without the exempt causes
+    assert s["cultivated_out_mu"] == 45.0 and s["cultivated_in_mu"] == 67.5
+    assert s["by_village"]["东村"]["in_out_balance_mu"] == 15.0 and s["by_village"]["东村"]["net_mu"] == -22.5
+    cause = r.changes.set_index("feature_id")["cause"]
+    assert cause["A"] == "耕地转为其他农用地" and cause["B"] == "耕地转为建设用地" and cause["C"] == "耕地转为未利用地"
+    assert cause["D"] == "河湖水面扩大（待核实是否自然扩大）"
+    assert cause["E"] == "国家安排的生态退耕" and cause["F"] == "自然灾害损毁难以复耕"
+    assert cause["G"] == "其他农用地恢复为耕地" and cause["H"] == cause["I"] == "建设用地复垦为耕地"
+    assert cause["J"] == "未利用地开发为耕地" and cause["K"] == "" and cause["L"] == ""
+
+
+def test_by_default_only_water_is_exempt(rules):
+    new, old = _account_layers()
+    s = compare_baseline(new, old, rules).summary
+    acc = s["cultivated_account"]
+    # 0103 → 1206 is to_unused, 0702/0602 → 01 from_construction; 0301 and 1207 by their 三大类
+    assert acc["out"]["to_other_farmland"] == 30.0 and acc["out"]["to_unused"] == 30.0
+    assert acc["out"]["exempt_ecological"] == 0.0 and acc["out"]["exempt_disaster"] == 0.0
+    assert acc["out"]["exempt_water"] == 15.0
+    assert s["in_out_balance_mu"] == 0.0 and s["net_mu"] == -22.5 and s["cultivated_out_mu"] == 75.0
+
+
+def test_account_rounds_once_from_unrounded_sums(rules):
+    # three 0103 → 0201 pieces of 1.0049 mu each: 3.01 (3.0147) from the sum, not 3.00 from rounded rows
+    w = 1.0049 * 10000 / 15 / 100
+    old = survey([(f"P{i}", "0103", box(i * 10, i * 10 + w)) for i in range(3)])
+    new = survey([(f"P{i}", "0201", box(i * 10, i * 10 + w)) for i in range(3)])
+    r = compare_baseline(new, old, rules)
+    assert list(r.changes["area_mu"]) == [1.0, 1.0, 1.0]
+    exact = units.m2_to_mu(r.changes["area_m2"].sum())
+    assert r.summary["cultivated_account"]["out"]["to_other_farmland"] == units.area_mu(r.changes["area_m2"].sum())
+    assert round(exact, 2) == 3.01 == r.summary["cultivated_account"]["out"]["to_other_farmland"]
+
+
+def test_account_rules_refuse_unknown_codes(rules):
+    bad = replace(rules, data={**rules.data, "changes": {**rules.data["changes"], "account": {"exempt_disaster": ["9999"]}}})
+    new, old = _account_layers()
+    with pytest.raises(LandcheckError, match="9999"):
+        compare_baseline(new, old, bad)
+
+
 def _scenario(old_crs=4527, new_crs=4527, farm_crs=4527):
     old = survey([("A", "0101", box(0, 100)), ("B", "0103", box(100, 200)), ("C", "0103", box(200, 300)),
                   ("D", "0301", box(300, 400)), ("E", "0103", box(400, 500)), ("F", "0702", box(500, 600))], crs=old_crs)

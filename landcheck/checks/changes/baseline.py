@@ -17,6 +17,8 @@ from ...columns import text_column
 from ...config import Rules, change_kinds, vocabulary
 from ...progress import SILENT, Progress
 from ..fields import code_names, kcxs, township_text, village_text, with_feature_ids
+from ...config.change_rules import account_rules
+from .account import cause_labels, causes_of
 from .baseline_findings import change_findings
 from .classes import kinds_of
 from .frames import CHANGE_COLUMNS, ChangeResult, lonlat
@@ -66,6 +68,7 @@ def compare_baseline(
         if len(ci) else np.zeros(0, dtype=bool)
     keep, sliv = ci[~sliver], ci[sliver]
     kind = kinds_of(fc[keep], tc[keep])
+    cause = causes_of(fc[keep], tc[keep], account_rules(rules))
 
     # coverage: ground only in the new / only in the old survey (patches known covered are skipped:
     # a new patch inside one old patch; an old patch inside one new patch of the same area)
@@ -100,7 +103,8 @@ def compare_baseline(
     changes = gpd.GeoDataFrame({
         "feature_id": fid_new[ia[keep]], "old_feature_id": fid_old[ib[keep]],
         "from_dlbm": fc[keep], "from_dlmc": o_names[ib[keep]], "to_dlbm": tc[keep], "to_dlmc": n_names[ia[keep]],
-        "kind": kind, "change_type": np.array([kinds[k].problem_type for k in kind], dtype=object), "severity": sev,
+        "kind": kind, "change_type": np.array([kinds[k].problem_type for k in kind], dtype=object),
+        "cause": cause_labels(cause, words), "severity": sev,
         "area_m2": ka, "area_mu": units.area_mu_array(ka), "in_farmland_m2": ins.m2, "in_farmland_mu": units.area_mu_array(ins.m2),
         "farmland_id": ins.ids, "village": village, "township": town, "lon": lon, "lat": lat,
     }, geometry=gpd.GeoSeries(kg, crs=crs))
@@ -121,7 +125,7 @@ def compare_baseline(
                   farmland_overlaps=n_overlaps)
     tk_share = np.where(np.isin(kind, ("new_construction", "outflow")), kcxs(ov)[ib[keep]],
                         np.where(kind == "inflow", kcxs(nv)[ia[keep]], 0.0)) if len(kind) else np.zeros(0)
-    summary = change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmland, rules)
+    summary = change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmland, rules, cause)
     if new.crs != crs:
         changes, findings, coverage = changes.to_crs(new.crs), findings.to_crs(new.crs), coverage.to_crs(new.crs)
     return ChangeResult(changes=changes, findings=findings, summary=summary, coverage=coverage,

@@ -19,13 +19,14 @@ PATCH_CHECK = "change_patch"
 
 #: Columns of the changes frame (plus geometry), one row per changed piece (non-sliver).
 #: feature_id / old_feature_id: ids of the new and the old patch; from_* / to_*: code and name before
-#: and after; change_type: the vocabulary's word for `kind`; severity: of its finding ("" when the kind
+#: and after; change_type: the vocabulary's word for `kind`; cause: the cause of a change out of or into
+#: 耕地 in the year's 耕地 account (vocabulary labels cause_*; "" for other changes); severity: of its finding ("" when the kind
 #: is not a finding; `error` for new construction with a part inside farmland); area_m2: ellipsoidal,
 #: unrounded; in_farmland_m2: its part inside permanent basic farmland (NaN without a farmland layer);
 #: farmland_id: the farmland patches it lies in ("、"-joined, largest share first); lon/lat: a point
 #: inside it (EPSG:4490).
 CHANGE_COLUMNS = [
-    "feature_id", "old_feature_id", "from_dlbm", "from_dlmc", "to_dlbm", "to_dlmc", "kind", "change_type",
+    "feature_id", "old_feature_id", "from_dlbm", "from_dlmc", "to_dlbm", "to_dlmc", "kind", "change_type", "cause",
     "severity", "area_m2", "area_mu", "in_farmland_m2", "in_farmland_mu", "farmland_id", "village", "township",
     "lon", "lat",
 ]

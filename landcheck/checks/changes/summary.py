@@ -11,18 +11,21 @@ import pandas as pd
 
 from ... import landuse, units
 from ...config import KINDS, vocabulary
+from .account import account_m2, balances_m2, cultivated_account
 from .frames import CHECK, PATCH_CHECK
 
 
-def change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmland, rules) -> dict:
-    """summary.json of `compare_baseline`: totals by kind, 耕地 in and out, the balance of areas, by village.
-    `parts`: m² of the new and old layer and of what they split into; `tk_share`: the 田坎 share (KCXS)
-    of every change."""
+def change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmland, rules, cause) -> dict:
+    """summary.json of `compare_baseline`: totals by kind, the year's 耕地 account by `cause` (key of
+    every change), the balance of areas, by village. `parts`: m² of the new and old layer and of what
+    they split into; `tk_share`: the 田坎 share (KCXS) of every change."""
     kind = changes["kind"].to_numpy(dtype=object)
     area = changes["area_m2"].to_numpy(dtype="float64")
     in_m2 = np.nan_to_num(changes["in_farmland_m2"].to_numpy(dtype="float64"))
-    out_m2 = float(area[kind == "outflow"].sum())
-    in_c_m2 = float(area[kind == "inflow"].sum())
+    account = cultivated_account(cause, area)
+    bal = balances_m2(account_m2(cause, area))
+    # deprecated (one release): cultivated_out_mu / cultivated_in_mu = out / in without the exempt causes
+    out_m2, in_c_m2 = bal["out_not_exempt"], bal["in"]
     nc_m2 = float(area[kind == "new_construction"].sum())
     nc_farm_m2 = float(in_m2[kind == "new_construction"].sum())
     tk = area * tk_share
@@ -51,12 +54,15 @@ def change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmla
     by_village: dict[str, dict] = {}
     if len(changes):
         df = pd.DataFrame({"v": changes["village"].replace("", vocabulary().label("unknown_village")).to_numpy(dtype=object), "k": kind,
-                           "a": area, "f": in_m2})
+                           "a": area, "f": in_m2, "c": cause})
         for v, g in df.groupby("v", sort=True):
+            vb = balances_m2(account_m2(g["c"].to_numpy(dtype=object), g["a"].to_numpy()))
             by_village[str(v)] = {
                 "n_changes": int(len(g)),
-                "cultivated_out_mu": units.area_mu(g.loc[g["k"] == "outflow", "a"].sum()),
-                "cultivated_in_mu": units.area_mu(g.loc[g["k"] == "inflow", "a"].sum()),
+                "cultivated_out_mu": units.area_mu(vb["out_not_exempt"]),
+                "cultivated_in_mu": units.area_mu(vb["in"]),
+                "in_out_balance_mu": units.area_mu(vb["in_out_balance"]),
+                "net_mu": units.area_mu(vb["net"]),
                 "new_construction_on_cultivated_mu": units.area_mu(g.loc[g["k"] == "new_construction", "a"].sum()),
                 "new_on_farmland_mu": units.area_mu(g.loc[g["k"] == "new_construction", "f"].sum()) if has_farmland else None,
             }
@@ -66,9 +72,10 @@ def change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmla
         "n_new": counts["n_new"], "n_old": counts["n_old"],
         "new_mu": units.area_mu(parts["new_m2"]), "old_mu": units.area_mu(parts["old_m2"]),
         "n_changes": int(len(changes)), "changes_mu": units.area_mu(parts["changes_m2"]),
-        "cultivated_out_mu": units.area_mu(out_m2), "cultivated_in_mu": units.area_mu(in_c_m2),
-        "net_mu": units.area_mu(in_c_m2 - out_m2),
-        "cultivated_change_mu": units.area_mu(in_c_m2 - out_m2 - nc_m2),
+        "cultivated_account": account,
+        "in_out_balance_mu": account["in_out_balance_mu"], "net_mu": account["net_mu"],
+        "cultivated_out_mu": units.area_mu(out_m2), "cultivated_in_mu": units.area_mu(in_c_m2),  # deprecated
+        "cultivated_change_mu": units.area_mu(bal["net"]),
         "new_construction_on_cultivated_mu": units.area_mu(nc_m2),
         "new_on_farmland_mu": units.area_mu(nc_farm_m2) if has_farmland else None,
         "cultivated_out_by_group_mu": {g_: units.area_mu(a) for g_, a in sorted(groups.items())},
@@ -86,8 +93,8 @@ def change_summary(changes, findings, kinds, parts, counts, tk_share, has_farmla
         "n_findings_by_type": {t: int((f_types == t).sum()) for t in dict.fromkeys(f_types)},
         "areas_m2": {
             **{k: v for k, v in parts.items()},
-            "cultivated_out": out_m2, "cultivated_in": in_c_m2, "net": in_c_m2 - out_m2,
-            "cultivated_change": in_c_m2 - out_m2 - nc_m2,
+            "cultivated_account": account_m2(cause, area), "in_out_balance": bal["in_out_balance"],
+            "cultivated_out": out_m2, "cultivated_in": in_c_m2, "net": bal["net"], "cultivated_change": bal["net"],
             "new_construction_on_cultivated": nc_m2, "new_on_farmland": nc_farm_m2 if has_farmland else None,
             "by_kind": by_kind_m2, "in_farmland_by_kind": by_kind_farm if has_farmland else None,
             "cultivated_out_by_group": groups, "tiankan": tiankan,
