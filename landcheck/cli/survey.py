@@ -20,9 +20,12 @@ from .options import PATH, format_option, input_options, job_options, job_option
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .tables import print_ledger_merge
 
-#: The summary's change figures shown on the terminal, in order (their words: cli_change_KEY).
-CHANGE_FIGURES = ("new_construction_on_cultivated_mu", "new_on_farmland_mu", "cultivated_out_mu", "cultivated_in_mu",
-                  "net_mu", "in_farmland_mu", "in_cultivated_mu")
+#: The summary's change figures shown on the terminal, in order (their words: cli_change_KEY); the
+#: 耕地 account is a table of its own (`account_rows`).
+CHANGE_FIGURES = ("new_construction_on_cultivated_mu", "new_on_farmland_mu", "in_farmland_mu", "in_cultivated_mu")
+#: Causes printed even when nothing changed that way (the unclassified ones only when they hold ground).
+ALWAYS_SHOWN = ("to_other_farmland", "to_construction", "to_unused", "exempt_water", "exempt_ecological",
+                "exempt_disaster", "from_other_farmland", "from_construction", "from_unused")
 
 
 @click.command()
@@ -85,6 +88,13 @@ def print_survey_summary(result: SurveyJobResult, path: Path, max_rows: int = 15
     cs = s.get("changes")
     if cs:
         con.print(changes_line(cs))
+        if cs.get("cultivated_account"):
+            a = Table(title=vocabulary().label("cli_account_title"), title_justify="left")
+            a.add_column(vocabulary().label("cli_account_cause"))
+            a.add_column(vocabulary().label("mu"), justify="right")
+            for label, mu in account_rows(cs["cultivated_account"]):
+                a.add_row(label, mu)
+            con.print(a)
     verdict = {0: f"[green]{vocabulary().label('cli_passed')}[/green]", 1: f"[red]{vocabulary().label('cli_failed')}[/red]"}[result.exit_code]
     con.print(f"{verdict}: " + vocabulary().label("cli_survey_verdict", error=severity["error"], n_errors=s["n_errors"],
                                      warning=severity["warning"], n_warnings=s["n_warnings"], fail_on=s["fail_on"]))
@@ -96,6 +106,27 @@ def problem_count_rows(summary: dict) -> list[tuple[str, int, int]]:
     sev = summary.get("counts_by_severity", {})
     return [(code, int(sev.get("error", {}).get(code, 0)), int(sev.get("warning", {}).get(code, 0)))
             for code in summary["counts"]]
+
+
+def account_rows(account: dict) -> list[tuple[str, str]]:
+    """The 耕地 account as printed (label, mu): each cause, then the totals and the two balances from
+    the printed rows, in whole hundredths (the rows add up to the printed totals; domain.md §9.8)."""
+    words = vocabulary()
+    rows: list[tuple[str, str]] = []
+    cents: dict[str, int] = {}
+    totals = {}
+    for side in ("out", "in"):
+        for key, mu in account[side].items():
+            if key in ALWAYS_SHOWN or mu:
+                cents[key] = round(float(mu) * 100)
+                rows.append((f"{words.label(f'cli_account_{side}')}: {words.label(f'cause_{key}')}",
+                             f"{cents[key] / 100:.2f}"))
+        totals[side] = sum(cents[k] for k in account[side] if k in cents)
+        rows.append((words.label(f"cli_account_{side}_total"), f"{totals[side] / 100:.2f}"))
+    balance = cents["from_other_farmland"] - cents["to_other_farmland"]
+    rows.append((words.label("cli_account_in_out_balance"), f"{balance / 100:.2f}"))
+    rows.append((words.label("cli_account_net"), f"{(totals['in'] - totals['out']) / 100:.2f}"))
+    return rows
 
 
 def changes_line(cs: dict) -> str:

@@ -123,6 +123,49 @@ def test_baseline_change_inside_farmland_is_15_mu_and_reaches_the_ledger(tmp_pat
     assert len(gpd.read_file(tmp_path / "same" / "findings.gpkg", layer="findings")) == 0
 
 
+def _printed_account(output: str) -> dict[str, float]:
+    rows = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.split("│") if c.strip()]
+        if len(cells) == 2:
+            rows[cells[0]] = float(cells[1])
+    return rows
+
+
+def test_baseline_prints_the_cultivated_account_whose_rows_add_up(tmp_path):
+    # 0103 → 0201 (15), 0101 → 0702 (15), 0103 → 1206 (7.5), 0201 → 0103 (30), 0702 → 0103 (15)
+    geoms = [shapely.box(X0 + x0, Y0, X0 + x1, Y0 + 100) for x0, x1 in ((0, 100), (100, 200), (200, 250), (250, 450),
+                                                                       (450, 550))]
+    old = write(dltb(geoms, codes=["0103", "0101", "0103", "0201", "0702"]), tmp_path / "2025.gpkg")
+    new = write(dltb(geoms, codes=["0201", "0702", "1206", "0103", "0103"]), tmp_path / "2026.gpkg")
+    r = invoke("survey", new, "--baseline", old, "-o", tmp_path / "o")
+    assert "年度耕地进出账" in r.output, r.output
+    rows = _printed_account(r.output)
+    assert rows["流出: 耕地转为其他农用地"] == 15.0 and rows["流出: 耕地转为建设用地"] == 15.0
+    assert rows["流出: 耕地转为未利用地"] == 7.5 and rows["流出: 河湖水面扩大（待核实是否自然扩大）"] == 0.0
+    assert rows["流入: 其他农用地恢复为耕地"] == 30.0 and rows["流入: 建设用地复垦为耕地"] == 15.0
+    outs = [v for k, v in rows.items() if k.startswith("流出: ")]
+    ins = [v for k, v in rows.items() if k.startswith("流入: ")]
+    assert len(outs) == 6 and len(ins) == 3
+    assert rows["流出合计"] == pytest.approx(sum(outs)) == 37.5 and rows["流入合计"] == pytest.approx(sum(ins)) == 45.0
+    assert rows["进出平衡（其他农用地 流入−流出）"] == 15.0
+    assert rows["净增减（全部流入−全部流出）"] == pytest.approx(rows["流入合计"] - rows["流出合计"]) == 7.5
+    s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))["changes"]
+    assert s["net_mu"] == 7.5 and s["in_out_balance_mu"] == 15.0
+
+
+def test_printed_account_rounds_rows_first_then_sums():
+    from landcheck.cli.survey import account_rows
+
+    acc = {"out": {"to_other_farmland": 0.01, "to_construction": 0.01, "to_unused": 0.01, "exempt_water": 0.0,
+                   "exempt_ecological": 0.0, "exempt_disaster": 0.0, "unclassified_out": 0.0},
+           "in": {"from_other_farmland": 1.1, "from_construction": 2.2, "from_unused": 0.0, "unclassified_in": 0.7}}
+    rows = dict(account_rows(acc))
+    assert rows["流出合计"] == "0.03" and rows["流入合计"] == "4.00"   # 1.1 + 2.2 + 0.7 in hundredths, no 4.0000001
+    assert rows["流入: 未知地类转为耕地（待核实）"] == "0.70" and "流出: 耕地转为未知地类（待核实）" not in rows
+    assert rows["进出平衡（其他农用地 流入−流出）"] == "1.09" and rows["净增减（全部流入−全部流出）"] == "3.97"
+
+
 def test_change_patch_layer_becomes_findings_for_verification(tmp_path):
     base_geoms = grid(2, 1, 200, 200)
     base = write(dltb(base_geoms, codes=["0101", "0601"]), tmp_path / "base.gpkg")
