@@ -8,6 +8,8 @@ Reads codes, never judges them: what a code means for a check is the checks' bus
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -82,38 +84,50 @@ def normalise_layer_codes(df: pd.DataFrame, report: ReadReport) -> None:
     reading = landuse.normalise_codes(_column(df, "DLBM"), names)
     df["DLBM"] = reading.codes.values
     record_code_reading(report, reading)
-    keys = [_unknown_key(c, n) for c, n in zip(df["DLBM"], _column(df, "DLMC"))]
-    hit = np.array([k is not None for k in keys], dtype=bool)
-    if hit.any():
-        areas = np.zeros(len(df))
-        areas[hit] = ellipsoidal_area(df.geometry.values[hit], df.crs) if df.crs is not None else np.nan
-        report.unknown_table = unknown_table(keys, np.ones(len(df), dtype=np.int64), areas)
+    rows: dict[tuple, list[int]] = {}
+    for i, key in enumerate(_unknown_key(c, n) for c, n in zip(df["DLBM"], _column(df, "DLMC"))):
+        if key is not None:
+            rows.setdefault(key, []).append(i)
+    geoms = df.geometry.values
+    m2 = [float(ellipsoidal_area(geoms[r], df.crs).sum()) if df.crs is not None else np.nan for r in rows.values()]
+    report.unknown_table = unknown_table(list(rows), [len(r) for r in rows.values()], m2)
 
 
-def count_code_pairs(df: pd.DataFrame, pairs: dict[tuple, int], areas: dict[tuple, float] | None = None,
-                     area_m2=None) -> None:
+@lru_cache(maxsize=65536)
+def _may_be_unknown(code, name) -> bool:
+    """Whether a (code, name) pair as read may end up in no class (over-estimates: its geometry is
+    kept until the layer's reading is decided)."""
+    code = landuse.clean_code(_null_to_none(code))
+    if code is None:
+        return landuse.code_for_name(_null_to_none(name)) is None
+    return all(landuse.lookup(c) is None for c in (code, "0" + code, code.zfill(3)))  # may be padded or 二调
+
+
+def count_code_pairs(df: pd.DataFrame, pairs: dict[tuple, int], kept: dict[tuple, list] | None = None,
+                     geoms=None) -> None:
     """Add the (code, name) pairs of `df`'s rows as read to `pairs` (pair → rows, in order of first
-    appearance), and the rows' areas `area_m2` (m², in row order) to `areas` when given."""
+    appearance); with `kept`, also the geometries (`geoms`, in row order) of pairs that may map to no
+    class, to measure them once the layer's CRS is settled."""
     codes = df["DLBM"].tolist() if "DLBM" in df.columns else [None] * len(df)
     names = df["DLMC"].tolist() if "DLMC" in df.columns else [None] * len(df)
-    a = np.full(len(df), np.nan) if area_m2 is None else np.asarray(area_m2, dtype="float64")
-    for key, m2 in zip(zip(map(_null_to_none, codes), map(_null_to_none, names)), a):
+    for i, key in enumerate(zip(map(_null_to_none, codes), map(_null_to_none, names))):
         pairs[key] = pairs.get(key, 0) + 1
-        if areas is not None:
-            areas[key] = areas.get(key, 0.0) + m2
+        if kept is not None and _may_be_unknown(*key):
+            kept.setdefault(key, []).append(geoms[i])
 
 
 def plan_codes(pairs: dict, code_fix: dict | None, name_fix: dict | None, has_names: bool, report: ReadReport,
-               areas: dict | None = None) -> dict:
+               kept: dict | None = None, crs=None) -> dict:
     """Normalise the land-use codes as `read_layer` does on the whole layer, from the distinct
     (code, name) pairs and their row counts (in order of first appearance, so that the report's
     counters keep `read_layer`'s order); returns (clean code, name) → normalised code. `code_fix` and
-    `name_fix` are the mojibake repairs of the DLBM and DLMC fields; `areas` the pairs' m² (NaN when
-    not measured), for the report's table of unknown codes and names."""
+    `name_fix` are the mojibake repairs of the DLBM and DLMC fields; `kept` the geometries of the pairs
+    that may map to no class (`count_code_pairs`), in `crs`, for the report's table of unknown codes
+    and names (their area NaN without them)."""
     keyed: dict[tuple, int] = {}
     keyed_m2: dict[tuple, float] = {}
     for (c, n), k in pairs.items():
-        m2 = (areas or {}).get((c, n), np.nan)
+        m2 = float(ellipsoidal_area(kept[(c, n)], crs).sum()) if kept and (c, n) in kept and crs is not None else np.nan
         if code_fix and isinstance(c, str):
             c = code_fix.get(c, c)
         if name_fix and isinstance(n, str):
