@@ -1,5 +1,6 @@
 """Land-use codes (GB/T 21010-2017 + 三调工作分类): names, parents, the class inside permanent basic
-farmland, normalisation of delivered codes and names (incl. 二调-era names).
+farmland, normalisation of delivered codes and names of every era (二调 codes and names, 2001
+《全国土地分类（过渡期间适用）》 names), the 二调 class 201–205 a code still carries.
 
 Facts only: what a class *means* for a check (category, problem type, measure) lives in the rules.
 """
@@ -58,9 +59,41 @@ def erdiao_table() -> dict[str, tuple[str, str]]:
     return {r["code_2nd"]: (r["name_2nd"], r["code_3rd"]) for r in csv.DictReader(text.splitlines())}
 
 
+@dataclass(frozen=True)
+class OldName:
+    """A 2001 过渡期 land-use name: its 三调 code, the other codes it may mean, the source, a note."""
+
+    name: str
+    code: str
+    alternatives: tuple[str, ...]
+    source: str
+    note: str
+
+
+@lru_cache(maxsize=1)
+def transition_table() -> dict[str, OldName]:
+    """2001 《全国土地分类（过渡期间适用）》 name → `OldName` (names only: its 3-digit codes clash
+    with the 二调 ones). Where a name may mean more than one class, the more cautious one is taken."""
+    text = resources.files("landcheck.data").joinpath("transition_names.csv").read_text(encoding="utf-8")
+    return {r["name_2001"]: OldName(r["name_2001"], r["code_3rd"], tuple(r["alternatives"].split()), r["source"],
+                                    r["note"]) for r in csv.DictReader(text.splitlines())}
+
+
+#: 二调 land classes of settlements and mining (城市, 建制镇, 村庄, 采矿用地, 风景名胜及特殊用地): 三调 made
+#: them the CZCSXM attribute of construction land; a normalised DLBM keeps them as they are.
+ERDIAO_SETTLEMENT_CODES = ("201", "202", "203", "204", "205")
+
+
+def erdiao_class(code: str | None) -> str:
+    """'201'..'205' when a normalised code is a 二调 settlement or mining class (construction land in
+    二调), else ''."""
+    return code if code in ERDIAO_SETTLEMENT_CODES else ""
+
+
 @lru_cache(maxsize=1)
 def _name_index() -> dict[str, str]:
-    """Name → 三调 code: current names first, then 二调-era names (有林地, 村庄, 建制镇, 裸地 …)."""
+    """Name → 三调 code: current names first, then 二调-era names (有林地, 村庄, 建制镇, 裸地 …), then
+    2001 过渡期 names (灌溉水田, 菜地, 农村居民点 …)."""
     index: dict[str, str] = {}
     for code, (name, code3) in erdiao_table().items():
         index.setdefault(name, code3)
@@ -68,6 +101,8 @@ def _name_index() -> dict[str, str]:
     # 城镇村属性码 (201…205) first, so that a land class of the same name wins (特殊用地 → 09, not 205)
     for code, entry in sorted(leaves, key=lambda ce: ce[1].parent != "20"):
         index[entry.name_zh] = code
+    for name, old in transition_table().items():
+        index.setdefault(name, old.code)
     return index
 
 
@@ -133,6 +168,8 @@ class CodeReading:
     unknown_names: dict[str, int] = field(default_factory=dict)
     #: rows whose own name overruled the layer's reading of a 3-digit code
     by_own_name: int = 0
+    #: old names (2001 过渡期) that may mean more than one class, read as the more cautious one → rows
+    cautious_names: dict[str, int] = field(default_factory=dict)
 
 
 def _pad(code: str) -> str:
@@ -195,11 +232,15 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
     from_names = 0
     by_own_name = 0
     unknown_names: Counter = Counter()
+    cautious: Counter = Counter()
+    old_names = transition_table()
     for code, name in zip(cleaned, name_s):
         if code is None:
             guess = code_for_name(name)
             if guess is not None:
                 from_names += 1
+                if name in old_names and old_names[name].alternatives and guess == old_names[name].code:
+                    cautious[name] += 1
             elif name:
                 unknown_names[name] += 1
             out.append(guess)
@@ -229,8 +270,12 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
         note += f"; {by_own_name} rows read the other way, as their own DLMC name says"
     if from_names:
         note += f"; {from_names} codes taken from land-use names"
+    if cautious:
+        note += "; " + "; ".join(
+            f"{n} ×{k} read as {old_names[n].code} {name_of(old_names[n].code)} (may be "
+            f"{' or '.join(old_names[n].alternatives)}; the more cautious class)" for n, k in cautious.most_common())
     if unknown_names:
         shown = ", ".join(f"{n} ×{k}" for n, k in unknown_names.most_common(10))
         note += f"; {sum(unknown_names.values())} rows have neither a code nor a known land-use name ({shown})"
     return CodeReading(codes=codes, note=note, unknown=dict(unknown), from_names=from_names,
-                       unknown_names=dict(unknown_names), by_own_name=by_own_name)
+                       unknown_names=dict(unknown_names), by_own_name=by_own_name, cautious_names=dict(cautious))

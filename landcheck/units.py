@@ -27,12 +27,22 @@ GK3_ZONES = range(25, 46)
 # 6° Gauss–Krüger zones 13..23 (CM 75°E..135°E); with zone prefix EPSG:4491..4501, without 4502..4512.
 GK6_ZONES = range(13, 24)
 
-#: Largest feature (bbox diagonal, metres) whose area is taken from the projected plane and the local
-#: areal scale; bigger features are measured exactly on the ellipsoid with pyproj.Geod.
+#: Largest feature (bbox diagonal, metres) whose area is taken from the projected plane and the
+#: projection's areal scale; bigger features are measured on the ellipsoid with pyproj.Geod.
 _LOCAL_SCALE_MAX_EXTENT_M = 20_000.0
+
+#: Features with a bbox diagonal above this (metres) add the second-order term of the areal scale
+#: (its curvature times the feature's second moments); below it the term is < 1e-9 of the area.
+_QUADRATIC_MIN_EXTENT_M = 1_000.0
 
 #: Longest edge (metres) of a projected polygon measured on the ellipsoid: longer edges are densified.
 _SEGMENT_M = 1_000.0
+
+#: Longest edge (metres) in other projected CRSs (Web Mercator, feet, other ellipsoids).
+_SEGMENT_OTHER_M = 10.0
+
+#: Longest edge (degrees) of a geographic polygon, for the quadrature along each edge.
+_SEGMENT_DEG = 0.1
 
 
 def m2_to_mu(m2):
@@ -177,13 +187,16 @@ def _local_scale_ok(crs: CRS) -> bool:
 
 def ellipsoidal_area(geoms, crs: CRS | str | int | None) -> np.ndarray:
     """Ellipsoidal area in m² on the CGCS2000 ellipsoid of each geometry (array-like of shapely
-    geometries in `crs`). Non-polygonal and empty geometries give 0.
+    geometries in `crs`). Non-polygonal and empty geometries give 0. Edges are straight lines in `crs`
+    (as the survey draws them), so the area is the integral of 1 / areal scale over the planar polygon.
 
-    For parcels in a Gauss–Krüger-like projected CRS in metres on the GRS80/CGCS2000 ellipsoid
-    (Transverse Mercator, Lambert conformal conic, Albers), the planar area is divided by the
-    projection's areal scale at the parcel (exact to well under 0.01 m² for a 100-mu parcel and
-    vectorised). Larger features and other CRSs (feet, Web Mercator, other ellipsoids) are measured
-    exactly with pyproj.Geod(GRS80) on CGCS2000 lon/lat, projected edges densified to 1 km first.
+    For parcels up to 20 km across in a Gauss–Krüger-like projected CRS in metres on the
+    GRS80/CGCS2000 ellipsoid (Transverse Mercator, Lambert conformal conic, Albers), that integral is
+    taken from the planar area and the areal scale at the centroid (exact to first order), plus, for
+    features over 1 km, the scale's curvature times the feature's second moments: vectorised, and
+    within 1e-9 of pyproj.Geod on edges densified every 10 m. Larger features and other CRSs (feet,
+    Web Mercator, other ellipsoids, lon/lat) are measured with pyproj.Geod(GRS80) on CGCS2000 lon/lat,
+    edges densified to 1 km (0.01° in lon/lat) first.
     """
     if crs is None:
         raise ValueError("cannot measure area without a CRS")
@@ -201,13 +214,10 @@ def ellipsoidal_area(geoms, crs: CRS | str | int | None) -> np.ndarray:
     exact = np.ones(len(g), dtype=bool)
     if _local_scale_ok(crs):
         xmin, ymin, xmax, ymax = shapely.bounds(g).T
-        small = np.hypot(xmax - xmin, ymax - ymin) <= _LOCAL_SCALE_MAX_EXTENT_M
+        extent = np.hypot(xmax - xmin, ymax - ymin)
+        small = extent <= _LOCAL_SCALE_MAX_EXTENT_M
         if small.any():
-            pts = shapely.point_on_surface(g[small])
-            px, py = shapely.get_x(pts), shapely.get_y(pts)
-            lon, lat = _to_lonlat(crs).transform(px, py)
-            factors = pyproj.Proj(crs).get_factors(lon, lat, errcheck=False)
-            result[small] = shapely.area(g[small]) / np.asarray(factors.areal_scale)
+            result[small] = _scaled_area(g[small], extent[small], crs)
             exact = ~small
     if exact.any():
         result[exact] = _geod_area(g[exact], crs)
@@ -215,16 +225,101 @@ def ellipsoidal_area(geoms, crs: CRS | str | int | None) -> np.ndarray:
     return out
 
 
+def _inverse_scale(crs: CRS, x, y) -> np.ndarray:
+    """1 / areal scale of the projection at projected points (x, y)."""
+    lon, lat = _to_lonlat(crs).transform(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
+    return 1.0 / np.asarray(pyproj.Proj(crs).get_factors(lon, lat, errcheck=False).areal_scale, dtype="float64")
+
+
+def _scaled_area(g: np.ndarray, extent: np.ndarray, crs: CRS) -> np.ndarray:
+    """∫ 1/areal scale over each planar polygon: a second-order Taylor expansion about its centroid
+    (the first-order term vanishes there); the second-order term only for features over 1 km."""
+    centre = shapely.centroid(g)
+    cx, cy = shapely.get_x(centre), shapely.get_y(centre)
+    area = shapely.area(g)
+    result = area * _inverse_scale(crs, cx, cy)
+    big = np.flatnonzero(extent > _QUADRATIC_MIN_EXTENT_M)
+    if len(big):
+        jxx, jxy, jyy = _central_moments(g[big], cx[big], cy[big])
+        h = np.maximum(extent[big] / 2.0, 500.0)
+        bx, by = cx[big], cy[big]
+        px = np.concatenate([bx, bx + h, bx - h, bx, bx, bx + h, bx + h, bx - h, bx - h])
+        py = np.concatenate([by, by, by, by + h, by - h, by + h, by - h, by + h, by - h])
+        f = _inverse_scale(crs, px, py).reshape(9, len(big))
+        hxx = (f[1] - 2 * f[0] + f[2]) / h**2
+        hyy = (f[3] - 2 * f[0] + f[4]) / h**2
+        hxy = (f[5] - f[6] - f[7] + f[8]) / (4 * h**2)
+        result[big] += 0.5 * (hxx * jxx + 2 * hxy * jxy + hyy * jyy)
+    return result
+
+
+def _central_moments(g: np.ndarray, cx: np.ndarray, cy: np.ndarray):
+    """Second moments of area (∫x², ∫xy, ∫y² about (cx, cy)) of each polygon (holes subtracted)."""
+    rings, owner = _rings(g)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    xy = xy - np.column_stack([cx[owner], cy[owner]])[ring_of]  # small numbers: no cancellation
+    same = ring_of[:-1] == ring_of[1:]  # consecutive vertices of one (closed) ring
+    x0, y0, x1, y1 = xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same]
+    cross = x0 * y1 - x1 * y0
+    poly = owner[ring_of[:-1][same]]
+    n = len(g)
+    jxx = np.bincount(poly, (x0 * x0 + x0 * x1 + x1 * x1) * cross, n) / 12.0
+    jyy = np.bincount(poly, (y0 * y0 + y0 * y1 + y1 * y1) * cross, n) / 12.0
+    jxy = np.bincount(poly, (x0 * y1 + 2 * x0 * y0 + 2 * x1 * y1 + x1 * y0) * cross, n) / 24.0
+    return jxx, jxy, jyy
+
+
+#: Gauss–Legendre nodes and weights on [0, 1] (3 points) for the integral along an edge.
+_GL_T = np.array([0.5 - np.sqrt(0.15), 0.5, 0.5 + np.sqrt(0.15)])
+_GL_W = np.array([5.0, 8.0, 5.0]) / 18.0
+
+
+def _authalic(phi: np.ndarray) -> np.ndarray:
+    """∫₀^φ M·N·cos φ dφ on GRS80 (m² per radian of longitude between the equator and latitude φ)."""
+    a, f = GEOD.a, GEOD.f
+    e2 = f * (2 - f)
+    e, b2 = np.sqrt(e2), (a * (1 - f)) ** 2
+    s = np.sin(phi)
+    return b2 * (s / (2 * (1 - e2 * s * s)) + np.log((1 + e * s) / (1 - e * s)) / (4 * e))
+
+
+def _lonlat_area(ll: np.ndarray) -> np.ndarray:
+    """Area on GRS80 of polygons in CGCS2000 lon/lat whose edges are straight in lon/lat:
+    |∮ F(φ) dλ| with F the authalic integral, exact along each edge by Gauss–Legendre (vectorised)."""
+    rings, owner = _rings(ll)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    lam, phi = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+    same = ring_of[:-1] == ring_of[1:]
+    dlam = (lam[1:] - lam[:-1])[same]
+    p0, p1 = phi[:-1][same], phi[1:][same]
+    poly = owner[ring_of[:-1][same]]
+    ref = _authalic(np.bincount(poly, p0, len(ll)) / np.maximum(np.bincount(poly, None, len(ll)), 1))[poly]
+    mean_f = sum(w * (_authalic(p0 + t * (p1 - p0)) - ref) for t, w in zip(_GL_T, _GL_W))
+    return np.abs(np.bincount(poly, mean_f * dlam, len(ll)))
+
+
+def _rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ring of every polygon part, exteriors counter-clockwise and holes clockwise, and the
+    index of the geometry each ring belongs to."""
+    parts, owner = shapely.get_parts(shapely.orient_polygons(geoms), return_index=True)
+    rings, part_of = shapely.get_rings(parts, return_index=True)
+    return rings, owner[part_of]
+
+
 def _geod_area(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Exact ellipsoidal area (GRS80) after transforming to CGCS2000 lon/lat."""
-    if crs.to_epsg() == 4490:
-        ll = geoms
-    else:
-        if crs.is_projected:
-            # edges are straight in the projected plane, not geodesics: densify before transforming
-            # (with 1 km steps a 100 km square agrees with a 50 m densification to ~2e-9)
-            unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-            geoms = shapely.segmentize(geoms, _SEGMENT_M / unit)
-        ll = shapely.transform(geoms, lambda xy: np.column_stack(_to_lonlat(crs).transform(xy[:, 0], xy[:, 1])))
-    ll = shapely.orient_polygons(ll)
+    """Ellipsoidal area (GRS80) after transforming to CGCS2000 lon/lat. Edges are straight lines in
+    `crs`, not geodesics: lon/lat polygons are integrated exactly along their edges (`_lonlat_area`);
+    projected ones are densified first, to 1 km in a Gauss–Krüger-like CRS (a 100 km square agrees with
+    a 10 m densification to ~2e-9) and to 10 m in others (Web Mercator, feet, other ellipsoids)."""
+    if crs.is_geographic:
+        geoms = shapely.segmentize(geoms, _SEGMENT_DEG)
+        ll = geoms if crs.to_epsg() == 4490 else _transform(geoms, crs)
+        return _lonlat_area(ll)
+    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    step = _SEGMENT_M if _local_scale_ok(crs) else _SEGMENT_OTHER_M
+    ll = shapely.orient_polygons(_transform(shapely.segmentize(geoms, step / unit), crs))
     return np.array([abs(GEOD.geometry_area_perimeter(g)[0]) for g in ll], dtype="float64")
+
+
+def _transform(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.column_stack(_to_lonlat(crs).transform(xy[:, 0], xy[:, 1])))

@@ -188,3 +188,68 @@ def test_every_leaf_code_has_a_sanda_class():
     for c in leaves:
         if landuse.pbf_class(c) == "non_farm":
             assert landuse.sanda(c) == "construction", c
+
+
+# ------------------------------------------------------------------ names of every era (domain.md §8, §9.6)
+#: The 2001 《全国土地分类（过渡期间适用）》 names of domain.md §9.6.
+TRANSITION_NAMES = ("灌溉水田 望天田 水浇地 旱地 菜地 有林地 灌木林地 疏林地 未成林造林地 迹地 苗圃 畜禽饲养地 设施农业用地 "
+                    "农村道路 坑塘水面 养殖水面 农田水利用地 田坎 晒谷场等用地 城市 建制镇 农村居民点 独立工矿用地 特殊用地 "
+                    "荒草地 盐碱地 沼泽地 沙地 裸土地 裸岩石砾地 河流水面 湖泊水面 苇地 滩涂").split()
+
+
+def test_every_transition_name_maps_to_a_known_code_with_a_source():
+    table = landuse.transition_table()
+    assert set(TRANSITION_NAMES) <= set(table)
+    for name in TRANSITION_NAMES:
+        entry = table[name]
+        assert landuse.lookup(entry.code) is not None, name
+        assert all(landuse.lookup(c) is not None for c in entry.alternatives), name
+        assert entry.source.startswith("domain.md §"), name
+        assert landuse.code_for_name(name) is not None, name
+
+
+def test_every_erdiao_row_has_a_source():
+    text = (landuse.resources.files("landcheck.data") / "erdiao_names.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert rows and all(r["source"].startswith("domain.md §8") for r in rows)
+
+
+@pytest.mark.parametrize("name,code,cls", [
+    ("灌溉水田", "0101", "ok"), ("望天田", "0101", "ok"), ("菜地", "0103", "ok"), ("疏林地", "0307", "non_grain"),
+    ("苗圃", "0307", "non_grain"), ("畜禽饲养地", "1202", "facility"), ("晒谷场等用地", "1202", "facility"),
+    ("养殖水面", "1104A", "non_grain"), ("农田水利用地", "1107", "infrastructure"), ("荒草地", "0404", "non_grain"),
+    ("农村居民点", "203", "non_farm"), ("独立工矿用地", "204", "non_farm"), ("苇地", "1108", "other"),
+    ("滩涂", "1106", "other"),
+    # a 2001 name that is also a current or 二调 name keeps its current meaning
+    ("水浇地", "0102", "ok"), ("特殊用地", "09", "non_farm"), ("城市", "201", "non_farm"), ("裸土地", "1206", "other"),
+])
+def test_transition_names(name, code, cls):
+    assert landuse.code_for_name(name) == code
+    assert landuse.pbf_class(code) == cls
+
+
+def test_a_name_of_two_classes_is_read_as_the_cautious_one_and_noted():
+    r = normalise_codes([None] * 4, ["菜地", "菜地", "农村居民点", "旱地"])
+    assert r.codes.tolist() == ["0103", "0103", "203", "0103"]
+    assert r.cautious_names == {"菜地": 2, "农村居民点": 1}
+    assert "菜地 ×2 read as 0103 旱地 (may be 0102" in r.note and "农村居民点 ×1 read as 203" in r.note
+    assert normalise_codes([None], ["旱地"]).cautious_names == {}
+
+
+@pytest.mark.parametrize("codes,names", [
+    (["201", "202", "203", "204", "205"], ["城市", "建制镇", "村庄", "采矿用地", "风景名胜及特殊用地"]),  # 二调 codes + names
+    (["201", "202", "203", "204", "205"], None),                                                   # 二调 codes only
+    ([None] * 5, ["城市", "建制镇", "村庄", "农村居民点", "风景名胜及特殊用地"]),                           # names only
+])
+def test_erdiao_settlement_classes_stay_recognisable_after_normalisation(codes, names):
+    # 201–205 stay as they are (construction, non_farm inside PBF): the 二调 class is kept in DLBM itself.
+    # (Codes only beside 4-digit 三调 codes, 3-digit codes are read as 三调 codes missing their zero.)
+    r = normalise_codes(codes + ["011"], (names + ["水田"]) if names else None)
+    out = r.codes.tolist()
+    assert [landuse.erdiao_class(c) for c in out] == ([c for c in codes] if codes[0] else ["201", "202", "203", "203", "205"]) + [""]
+    assert all(landuse.pbf_class(c) == "non_farm" for c in out[:5]) and out[5] == "0101"
+    assert r.unknown == {}
+
+
+def test_erdiao_class_only_for_the_five_settlement_classes():
+    assert [landuse.erdiao_class(c) for c in ("203", "203A", "0702", None, "", "0602")] == ["203", "", "", "", "", ""]

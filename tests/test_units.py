@@ -59,15 +59,67 @@ def test_same_rectangle_in_lonlat_and_in_gk_without_prefix():
     assert units.ellipsoidal_area([in_4548], CRS.from_epsg(4548))[0] == pytest.approx(areas[2], abs=1e-6)
 
 
-def test_large_lonlat_polygon_is_pyproj_geod_exactly():
+def test_large_lonlat_polygon_is_geod_on_edges_straight_in_lonlat():
     poly = shapely.Polygon([(116.9, 37.1), (117.4, 37.1), (117.45, 37.5), (117.0, 37.55)])  # ~45 km across
-    expected = abs(GRS80.geometry_area_perimeter(shapely.orient_polygons(poly))[0])
-    assert units.ellipsoidal_area([poly], 4490)[0] == pytest.approx(expected, rel=1e-12)
-    # the same, clockwise and with a hole
+    expected = _truth(poly, 4490, step=1e-4)  # edges drawn straight in lon/lat, ~10 m steps
+    geodesic = abs(GRS80.geometry_area_perimeter(shapely.orient_polygons(poly))[0])
+    assert abs(expected - geodesic) > 1e3  # geodesic edges would be another polygon
+    assert units.ellipsoidal_area([poly], 4490)[0] == pytest.approx(expected, rel=1e-9)
+    # the same, clockwise and with a hole; and in WGS 84 lon/lat
     hole = shapely.Polygon([(117.1, 37.2), (117.2, 37.2), (117.2, 37.3), (117.1, 37.3)])
     holed = shapely.Polygon(poly.exterior.coords[::-1], [hole.exterior.coords])
-    exp_hole = abs(GRS80.geometry_area_perimeter(shapely.orient_polygons(hole))[0])
-    assert units.ellipsoidal_area([holed], 4490)[0] == pytest.approx(expected - exp_hole, rel=1e-12)
+    exp_hole = _truth(hole, 4490, step=1e-4)
+    assert units.ellipsoidal_area([holed], 4490)[0] == pytest.approx(expected - exp_hole, rel=1e-9)
+    assert units.ellipsoidal_area([holed], 4326)[0] == pytest.approx(expected - exp_hole, rel=1e-7)
+
+
+def _tolerance(area):
+    return max(1e-7 * area, 0.01)
+
+
+def _l_shape(x0, y0, size=14_000.0, arm=4_000.0):
+    return shapely.Polygon([(x0, y0), (x0 + size, y0), (x0 + size, y0 + arm), (x0 + arm, y0 + arm),
+                            (x0 + arm, y0 + size), (x0, y0 + size)])
+
+
+def test_l_shape_far_from_the_central_meridian_is_exact():
+    # 14 km L 1.4° east of CM 117°E: the areal scale at one inner point was off by 2.6e-5
+    x, y = _xy(4527, 118.4, 37.3)
+    ell = _l_shape(x, y)
+    truth = _truth(ell, 4527, step=10.0)
+    assert abs(units.ellipsoidal_area([ell], 4527)[0] - truth) <= _tolerance(truth)
+
+
+def _holed_square(x, y, size):
+    holes = [shapely.box(x + size * f, y + size * f, x + size * (f + 0.1), y + size * (f + 0.15)).exterior.coords
+             for f in (0.1, 0.5, 0.7)]
+    return shapely.Polygon(shapely.box(x, y, x + size, y + size).exterior.coords, holes)
+
+
+@pytest.mark.parametrize("epsg,lon,lat", [(4527, 118.4, 37.3), (4548, 115.6, 41.0), (4499, 125.8, 40.0), (4490, 118.4, 37.3)])
+def test_township_polygons_with_holes_and_multipolygons_agree_with_densified_geod(epsg, lon, lat):
+    x, y = _xy(epsg, lon, lat)
+    unit = 1 / 111_000 if epsg == 4490 else 1.0
+    township = _holed_square(x, y, 10_000 * unit)  # a 10 km square with holes
+    ell = shapely.affinity.scale(_l_shape(0, 0, 1_500, 400), unit, unit, origin=(0, 0))
+    multi = shapely.MultiPolygon([shapely.affinity.translate(ell, x - 3_000 * unit, y), shapely.box(x, y, x + 900 * unit, y + 700 * unit)])
+    geoms = [township, multi, _holed_square(x, y, 30_000 * unit), _holed_square(x, y, 600 * unit)]
+    areas = units.ellipsoidal_area(geoms, epsg)
+    for g, a in zip(geoms, areas):
+        truth = _truth(g, epsg, step=10.0 * unit)
+        assert abs(a - truth) <= _tolerance(truth)
+
+
+def test_union_of_a_townships_fields_agrees_with_densified_geod():
+    x, y = _xy(4527, 118.4, 37.3)
+    rng = np.random.default_rng(7)
+    cells = [shapely.box(x + i * 250, y + j * 250, x + i * 250 + 250, y + j * 250 + 250)
+             for i in range(40) for j in range(40) if rng.random() > 0.1]  # a 10 km township of 250 m fields, gaps as holes
+    township = shapely.union_all(cells)
+    area = units.ellipsoidal_area([township], 4527)[0]
+    truth = _truth(township, 4527, step=10.0)
+    assert abs(area - truth) <= _tolerance(truth)
+    assert sum(units.ellipsoidal_area(cells, 4527)) == pytest.approx(truth, rel=1e-9)
 
 
 @pytest.mark.parametrize("size", [30_000.0, 100_000.0])

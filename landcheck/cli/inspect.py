@@ -12,8 +12,10 @@ from ..layers import describe_layer
 from ..errors import LandcheckError
 from ..layers import choose_layer, list_layers, read_layer, resolve_source
 from ..findings import HEADERS_ZH
-from .options import PATH, format_option, input_options
+from .options import PATH, format_option, input_options, unknown_codes_option
+from ..pipeline.outputs import refuse_unknown_codes
 from .output import console
+from .tables import print_unknown_codes
 from ..config import vocabulary
 
 
@@ -21,7 +23,8 @@ from ..config import vocabulary
 @click.argument("path", type=PATH)
 @input_options
 @format_option()
-def inspect(path: Path, layer, crs, encoding, fmt: str) -> None:
+@unknown_codes_option
+def inspect(path: Path, layer, crs, encoding, fmt: str, unknown_codes: str) -> None:
     """What landcheck sees in a layer file: layers, CRS, encoding, fields, codes, area (mu)."""
     src = resolve_source(path)
     layers = list_layers(src)
@@ -41,12 +44,16 @@ def inspect(path: Path, layer, crs, encoding, fmt: str) -> None:
             if len(names) == 1:
                 raise
             results.append({"path": str(path), "layer": name, "error": exc.message})
+    refuse_unknown_codes({f"layer{i}": r.get("read_report") for i, r in enumerate(results)}, unknown_codes,
+                         roles=[f"layer{i}" for i in range(len(results))])
     if fmt == "json":
         click.echo(json.dumps(results[0] if len(results) == 1 else {"path": str(path), "layers": results},
                               ensure_ascii=False, indent=2))
         return
     for res in results:
         print_description(res)
+        if "read_report" in res:
+            print_unknown_codes({"layer": res["read_report"]})
 
 
 def print_description(d: dict) -> None:

@@ -86,11 +86,19 @@ def engine_options(fn):
     return fn
 
 
+def unknown_codes_option(fn):
+    """--unknown-codes warn|error: what a survey layer's land-use codes and names of no class do."""
+    return click.option("--unknown-codes", type=click.Choice(["warn", "error"]), default="warn", show_default=True,
+                        help="Land-use codes or names (DLBM/DLMC) of a survey layer that map to no class: warn lists "
+                             "them and reads them as other land (to verify); error stops with exit 2 naming them.")(fn)
+
+
 def job_options(name: str, threads: bool = True, engine: bool = True):
     """The options of a check's job: --rules, --township, --threads, --ledger, --prefix, -o/--output
-    (default out/NAME), --map (default maps/NAME.html) and the engine options."""
+    (default out/NAME), --map (default maps/NAME.html), --unknown-codes and the engine options."""
 
     def deco(fn):
+        fn = unknown_codes_option(fn)
         if engine:
             fn = engine_options(fn)
         fn = map_option(name)(fn)
@@ -119,4 +127,5 @@ def job_options_from(values: dict, progress: Progress) -> JobOptions:
                                n_workers=values.pop("n_workers"))
     return JobOptions(output_dir=values.pop("output"), township=values.pop("township"), rules_path=values.pop("rules"),
                       ledger_path=values.pop("ledger"), prefix=values.pop("prefix"), map_path=values.pop("map_path"),
-                      threads=values.pop("threads", None), engine=engine, progress=progress)
+                      threads=values.pop("threads", None), engine=engine, progress=progress,
+                      unknown_codes=values.pop("unknown_codes", "warn"))

@@ -6,12 +6,16 @@ Formats a summary dict; computes nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich import box
 from rich.table import Table
 
 from ..config import CATEGORIES, vocabulary
 from ..findings import HEADERS_ZH
 from ..ledger import status_roles
+from ..pipeline.outputs import SURVEY_ROLES
+from ..units import area_mu
 from .output import console, print_warnings
 
 #: Categories of the per-village findings table.
@@ -29,6 +33,29 @@ def print_ledger_merge(m: dict) -> None:
         found = vocabulary().label("cli_ledger_finished_but_found", done=roles.done, closed=roles.closed, n=len(m["finished_but_found"]))
         text += f"; [yellow]{found}[/yellow]"
     console().print(text)
+
+
+def print_unknown_codes(read_reports: dict, roles=SURVEY_ROLES) -> None:
+    """For each survey layer, a table of its land-use codes and names that map to no class: the code
+    or name, its features, mu and what the checks do with it (nothing when there is none)."""
+    vocab = vocabulary()
+    for role, rep in read_reports.items():
+        table = (rep or {}).get("unknown_table") or []
+        if role not in roles or not table:
+            continue
+        t = Table(title=vocab.label("cli_unknown_title", name=Path(str(rep.get("path"))).name), title_justify="left",
+                  box=box.SIMPLE_HEAD)
+        t.add_column(vocab.label("cli_unknown_value"))
+        t.add_column(vocab.label("cli_n_patches"), justify="right")
+        t.add_column(vocab.label("mu"), justify="right")
+        t.add_column(vocab.label("cli_unknown_action"), overflow="fold")
+        for e in table:
+            m2 = e.get("area_m2")
+            mu = "" if m2 is None or m2 != m2 else f"{area_mu(m2):.2f}"
+            kind = vocab.label("cli_unknown_kind_code" if e["kind"] == "code" else "cli_unknown_kind_name")
+            action = vocab.label(f"unknown_action_{e['action']}", category=vocab.category_label(e["category"]))
+            t.add_row(f"{e['value']}（{kind}）", str(e["rows"]), mu, action)
+        console().print(t)
 
 
 def print_farmland_summary(summary: dict, title: str) -> None:

@@ -29,6 +29,8 @@ class ReadReport:
     code_reading: str | None = None
     unknown_codes: dict[str, int] = field(default_factory=dict)
     unknown_names: dict[str, int] = field(default_factory=dict)  # DLMC without DLBM that gave no code
+    # codes and names that map to no class: [{kind: code|name, value, rows, area_m2, action, category}]
+    unknown_table: list[dict] = field(default_factory=list)
     repaired: list[dict] = field(default_factory=list)
     dropped: list[dict] = field(default_factory=list)
     mojibake_repaired: dict[str, int] = field(default_factory=dict)

@@ -78,6 +78,7 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
     bmin = np.array([np.inf, np.inf])
     bmax = np.array([-np.inf, -np.inf])
     pairs: dict[tuple, int] = {}  # (code, name) of kept rows as read → rows, in order of first appearance
+    pair_geoms: dict[tuple, list] = {}  # (code, name) that may map to no class → its kept geometries
     chunk_dtypes: dict = {}  # raw column → [(dtype, all null and object)] per chunk
     for start, df, gdal, dec in raw:
         gdal_notes.update(dict.fromkeys(gdal))
@@ -136,7 +137,7 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
             bmin = np.minimum(bmin, np.nanmin(b[:, :2], axis=0))
             bmax = np.maximum(bmax, np.nanmax(b[:, 2:], axis=0))
         if has_codes(df.columns):
-            count_code_pairs(df.loc[keep], pairs)
+            count_code_pairs(df.loc[keep], pairs, pair_geoms, kept)
     report.n_read = n_read
     if n_read == 0:
         raise empty_layer(src, name)
@@ -178,7 +179,7 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
     code_map = None
     if has_codes(after):
         code_map = plan_codes(pairs, fixes_by_col.get(fmap.get("DLBM", "DLBM")),
-                              fixes_by_col.get(fmap.get("DLMC", "DLMC")), "DLMC" in after, report)
+                              fixes_by_col.get(fmap.get("DLMC", "DLMC")), "DLMC" in after, report, pair_geoms, settled)
     report.n_features = int(len(kept_all))
     warn_duplicate_ids(ids.iloc[kept_all], report)
     plan = ChunkPlan(renames=renames, fixes=fixes_by_col, field_renames=field_renames, code_map=code_map, crs=settled,

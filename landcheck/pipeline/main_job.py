@@ -49,10 +49,11 @@ def once_reader() -> Reader:
     return read
 
 
-def run(config: RunConfig, progress: Progress = SILENT) -> RunResult:
+def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "warn") -> RunResult:
     """The main job on a configuration: the farmland check (when survey and farmland layers are
     configured) into `{output}/farmland/`, the transfer check (when a transfer layer is) into
-    `{output}/transfer/`, both merged into `{output}/ledger.gpkg`. Exit code 1 when anything is found."""
+    `{output}/transfer/`, both merged into `{output}/ledger.gpkg`. Exit code 1 when anything is found.
+    `unknown_codes` as in `JobOptions`."""
     result = RunResult(config=config)
     out = Path(config.output_dir)
     ledger_path = out / "ledger.gpkg"
@@ -60,7 +61,7 @@ def run(config: RunConfig, progress: Progress = SILENT) -> RunResult:
 
     def options(folder: str) -> JobOptions:
         return JobOptions(out / folder, township=config.township, ledger_path=ledger_path, prefix=config.prefix,
-                          progress=progress, read=read)
+                          progress=progress, read=read, unknown_codes=unknown_codes)
 
     if "survey" in config.layers and "farmland" in config.layers:
         fr, outputs = farmland_job(config.layers["survey"], config.layers["farmland"], options("farmland"),

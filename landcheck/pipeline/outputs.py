@@ -11,6 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from ..errors import LandcheckError
 from ..export import write_csv, write_gpkg, write_json
 from ..findings import for_output
 from ..progress import SILENT, Progress
@@ -86,9 +87,30 @@ class CheckOutputs:
     documents: dict[str, dict] = field(default_factory=dict)
 
 
+#: The read-report roles that are survey layers (whose land-use codes the checks classify).
+SURVEY_ROLES = ("survey", "baseline", "layer")
+
+
+def refuse_unknown_codes(read_reports: dict, policy: str, roles=SURVEY_ROLES) -> None:
+    """With `policy` error, a LandcheckError naming the survey layers' land-use codes and names that
+    map to no class (one line); with warn nothing (the CLI lists them)."""
+    if policy != "error":
+        return
+    parts = []
+    for role, rep in read_reports.items():
+        table = (rep or {}).get("unknown_table") or []
+        if role in roles and table:
+            shown = ", ".join(f"{e['value']} ×{e['rows']}" for e in table[:10]) + (" …" if len(table) > 10 else "")
+            parts.append(f"{rep.get('path')}: {len(table)} land-use codes/names map to no class ({shown})")
+    if parts:
+        raise LandcheckError("; ".join(parts) + "; correct DLBM/DLMC or run with --unknown-codes warn.")
+
+
 def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     """Write a check's outputs into `options.output_dir` (and the ledger and the map the options
-    name); returns every path written, by name, in the order written."""
+    name); returns every path written, by name, in the order written. With `--unknown-codes error`
+    a survey layer with codes or names of no class stops the job before anything is written."""
+    refuse_unknown_codes(result.summary.get("read_report") or {}, options.unknown_codes)
     options.progress.step(vocabulary().label("pipeline_write"))
     out = Path(options.output_dir)
     outputs = {name: write_gpkg(frame, out / f"{name}.gpkg", layer=layer)

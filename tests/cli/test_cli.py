@@ -182,3 +182,46 @@ def test_farmland_with_a_baseline_says_new_or_existing(tmp_path):
     assert "新增（划定时地类 0103；2025年为 0103（本年新增））" in f["description"].iloc[0]
     s = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert s["by_origin"] == {"non_grain": {"new": s["non_grain_mu"]}} and "baseline" in s["read_report"]
+
+
+def _with_unknown(tmp_path: Path) -> Path:
+    return _patches(tmp_path, "odd.gpkg", DLBM=["9999", None], DLMC=["?", "菜园地"])
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["survey", "-o", "OUT"]])
+def test_unknown_codes_are_tabled_on_the_console(tmp_path, command):
+    path = _with_unknown(tmp_path)
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+    r = invoke(args[0], path, *args[1:])
+    assert r.exit_code in (0, 1), r.output
+    assert "无法识别的地类（odd.gpkg）" in r.output
+    assert "9999（编码）" in r.output and "菜园地（名称）" in r.output
+    assert "保留原编码" in r.output and "地类编码留空" in r.output  # what was done (folded in a narrow console)
+    assert "100.00" in r.output and "15.00" in r.output  # 66 666.53 m² and 9 999.98 m² in mu
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["survey", "-o", "OUT"]])
+def test_unknown_codes_error_exits_2_with_one_line_naming_them(tmp_path, command):
+    path = _with_unknown(tmp_path)
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+    r = CliRunner().invoke(cli, [args[0], str(path), *args[1:], "--unknown-codes", "error"])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "9999 ×1" in lines[0] and "菜园地 ×1" in lines[0] and "odd.gpkg" in lines[0]
+    assert not (tmp_path / "out" / "summary.json").exists()  # nothing written
+
+
+def test_known_codes_print_no_unknown_table_and_pass_with_error(tmp_path):
+    r = invoke("inspect", _patches(tmp_path), "--unknown-codes", "error")
+    assert r.exit_code == 0 and "无法识别的地类" not in r.output
+
+
+def test_farmland_unknown_codes_warn_tables_them_and_error_stops(tmp_path):
+    survey, farmland = _with_unknown(tmp_path), _patches(tmp_path, "pbf.gpkg")
+    r = invoke("farmland", "--survey", survey, "--farmland", farmland, "-o", tmp_path / "warn")
+    assert r.exit_code == 1 and "无法识别的地类（odd.gpkg）" in r.output and "9999（编码）" in r.output
+    summary = json.loads((tmp_path / "warn" / "summary.json").read_text(encoding="utf-8"))
+    assert {e["value"] for e in summary["read_report"]["survey"]["unknown_table"]} == {"9999", "菜园地"}
+    r = CliRunner().invoke(cli, ["farmland", "--survey", str(survey), "--farmland", str(farmland), "-o",
+                                 str(tmp_path / "error"), "--unknown-codes", "error"])
+    assert r.exit_code == 2 and "9999 ×1" in r.output and not (tmp_path / "error" / "summary.json").exists()

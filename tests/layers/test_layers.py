@@ -649,3 +649,23 @@ def test_real_veneto_tiles_repair_and_count_invalid_polygons(real_file, name, in
     raw_no = {f"#{i + 1}": g for i, g in enumerate(raw.geometry.values)}
     lost = units.ellipsoidal_area(np.array([raw_no[d["feature_id"]] for d in r.dropped], dtype=object), 4326)
     assert lost.sum() < 1.0
+
+
+def test_unknown_codes_and_names_are_tabled_with_rows_and_area(patches, write, tmp_path):
+    from landcheck.layers import read_layer_chunks
+
+    gdf = patches(n=6, DLBM=["9999", "9999", None, None, None, "0103"], DLMC=["?", "?", "菜园地", "菜地", None, "旱地"])
+    path = write(gdf, tmp_path, "gpkg")
+    df, r = read(path)
+    m2 = units.ellipsoidal_area(df.geometry.values, df.crs)
+    by_value = {e["value"]: e for e in r.unknown_table}
+    assert set(by_value) == {"9999", "菜园地"}  # 菜地 is a 2001 name (0103); an empty row is no code nor name
+    assert by_value["9999"]["kind"] == "code" and by_value["9999"]["rows"] == 2 and by_value["9999"]["action"] == "kept_code"
+    assert by_value["9999"]["area_m2"] == pytest.approx(m2[0] + m2[1])
+    assert by_value["菜园地"]["kind"] == "name" and by_value["菜园地"]["action"] == "no_code"
+    assert by_value["菜园地"]["area_m2"] == pytest.approx(m2[2])
+    assert all(e["category"] == "other" for e in r.unknown_table)
+    assert "菜地 ×1 read as 0103 旱地" in r.code_reading
+    # the chunked reader (dask engine) tables the same, to the bit
+    chunks = read_layer_chunks(path, chunk_size=2)
+    assert chunks.report.unknown_table == r.unknown_table

@@ -127,3 +127,16 @@ def test_farmland_and_transfer_write_a_map_on_request(tmp_path, monkeypatch):
     assert len(ids) == t["n_findings"] and all(str(i).startswith("LC-") for i in ids)
     r = run_cli(cli, ["transfer", str(SAMPLE / "transfer.gpkg"), "--map", "x.png"])
     assert r.exit_code == 2 and ".html" in r.output
+
+
+def test_refuse_unknown_codes_only_for_survey_layers_and_only_with_error():
+    from landcheck.errors import LandcheckError
+    from landcheck.pipeline.outputs import refuse_unknown_codes
+
+    entry = {"kind": "code", "value": "9999", "rows": 3, "area_m2": 10.0, "action": "kept_code", "category": "other"}
+    reports = {"survey": {"path": "a/DLTB.shp", "unknown_table": [entry]}, "farmland": {"path": "b.gpkg", "unknown_table": [entry]}}
+    refuse_unknown_codes(reports, "warn")  # warn: the CLI lists them, nothing raised
+    refuse_unknown_codes({"farmland": reports["farmland"]}, "error")  # the farmland layer's codes classify nothing
+    with pytest.raises(LandcheckError, match=r"a/DLTB.shp: 1 land-use codes/names map to no class \(9999 ×3\)") as exc:
+        refuse_unknown_codes(reports, "error")
+    assert "\n" not in exc.value.message and "b.gpkg" not in exc.value.message
