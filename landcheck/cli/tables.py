@@ -32,7 +32,11 @@ def print_ledger_merge(m: dict) -> None:
     if m.get("finished_but_found"):
         found = vocabulary().label("cli_ledger_finished_but_found", done=roles.done, closed=roles.closed, n=len(m["finished_but_found"]))
         text += f"; [yellow]{found}[/yellow]"
+    if m.get("kept_edits"):
+        text += "; [yellow]" + vocabulary().label("cli_ledger_kept_edits", n=len(m["kept_edits"])) + "[/yellow]"
     console().print(text)
+    if m.get("backup"):
+        console().print(vocabulary().label("cli_ledger_backup", path=m["backup"]))
 
 
 def print_unknown_codes(read_reports: dict, roles=SURVEY_ROLES) -> None:

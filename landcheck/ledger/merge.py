@@ -8,6 +8,7 @@ Every change is recorded in the ledger's history; the file is written by `store.
 from __future__ import annotations
 
 import functools
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,8 +25,9 @@ from ..config import vocabulary
 from ..errors import LandcheckError
 from .disappear import mark_disappeared, may_disappear, status_before_disappearing
 from .match import Matches, match_by_ids, match_by_key, match_by_overlap
-from .schema import NUMERIC_FIELDS, PEOPLE_FIELDS, TOOL_FIELDS, StatusRoles, default_source, differs, normalise_tasks, now, status_roles
-from .store import Ledger, ledger_transaction
+from .schema import FORMAT_VERSION, NUMERIC_FIELDS, PEOPLE_FIELDS, TOOL_FIELDS, StatusRoles, default_source, differs, normalise_tasks, now, status_roles
+from .store import Ledger, ledger_transaction, load_ledger
+from .suggestions import refresh_suggestions, suggestions
 
 #: Ledger.log with the run's origin and time bound: (issue_id, field, old, new)
 Log = Callable[[str, str, object, object], None]
@@ -45,6 +47,10 @@ class MergeResult:
     finished_but_found: list[str] = field(default_factory=list)
     #: tasks of the run's checks outside the area the run looked at (`scope`): left as they were
     n_out_of_scope: int = 0
+    #: suggestions that changed where a person's value was kept: [{issue_id, field, kept, suggested}]
+    kept_edits: list[dict] = field(default_factory=list)
+    #: the copy of a ledger of an older format made before this run changed it
+    backup: str = ""
     n_tasks: int = 0
     #: issue id of every finding, indexed like the findings given
     issue_ids: pd.Series | None = None
@@ -55,7 +61,7 @@ class MergeResult:
             "matched_by": dict(self.matched_by), "n_updated": len(self.updated), "n_disappeared": len(self.disappeared),
             "n_reappeared": len(self.reappeared), "new": self.new, "updated": self.updated, "disappeared": self.disappeared,
             "reappeared": self.reappeared, "finished_but_found": self.finished_but_found,
-            "n_out_of_scope": self.n_out_of_scope,
+            "n_out_of_scope": self.n_out_of_scope, "kept_edits": self.kept_edits, "backup": self.backup,
         }
 
 
@@ -122,6 +128,20 @@ def _geom_tolerance(crs) -> float:
     except Exception:  # pragma: no cover
         geographic = False
     return 1e-8 if geographic else 1e-3
+
+
+def backup_older_format(path: Path) -> str:
+    """Copy a ledger of an older format beside itself (``NAME.v1-backup.gpkg``, never overwritten) before
+    a run migrates it; the copy's path, or '' when nothing was copied."""
+    if not path.exists():
+        return ""
+    version = str(load_ledger(path).meta.get("format", "1") or "1")
+    if version == FORMAT_VERSION:
+        return ""
+    target = path.with_name(f"{path.stem}.v{version}-backup{path.suffix}")
+    if not target.exists():
+        shutil.copy2(path, target)
+    return str(target)
 
 
 def next_issue_ids(ledger: Ledger, prefix: str, year: int, n: int) -> list[str]:
@@ -207,9 +227,9 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
         rows[c] = np.nan if c in NUMERIC_FIELDS else ""
     rows["measure"] = rows["suggested_measure"]
     rows["status"] = roles.new
-    for c in ("current_use", "new_or_stock"):
-        if c in f.columns:
-            rows[c] = text_values(f[c].iloc[fresh])
+    if "current_use" in f.columns:
+        rows["current_use"] = text_values(f["current_use"].iloc[fresh])
+    rows["new_or_stock"] = suggestions(f.iloc[fresh])["new_or_stock"]
     rows["first_seen"] = run_date.isoformat()
     rows["last_seen"] = run_date.isoformat()
     rows["disappeared_date"] = ""
@@ -247,7 +267,10 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     origin = f"run {run_date.isoformat()} {source or ','.join(sorted(checks)) or 'no checks'}"
     roles = status_roles()
     result = MergeResult(ledger_path=path)
+    result.backup = backup_older_format(path)
     with ledger_transaction(path, create=True, purpose=f"merge {','.join(sorted(checks))}") as L:
+        if L.meta.get("format") != FORMAT_VERSION:
+            L.meta["format"] = FORMAT_VERSION
         log: Log = functools.partial(L.log, origin=origin, when=now())
         if L.tasks.crs is None:
             L.tasks = L.tasks.set_crs(findings.crs if findings.crs is not None else units.CGCS2000_GEOGRAPHIC, allow_override=True)
@@ -274,6 +297,8 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
             result.matched_by[m.how[int(i)]] += 1
         if len(matched):
             updated = _update_tool_fields(T, tpos, iids, found.iloc[matched], log)
+            refreshed, result.kept_edits = refresh_suggestions(L, T, tpos, iids, suggestions(f.iloc[matched]), log)
+            updated |= set(refreshed)
             T, moved = _update_geometry(T, tpos, iids, geoms[matched], log)
             result.updated = sorted(updated | moved)
             last = T["last_seen"].to_numpy().copy()

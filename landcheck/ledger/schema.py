@@ -18,7 +18,8 @@ from ..config import vocabulary
 from ..errors import LandcheckError
 from ..findings import HEADERS_ZH
 
-FORMAT_VERSION = "1"
+#: "2": origin_evidence, and suggestions (整改措施, 新增/存量) that follow the judgment until a person edits them
+FORMAT_VERSION = "2"
 #: Layers of the ledger GeoPackage.
 TASKS, HISTORY, META = "tasks", "history", "meta"
 
@@ -27,6 +28,7 @@ TOOL_FIELDS = (
     "issue_id", "finding_key", "check", "source", "batch", "patch_id", "farmland_id", "township", "village",
     "location", "lon", "lat", "area_m2", "area_mu", "cultivated_m2", "cultivated_mu", "pbf_m2", "pbf_mu",
     "dlbm", "dlmc", "orig_dlbm", "zzsx", "problem_type", "category", "severity", "description", "suggested_measure",
+    "origin_evidence",
 )
 #: Filled by people (import); a run never overwrites them. `measure`, `status`, `current_use` and
 #: `new_or_stock` get a first value from the tool when the task is created.
@@ -52,7 +54,7 @@ HEADERS = {
     "cultivated_m2": "其中耕地面积(平方米)", "cultivated_mu": "其中耕地面积(亩)",
     "pbf_m2": "其中永久基本农田面积(平方米)", "pbf_mu": "其中永久基本农田面积(亩)",
     "orig_dlbm": "原地类", "current_use": "现状地类", "zzsx": "种植属性", "description": "问题描述",
-    "new_or_stock": "新增/存量", "project_name": "项目名称", "subject": "使用主体", "build_time": "建设（发现）时间",
+    "new_or_stock": "新增/存量", "origin_evidence": "新增/存量依据", "project_name": "项目名称", "subject": "使用主体", "build_time": "建设（发现）时间",
     "verdict": "核查结论", "measure": "整改措施", "deadline": "整改时限", "resp_unit": "责任单位", "resp_person": "责任人",
     "status": "整改状态", "remaining_mu": "剩余未整改面积(亩)", "done_date": "整改完成时间", "major_case": "是否重大典型问题",
     "photo_before": "整改前照片", "photo_after": "整改后照片", "remarks": "备注",
