@@ -27,7 +27,7 @@ VILLAGE_COLUMNS = (
     ("seq", "int", 4, 5), ("issue_id", "text", 12, 15), ("patch_id", "text", 8, 19), ("farmland_id", "text", 8, 18),
     ("problem_type", "text", 10, 12), ("description", "text", 16, 22), ("area_mu", "mu", 7, 8),
     ("lon", "coord", 10, 10), ("lat", "coord", 9, 9),
-    ("verdict", "text", 7, 8), ("measure", "text", 10, 12), ("resp_unit", "text", 9, 12), ("resp_person", "text", 7, 10),
+    ("verdict", "text", 7, 8), ("new_or_stock", "text", 6, 7), ("measure", "text", 10, 12), ("resp_unit", "text", 9, 12), ("resp_person", "text", 7, 10),
     ("deadline", "date", 10, 10), ("status", "text", 8, 10), ("remaining_mu", "mu", 8, 8), ("done_date", "date", 10, 10),
     ("remarks", "text", 12, 16),
 )
@@ -41,7 +41,8 @@ def choices() -> dict[str, tuple[str, ...]]:
     """The columns officers fill from a drop-down list and their allowed values (the vocabulary's), in
     the order of the hidden ``lists`` sheet's columns."""
     vocab = vocabulary()
-    return {"verdict": vocab.verdicts, "measure": vocab.all_measures, "status": vocab.statuses}
+    return {"verdict": vocab.verdicts, "measure": vocab.all_measures, "status": vocab.statuses,
+            "new_or_stock": tuple(vocab.origins.values())}
 
 
 def _county(key: str) -> str:

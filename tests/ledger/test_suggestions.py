@@ -46,3 +46,17 @@ def test_a_v1_ledger_migrates_keeping_peoples_edits(tmp_path):
     assert len(h[(h["issue_id"] == c) & (h["field"] == "measure") & h["origin"].str.startswith("run 2026-06-01")]) == 1
     again = run(led, survey(), date(2026, 7, 1))
     assert again.updated == [] and again.backup == "" and again.kept_edits == r.kept_edits
+
+
+def test_the_workbook_offers_new_or_stock_to_fill(tmp_path):
+    import openpyxl
+
+    from landcheck.spreadsheet import export_xlsx
+
+    led = tmp_path / "l.gpkg"
+    run(led, survey(), date(2026, 5, 1))
+    wb = openpyxl.load_workbook(export_xlsx(led, tmp_path / "台账.xlsx"))
+    ws = next(ws for ws in wb.worksheets if isinstance(ws["A1"].value, str) and "乙村" in ws["A1"].value)
+    col = {c.value: c.column for c in ws[2] if c.value}["新增/存量"]
+    assert {ws.cell(r, col).value for r in range(3, ws.max_row + 1) if ws.cell(r, 2).value} == {"新增"}
+    assert any(d.formula1.startswith("lists!$D$") for d in ws.data_validations.dataValidation)  # a drop-down
