@@ -55,6 +55,23 @@ def village_label(village: str) -> str:
     return village if village else vocabulary().label("no_village")
 
 
+def village_order(frame: pd.DataFrame) -> list[str]:
+    """The villages of a frame (column `village`) in village-code order (column `village_code`, the 12
+    digits of ZLDWDM, when present and filled), then by name; the features without a village last."""
+    if not len(frame):
+        return []
+    codes = frame["village_code"].astype(str) if "village_code" in frame.columns else pd.Series("", index=frame.index)
+    first_code = pd.Series(codes.to_numpy(), index=frame["village"].to_numpy()).replace("", np.nan).groupby(level=0).min()
+    names = list(dict.fromkeys(frame["village"].tolist()))
+
+    def key(v: str):
+        c = first_code.get(v, np.nan)
+        has = isinstance(c, str) and c != ""
+        return (v == "", not has, c if has else "", v)
+
+    return sorted(names, key=key)
+
+
 def make_findings(data: dict, geometry, crs) -> gpd.GeoDataFrame:
     """Assemble a findings GeoDataFrame in the schema: `data` maps column → values (missing text
     columns become empty strings). Adds lon/lat, area_mu and finding_key when absent."""

@@ -91,6 +91,20 @@ def total_mu(m2) -> float:
     return area_mu(float(np.nansum(np.asarray(m2, dtype="float64"))))
 
 
+def printed_total_mu(m2) -> float:
+    """A printed total: the sum of each row's printed mu (its m² rounded half-up once, `area_mu`), so that
+    a total on paper is the sum of the figures printed above it (NaN rows skipped). Not `total_mu`, which
+    rounds the unrounded sum once (summary.json's exact figures)."""
+    rows = area_mu_array(np.asarray(m2, dtype="float64"))
+    return sum_printed(rows[np.isfinite(rows)])
+
+
+def sum_printed(mu) -> float:
+    """The sum of figures already printed with 2 decimals (mu), itself as printed: exact to the cent."""
+    cents = int(np.round(np.asarray(mu, dtype="float64") * 100.0).astype(np.int64).sum())
+    return cents / 100.0 + 0.0
+
+
 def to_lonlat(x, y, crs) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates in `crs` → CGCS2000 lon/lat (EPSG:4490), as arrays; NaN stays NaN."""
     x = np.asarray(x, dtype="float64").ravel()

@@ -247,3 +247,12 @@ def test_metric_crs_inside_china_is_gauss_kruger():
 ])
 def test_metric_crs_outside_gk_zones_is_utm(bounds, epsg):
     assert units.metric_crs("EPSG:4326", bounds).to_epsg() == epsg
+
+
+def test_printed_total_is_sum_of_printed_rows():
+    m2 = np.array([1.0/0.0015*0.004999, 12.3456/0.0015, np.nan, 0.0])
+    rows = units.area_mu_array(m2)
+    assert units.printed_total_mu(m2) == round(float(np.nansum(rows)), 2)
+    m2 = np.full(3, 0.005 / 0.0015)  # each row 0.01 printed, the exact sum 0.015 → 0.02
+    assert units.printed_total_mu(m2) == 0.03
+    assert units.total_mu(m2) == 0.02

@@ -42,6 +42,8 @@ class RunConfig:
 
     township: str = ""
     township_code: str = ""
+    county: str = ""  # 县名称 (the county template's 县名称)
+    batch: str = ""  # 监测批次 (卫片 batch) when the layers carry none
     id_prefix: str = ""
     layers: dict[str, LayerSpec] = field(default_factory=dict)
     transfer_target_mu: float = 5000.0
@@ -114,6 +116,8 @@ def load_run_config(path: str | Path) -> RunConfig:
         return RunConfig(
             township=str(town.get("name", "")),
             township_code=str(town.get("code", "")),
+            county=str(town.get("county", "")),
+            batch=str(data.get("monitoring", {}).get("batch", "")),
             id_prefix=str(town.get("id_prefix", "")),
             layers=layers,
             transfer_target_mu=float(targets.get("transfer_target_mu", 5000.0)),
@@ -132,6 +136,7 @@ CONFIG_TEMPLATE = """\
 
 [township]
 name = "某某镇"            # 乡镇名称, shown in reports
+county = ""               # 县名称 (the county's 非农违法图斑清单)
 code = "371426104"        # 乡镇代码 (9 digits of ZLDWDM)
 id_prefix = ""            # prefix of 整改台账 issue ids; empty = the township code
 
@@ -155,6 +160,9 @@ path = "data/永久基本农田.gpkg"
 
 # [layers.baseline]       # last year's 地类图斑: tells 新增 from 存量 for every farmland finding
 # path = "data/DLTB_2025.shp"
+
+# [monitoring]
+# batch = "2026年第1批"    # 监测批次 of 卫片 change patches, when the layer has no batch field
 
 [targets]
 transfer_target_mu = 5000   # 流转目标 (mu)

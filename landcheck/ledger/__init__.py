@@ -15,16 +15,16 @@ from .lock import ledger_lock, lock_path
 from .merge import MergeResult, merge_findings, next_issue_ids
 from .schema import (
     BOOK_FIELDS, DATE_FIELDS, DECIMALS, FORMAT_VERSION, HEADERS, HISTORY, HISTORY_COLUMNS, META, NUMERIC_FIELDS,
-    PEOPLE_FIELDS, TASK_COLUMNS, TASKS, TOOL_FIELDS, StatusRoles, empty_tasks, is_blank, parse_iso_date,
-    status_roles,
+    PEOPLE_FIELDS, PLAN_CATEGORIES, TASK_COLUMNS, TASKS, TOOL_FIELDS, StatusRoles, empty_tasks, is_blank, is_violation,
+    parse_iso_date, status_roles,
 )
 from .status import ledger_status, overdue_mask
 from .store import Ledger, ledger_transaction, load_ledger, new_ledger, read_tasks, save_ledger
 
 __all__ = [
     "BOOK_FIELDS", "DATE_FIELDS", "DECIMALS", "FORMAT_VERSION", "HEADERS", "HISTORY", "HISTORY_COLUMNS", "META",
-    "NUMERIC_FIELDS", "PEOPLE_FIELDS", "TASK_COLUMNS", "TASKS", "TOOL_FIELDS", "Ledger", "MergeResult", "StatusRoles",
-    "apply_people_edits", "empty_tasks", "export_csv", "export_gpkg", "is_blank", "ledger_lock",
+    "NUMERIC_FIELDS", "PEOPLE_FIELDS", "PLAN_CATEGORIES", "TASK_COLUMNS", "TASKS", "TOOL_FIELDS", "Ledger", "MergeResult", "StatusRoles",
+    "apply_people_edits", "empty_tasks", "export_csv", "export_gpkg", "is_blank", "is_violation", "ledger_lock",
     "ledger_status", "ledger_transaction", "load_ledger", "lock_path", "merge_findings", "new_ledger", "next_issue_ids",
     "overdue_mask", "parse_iso_date", "read_tasks", "save_ledger", "status_roles",
 ]

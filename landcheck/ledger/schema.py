@@ -28,13 +28,13 @@ TOOL_FIELDS = (
     "issue_id", "finding_key", "check", "source", "batch", "patch_id", "farmland_id", "township", "village",
     "location", "lon", "lat", "area_m2", "area_mu", "cultivated_m2", "cultivated_mu", "pbf_m2", "pbf_mu",
     "dlbm", "dlmc", "orig_dlbm", "zzsx", "problem_type", "category", "severity", "description", "suggested_measure",
-    "origin_evidence",
+    "origin_evidence", "village_code", "clue_id", "monitor_id", "related_issue",
 )
 #: Filled by people (import); a run never overwrites them. `measure`, `status`, `current_use` and
 #: `new_or_stock` get a first value from the tool when the task is created.
 PEOPLE_FIELDS = (
     "verdict", "measure", "deadline", "resp_unit", "resp_person", "status", "remaining_mu", "done_date",
-    "current_use", "new_or_stock", "project_name", "subject", "build_time", "major_case", "photo_before",
+    "current_use", "new_or_stock", "project_name", "subject", "build_time", "case_filed", "major_case", "photo_before",
     "photo_after", "remarks",
 )
 #: Bookkeeping written by runs, not recorded in history (except disappeared_date).
@@ -58,8 +58,20 @@ HEADERS = {
     "verdict": "核查结论", "measure": "整改措施", "deadline": "整改时限", "resp_unit": "责任单位", "resp_person": "责任人",
     "status": "整改状态", "remaining_mu": "剩余未整改面积(亩)", "done_date": "整改完成时间", "major_case": "是否重大典型问题",
     "photo_before": "整改前照片", "photo_after": "整改后照片", "remarks": "备注",
+    "village_code": "行政村代码", "clue_id": "线索编号", "monitor_id": "监测编号", "related_issue": "关联问题编号",
+    "case_filed": "是否立案",
     "first_seen": "首次发现日期", "last_seen": "最近发现日期", "disappeared_date": "消失日期",
 }
+
+#: Categories of tasks that are a gap in the township's own plan (a transfer block under the minimum), not a
+#: violation of farmland law: counted apart from the problem totals everywhere.
+PLAN_CATEGORIES = ("transfer_below_min",)
+
+
+def is_violation(tasks: pd.DataFrame) -> np.ndarray:
+    """Element-wise: is the task a violation (every task but the plan gaps of PLAN_CATEGORIES)?"""
+    return ~tasks["category"].isin(PLAN_CATEGORIES).to_numpy() if len(tasks) else np.zeros(0, dtype=bool)
+
 
 HISTORY_COLUMNS = ("time", "issue_id", "field", "old", "new", "origin")
 
