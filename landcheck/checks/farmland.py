@@ -29,6 +29,7 @@ from ..overlay import concat, deoverlap
 from ..progress import Progress
 from .judge import Judgement, judge_findings
 from .origin import origin_summary
+from .printed import farmland_printed
 from .facilities import allowed_union, classify_records, record_counts
 from .fields import code_names, farmland_ids, kcxs, township_text, village_text, with_feature_ids
 
@@ -322,6 +323,9 @@ def farmland_reduce(
     overlap_geoms = cat("ov_geom", object)[oo]
 
     summary = _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, pd.DataFrame(), overlaps, work_crs)
+    tiankan_m2 = float(tk.sum())
+    summary["pbf_net_mu"] = units.area_mu(pbf_m2 - tiankan_m2)  # net of 田坎 (domain.md §9.8); pbf_mu is gross
+    summary["areas_m2"]["pbf_net"] = units.round_half_up(pbf_m2 - tiankan_m2, 2)
     villages = [p.f_village for p in partials]
     if any(v is not None for v in villages):
         raw_m2 = cat("raw_m2", "float64")[fo]
@@ -343,6 +347,7 @@ def farmland_reduce(
         summary["tiankan_not_deducted"] = {"n_patches": int(len(g_order)), "mu": gross_mu}
         notes.append(vocabulary().label("farmland_tiankan_gross", n=len(g_order), mu=gross_mu))
     summary["warnings"] = notes
+    summary["printed"] = farmland_printed(pbf_m2, pbf_m2 - tiankan_m2, totals, sliver_m2, uncovered_m2, findings)
     return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
 
 
@@ -372,6 +377,9 @@ def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) 
     names = code_names(codes, text_column(sv, "DLMC")[si])
     village = village_text(sv)[si]
     f_village = text_column(fm, "ZLDWMC")[pf[keep]]
+    # the village's code from the feature its name came from: ZLDWDM (QSDWDM beside QSDWMC), the farmland's
+    sv_code = np.where(text_column(sv, "ZLDWMC")[si] == "", text_column(sv, "QSDWDM")[si], text_column(sv, "ZLDWDM")[si])
+    code = np.array([c[:12] for c in np.where(village == "", text_column(fm, "ZLDWDM")[pf[keep]], sv_code)], dtype=object)
     village = np.where(village == "", f_village, village)
     town = township_text(sv, township, si)
     rules = [p_rules[i] for i in si]
@@ -395,6 +403,7 @@ def _findings(sv, fm, keep, pi, pf, f_ids, geoms, main, p_rules, township, crs) 
     out["zzsx"] = text_column(sv, "ZZSXDM")[si]
     out["czcsxm"] = text_column(sv, "CZCSXM")[si]
     out["farmland_dlbm"] = text_column(fm, "DLBM")[pf[keep]]
+    out["village_code"] = code  # ZLDWDM[:12] of the feature the village was read from (findings.village_order)
     return out
 
 

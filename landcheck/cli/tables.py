@@ -63,44 +63,50 @@ def print_unknown_codes(read_reports: dict, roles=SURVEY_ROLES) -> None:
 
 
 def print_farmland_summary(summary: dict, title: str) -> None:
-    """Totals and a per-village table of findings, in mu."""
+    """Totals and a per-village table of findings, in mu, as printed: every figure is the sum of the
+    printed figures it totals (summary `printed`, checks/printed.py): a category is the sum of its
+    findings' printed mu; 耕地（种粮） is the printed 永久基本农田 less every other printed row, so
+    that the rows add up to it; villages in village-code order."""
     con = console()
     vocab = vocabulary()
+    p = summary["printed"]
     t = Table(title=title, title_justify="left")
     t.add_column(HEADERS_ZH["category"])
     t.add_column(HEADERS_ZH["area_mu"], justify="right")
-    t.add_column(vocabulary().label("cli_n_patches"), justify="right")
+    t.add_column(vocab.label("places"), justify="right")  # findings (pieces), not survey patches
     origins = list(vocab.origins)
-    by_origin = summary.get("by_origin", {})
+    by_origin = p.get("by_origin", {})
     for o in origins:
         t.add_column(vocab.origins[o], justify="right")
     blank = [""] * len(origins)
-    t.add_row(vocabulary().label("farmland"), f"{summary['pbf_mu']:.2f}", "", *blank)
+    t.add_row(vocab.label("farmland"), f"{p['pbf_mu']:.2f}", "", *blank)
     for c in CATEGORIES:
-        n = summary["n_by_category"].get(c, "")
+        n = p["n_by_category"].get(c, "")
         cells = by_origin.get(c, {})
-        t.add_row(vocab.category_label(c), f"{summary[c + '_mu']:.2f}", str(n),
+        t.add_row(vocab.category_label(c), f"{p['categories'][c]:.2f}", str(n),
                   *[f"{cells[o]:.2f}" if o in cells else "" for o in origins])
-    t.add_row(vocabulary().label("cli_slivers"), f"{summary['sliver_mu']:.2f}", "", *blank)
-    t.add_row(vocabulary().label("cli_uncovered"), f"{summary['uncovered_mu']:.2f}", "", *blank)
+    t.add_row(vocab.label("cli_slivers"), f"{p['sliver_mu']:.2f}", "", *blank)
+    t.add_row(vocab.label("cli_uncovered"), f"{p['uncovered_mu']:.2f}", "", *blank)
+    t.add_section()
+    t.add_row(vocab.label("farmland_net"), f"{p['pbf_net_mu']:.2f}", "", *blank)
     con.print(t)
-    v = Table(title=vocabulary().label("cli_findings_by_village"), title_justify="left", box=box.SIMPLE_HEAD,
+    v = Table(title=vocab.label("cli_findings_by_village"), title_justify="left", box=box.SIMPLE_HEAD,
               pad_edge=False, padding=(0, 0, 0, 1), collapse_padding=True)  # 80 columns hold every category
     v.add_column(HEADERS_ZH["village"], no_wrap=True)
-    found = {c for entry in summary["by_village"].values() for c in entry.get("categories", {})}
+    found = {c for entry in p["by_village"].values() for c in entry.get("categories", {})}
     shown = [c for c in VILLAGE_CATEGORIES if c in found]  # a column only for categories with findings
     for c in shown:
         v.add_column(vocab.category_label(c, short=True), justify="right", no_wrap=True, min_width=5)
-    v.add_column(vocabulary().label("total"), justify="right", no_wrap=True, min_width=6)
-    v.add_column(vocabulary().label("places"), justify="right", no_wrap=True)
-    for name, entry in summary["by_village"].items():
+    v.add_column(vocab.label("total"), justify="right", no_wrap=True, min_width=6)
+    v.add_column(vocab.label("places"), justify="right", no_wrap=True)
+    for name, entry in p["by_village"].items():
         if not entry.get("n_findings"):
             continue
         cats = entry["categories"]
-        v.add_row(name, *[f"{cats[c]['mu']:.2f}" if c in cats else "" for c in shown],
+        v.add_row(name, *[f"{cats[c]:.2f}" if c in cats else "" for c in shown],
                   f"{entry['findings_mu']:.2f}", str(entry["n_findings"]))
     con.print(v)
-    con.print(vocabulary().label("cli_findings_total", n=summary["n_findings"], mu=summary["findings_mu"]))
+    con.print(vocabulary().label("cli_findings_total", n=p["n_findings"], mu=p["findings_mu"]))
     if summary.get("farmland_overlaps"):
         overlaps = vocabulary().label("cli_farmland_overlaps", n=summary["farmland_overlaps"], mu=summary["farmland_overlap_mu"])
         con.print(f"[yellow]{overlaps}[/yellow]")

@@ -1,0 +1,59 @@
+"""The farmland check's figures as printed (summary.json `printed`, the CLI tables; domain.md §9.8).
+
+The unit is a finding's printed mu (its m² rounded half-up once, `units.area_mu`); every figure above
+it is the sum of the printed figures below it (`units.sum_printed`), so that a table adds up by hand.
+The areas that are not findings (农田配套设施, 细碎图斑, 调查未覆盖) are printed once from their exact
+sums. 耕地（种粮） is the remainder: the printed 永久基本农田 (gross, rounded once) less every other
+printed row, so that the category rows add up to the printed 永久基本农田 exactly. summary.json's
+own keys stay exact (rounded once from unrounded sums).
+Pure: figures and the findings frame in, a dict out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import units
+from ..config import CATEGORIES, NOT_FINDINGS, vocabulary
+from ..findings import village_order
+
+
+def _printed(findings: pd.DataFrame) -> pd.Series:
+    return pd.Series(units.area_mu_array(findings["area_m2"].to_numpy(dtype="float64")), index=findings.index)
+
+
+def farmland_printed(pbf_m2: float, pbf_net_m2: float, totals: dict, sliver_m2: float, uncovered_m2: float,
+                     findings: pd.DataFrame) -> dict:
+    """The printed figures: `pbf_mu` (gross) and `pbf_net_mu` (net of 田坎), `categories` (mu per
+    category, 耕地（种粮） the remainder), `n_by_category`, `by_origin`, `findings_mu`, `sliver_mu`,
+    `uncovered_mu`, and `by_village` in village-code order ({village: {categories, findings_mu,
+    n_findings}})."""
+    mu = _printed(findings) if len(findings) else pd.Series(dtype="float64")
+    cats = findings["category"].astype(str) if len(findings) else pd.Series(dtype=object)
+    rows: dict[str, float] = {}
+    for c in CATEGORIES:
+        if c == "cultivated":
+            continue
+        rows[c] = units.area_mu(totals[c]) if c in NOT_FINDINGS else units.sum_printed(mu[cats == c])
+    pbf_mu = units.area_mu(pbf_m2)
+    sliver_mu, uncovered_mu = units.area_mu(sliver_m2), units.area_mu(uncovered_m2)
+    rest = units.sum_printed(list(rows.values()) + [sliver_mu, uncovered_mu])
+    categories = {"cultivated": units.sum_printed([pbf_mu, -rest]), **rows}
+    by_origin: dict[str, dict[str, float]] = {}
+    if len(findings) and "origin" in findings.columns:
+        for (c, o), part in mu.groupby([cats, findings["origin"].astype(str)]):
+            by_origin.setdefault(c, {})[o] = units.sum_printed(part)
+    by_village: dict[str, dict] = {}
+    unknown = vocabulary().label("unknown_village")
+    for v in village_order(findings):
+        here = (findings["village"] == v).to_numpy()
+        cells = {c: units.sum_printed(part) for c, part in mu[here].groupby(cats[here])}
+        by_village[v or unknown] = {"categories": cells, "findings_mu": units.sum_printed(list(cells.values())),
+                                    "n_findings": int(here.sum())}
+    finding_rows = [v for c, v in rows.items() if c not in NOT_FINDINGS]
+    return {
+        "pbf_mu": pbf_mu, "pbf_net_mu": units.area_mu(pbf_net_m2), "categories": {c: categories[c] for c in CATEGORIES},
+        "n_by_category": {c: int((cats == c).sum()) for c in CATEGORIES if c not in NOT_FINDINGS},
+        "by_origin": by_origin, "sliver_mu": sliver_mu, "uncovered_mu": uncovered_mu,
+        "n_findings": int(len(findings)), "findings_mu": units.sum_printed(finding_rows), "by_village": by_village,
+    }
