@@ -241,7 +241,7 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
 
 def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefix: str, run_date: date | None = None,
                    source: str | None = None, checks: Iterable[str] | None = None,
-                   scope: gpd.GeoSeries | None = None) -> MergeResult:
+                   scope: gpd.GeoSeries | None = None, meta: dict | None = None) -> MergeResult:
     """Merge one run's findings into the ledger at `ledger_path` (created when absent).
 
     A finding matches an existing task of the same check when it has the same `finding_key`; else the
@@ -256,7 +256,7 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     found again gets back the status it had before. `scope`: the shapes the run looked at (the
     survey's patches, this batch of change patches, the transfer parcels); a task whose shape lies
     outside them cannot disappear (a run on part of a township, or a monthly 卫片 batch, says nothing
-    about the rest). None: the run looked everywhere.
+    about the rest). None: the run looked everywhere. `meta`: entries written into the ledger's meta.
     """
     path = Path(ledger_path)
     run_date = run_date or date.today()
@@ -271,6 +271,7 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     with ledger_transaction(path, create=True, purpose=f"merge {','.join(sorted(checks))}") as L:
         if L.meta.get("format") != FORMAT_VERSION:
             L.meta["format"] = FORMAT_VERSION
+        L.meta.update(meta or {})
         log: Log = functools.partial(L.log, origin=origin, when=now())
         if L.tasks.crs is None:
             L.tasks = L.tasks.set_crs(findings.crs if findings.crs is not None else units.CGCS2000_GEOGRAPHIC, allow_override=True)

@@ -38,14 +38,15 @@ def default_prefix(findings: gpd.GeoDataFrame, township: str = "") -> str:
 
 
 def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str, checks: tuple[str, ...],
-                      progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None) -> dict:
+                      progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None, meta: dict | None = None) -> dict:
     """Merge a run's findings into the ledger; returns what changed (for summary.json). `scope`: the
-    layer the run looked at; tasks outside it are not marked 待复核（已消失）."""
+    layer the run looked at; tasks outside it are not marked 待复核（已消失）; `meta`: entries for the
+    ledger's meta (the farmland run's pbf_gross_m2 / pbf_net_m2)."""
     from ..ledger import merge_findings
 
     progress.step(vocabulary().label("pipeline_ledger_merge", name=ledger_path.name))
     return merge_findings(ledger_path, findings, prefix=prefix, checks=checks,
-                          scope=scope.geometry if scope is not None else None).to_dict()
+                          scope=scope.geometry if scope is not None else None, meta=meta).to_dict()
 
 
 def write_check_map(findings: gpd.GeoDataFrame, path: Path, check: str, ledger_path: Path | None = None, *,
@@ -75,7 +76,7 @@ class CheckOutputs:
     the check has none to write (then no ledger merge and no map); scope: the layer the check looked
     at (for the ledger); map_title: the map's title after the township; map_layers: the context of
     the map (farmland, survey, blocks, block_min_mu); documents: NAME → data written as NAME.json
-    before summary.json."""
+    before summary.json; ledger_meta: entries for the ledger's meta (farmland: pbf_gross_m2, pbf_net_m2)."""
 
     check: str
     summary: dict
@@ -85,6 +86,7 @@ class CheckOutputs:
     map_title: str = ""
     map_layers: dict = field(default_factory=dict)
     documents: dict[str, dict] = field(default_factory=dict)
+    ledger_meta: dict[str, str] = field(default_factory=dict)
 
 
 #: The read-report roles that are survey layers (whose land-use codes the checks classify).
@@ -120,7 +122,8 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
         if options.ledger_path is not None:
             prefix = options.prefix or default_prefix(result.findings, options.township)
             result.summary["ledger"] = merge_into_ledger(result.findings, Path(options.ledger_path), prefix,
-                                                         (result.check,), options.progress, scope=result.scope)
+                                                         (result.check,), options.progress, scope=result.scope,
+                                                         meta=result.ledger_meta or None)
             outputs["ledger"] = Path(options.ledger_path)
         if options.map_path is not None:
             outputs["map"] = write_check_map(
