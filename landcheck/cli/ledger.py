@@ -122,15 +122,37 @@ def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> N
         click.echo(json.dumps(s, ensure_ascii=False, indent=2))
     elif verbosity(ctx) >= 0:
         print_status(s)
-    ctx.exit(1 if s["overdue"] else 0)
+    ctx.exit(1 if s["overdue"] or s["plan_gaps"]["overdue"] else 0)
 
 
 def print_status(s: dict) -> None:
-    """Tasks and mu by village and status, and the overdue tasks."""
-    statuses = vocabulary().statuses
+    """Tasks and mu by village and status (violations only; the 合计 row is the sum of the village rows
+    as printed), the transfer plan's gaps apart, and the overdue tasks."""
+    vocab = vocabulary()
     roles = status_roles()
     con = console()
-    t = Table(title=vocabulary().label("cli_ledger_status_title", ledger=s["ledger"], as_of=s["as_of"]), title_justify="left")
+    con.print(_status_table(s, vocab.label("cli_ledger_status_title", ledger=s["ledger"], as_of=s["as_of"])))
+    plan = s.get("plan_gaps") or {}
+    if plan.get("n"):
+        con.print(_status_table(plan, vocab.label("cli_ledger_plan_title", category=vocab.category_label("transfer_below_min"))))
+    con.print(f"status columns: number of tasks; {vocabulary().label('cli_open_mu')}: mu not {roles.done}/{roles.closed}")
+    if s["overdue_tasks"]:
+        o = Table(title=f"{vocabulary().label('overdue')} {vocabulary().label('cli_n_places', n=len(s['overdue_tasks']))} "
+                        f"(deadline passed, not {roles.done})", title_justify="left")
+        for key in ("issue_id", "village", "deadline", "status", "resp_person"):
+            o.add_column(HEADERS[key])
+        o.add_column(vocabulary().label("mu"), justify="right")
+        for x in s["overdue_tasks"]:
+            o.add_row(x["issue_id"], x["village"], x["deadline"], x["status"], x["resp_person"], f"{x['area_mu']:.2f}")
+        con.print(o)
+    if s.get("unknown_statuses"):
+        con.print(f"[yellow]statuses not in the vocabulary[/yellow]: {', '.join(s['unknown_statuses'])}", markup=True)
+
+
+def _status_table(s: dict, title: str) -> Table:
+    """One table of `ledger_status`'s figures: a row per village, then 合计."""
+    statuses = vocabulary().statuses
+    t = Table(title=title, title_justify="left")
     t.add_column(HEADERS["village"], no_wrap=True)
     t.add_column(vocabulary().label("places"), justify="right", no_wrap=True)
     t.add_column(vocabulary().label("mu"), justify="right", no_wrap=True)
@@ -153,19 +175,7 @@ def print_status(s: dict) -> None:
         t.add_row(v, *cells(b))
     t.add_section()
     t.add_row(vocabulary().label("total"), *cells(s))
-    con.print(t)
-    con.print(f"status columns: number of tasks; {vocabulary().label('cli_open_mu')}: mu not {roles.done}/{roles.closed}")
-    if s["overdue_tasks"]:
-        o = Table(title=f"{vocabulary().label('overdue')} {vocabulary().label('cli_n_places', n=len(s['overdue_tasks']))} "
-                        f"(deadline passed, not {roles.done})", title_justify="left")
-        for key in ("issue_id", "village", "deadline", "status", "resp_person"):
-            o.add_column(HEADERS[key])
-        o.add_column(vocabulary().label("mu"), justify="right")
-        for x in s["overdue_tasks"]:
-            o.add_row(x["issue_id"], x["village"], x["deadline"], x["status"], x["resp_person"], f"{x['area_mu']:.2f}")
-        con.print(o)
-    if s.get("unknown_statuses"):
-        con.print(f"[yellow]statuses not in the vocabulary[/yellow]: {', '.join(s['unknown_statuses'])}", markup=True)
+    return t
 
 
 __all__ = ["ledger"]
