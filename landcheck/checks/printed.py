@@ -57,3 +57,20 @@ def farmland_printed(pbf_m2: float, pbf_net_m2: float, totals: dict, sliver_m2: 
         "by_origin": by_origin, "sliver_mu": sliver_mu, "uncovered_mu": uncovered_mu,
         "n_findings": int(len(findings)), "findings_mu": units.sum_printed(finding_rows), "by_village": by_village,
     }
+
+
+def transfer_printed(blocks: pd.DataFrame, summary: dict) -> dict:
+    """The transfer check's figures as printed: a block's printed mu is its counted m² (land counted
+    once) rounded half-up once; `compliant_mu` and `below_min_mu` sum them, `total_mu` is their sum and
+    `remaining_mu` the printed target less it (never below 0); per village the two shares as the
+    summary rounds them and `mu` their sum."""
+    mu = units.area_mu_array(blocks["counted_m2"].to_numpy(dtype="float64")) if len(blocks) else []
+    below = blocks["below_min"].to_numpy(dtype=bool) if len(blocks) else []
+    compliant_mu = units.sum_printed([m for m, b in zip(mu, below) if not b])
+    below_mu = units.sum_printed([m for m, b in zip(mu, below) if b])
+    total = units.sum_printed([compliant_mu, below_mu])
+    by_village = {v: {"compliant_mu": e["compliant_mu"], "below_min_mu": e["below_min_mu"],
+                      "mu": units.sum_printed([e["compliant_mu"], e["below_min_mu"]])}
+                  for v, e in summary.get("by_village", {}).items()}
+    return {"total_mu": total, "compliant_mu": compliant_mu, "below_min_mu": below_mu,
+            "remaining_mu": max(units.sum_printed([summary["target_mu"], -total]), 0.0), "by_village": by_village}

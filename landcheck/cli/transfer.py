@@ -59,6 +59,7 @@ def _n(x: float) -> str:
 def print_transfer_summary(result: TransferResult, title: str | None = None, max_rows: int = 30) -> None:
     """Totals and progress, the blocks under the minimum, the per-village split and the problems."""
     s = result.summary
+    p = s["printed"]  # every total the sum of the printed rows (checks/printed.py)
     con = console()
     village = HEADERS_ZH["village"]
     min_text = f"{s['min_mu']:g}"
@@ -70,14 +71,14 @@ def print_transfer_summary(result: TransferResult, title: str | None = None, max
     t.add_column(vocabulary().label("cli_n_blocks"), justify="right")
     t.add_column(HEADERS_ZH["area_mu"], justify="right")
     t.add_row(vocabulary().label("transfer_parcels"), str(s["n_parcels"]), _n(s["parcel_sum_mu"]) if s["n_overlaps"] else "")
-    t.add_row(vocabulary().label("cli_transfer_blocks"), str(s["n_blocks"]), _n(s["total_mu"]))
-    t.add_row(vocabulary().label("cli_of_which", what=at_least), str(s["n_compliant"]), _n(s["compliant_mu"]))
+    t.add_row(vocabulary().label("cli_transfer_blocks"), str(s["n_blocks"]), _n(p["total_mu"]))
+    t.add_row(vocabulary().label("cli_of_which", what=at_least), str(s["n_compliant"]), _n(p["compliant_mu"]))
     t.add_row(vocabulary().label("cli_of_which", what=below), f"[red]{s['n_below_min']}[/red]" if s["n_below_min"] else "0",
-              _n(s["below_min_mu"]))
+              _n(p["below_min_mu"]))
     if "contract_mu" in s:
         t.add_row(vocabulary().label("cli_transfer_contract", field=s["contract_field"]), "", _n(s["contract_mu"]))
     t.add_row(vocabulary().label("cli_transfer_target"), "", _n(s["target_mu"]))
-    remaining = vocabulary().label("cli_transfer_remaining", mu=_n(s["remaining_mu"])) if s["remaining_mu"] > 0 else ""
+    remaining = vocabulary().label("cli_transfer_remaining", mu=_n(p["remaining_mu"])) if p["remaining_mu"] > 0 else ""
     t.add_row(vocabulary().label("cli_transfer_progress"), "", f"{s['progress_pct']:.2f} %" + remaining)
     con.print(t)
 
@@ -99,7 +100,8 @@ def print_transfer_summary(result: TransferResult, title: str | None = None, max
     for col in (village, vocabulary().label("cli_transferred"), at_least, below, vocabulary().label("cli_n_blocks_joined")):
         v.add_column(col, justify="left" if col == village else "right")
     for name, e in s["by_village"].items():
-        v.add_row(name, _n(e["mu"]), _n(e["compliant_mu"]), _n(e["below_min_mu"]), str(e["n_blocks"]))
+        shown = p["by_village"][name]  # 流转 = 达到 + 不足 as printed
+        v.add_row(name, _n(shown["mu"]), _n(shown["compliant_mu"]), _n(shown["below_min_mu"]), str(e["n_blocks"]))
     con.print(v)
     if s["n_overlaps"]:
         con.print(f"[yellow]{vocabulary().label('cli_transfer_overlaps', n=s['n_overlaps'], mu=_n(s['overlap_mu']))}[/yellow]")

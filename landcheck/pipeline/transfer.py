@@ -12,6 +12,7 @@ import geopandas as gpd
 
 from .. import units
 from ..checks.transfer import TransferResult, check_transfer
+from ..checks.printed import transfer_printed
 from ..config import LayerSpec, load_rules, vocabulary
 from ..errors import LandcheckError
 from .options import JobOptions
@@ -84,6 +85,7 @@ def transfer_job(
     s["by"] = by
     s["rules"] = rules.source
     s["read_report"] = {k: r.to_dict() for k, r in reports.items()}
+    s["printed"] = transfer_printed(result.blocks, s)  # the figures as the tables print them (domain.md §9.8)
     outputs = write_outputs(CheckOutputs(
         "transfer", s, result.findings,
         layers={"blocks": (blocks_for_output(result.blocks), "blocks"),
