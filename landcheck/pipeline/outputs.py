@@ -20,11 +20,16 @@ from ..config import vocabulary
 
 
 def write_findings(findings: gpd.GeoDataFrame, out: Path) -> dict[str, Path]:
-    """findings.gpkg (layer `findings`) and findings.csv (utf-8-sig, formula-safe) in `out`."""
+    """findings.gpkg (layer `findings`), findings.csv (the machine format: English keys and codes,
+    utf-8-sig, formula-safe) and findings.xlsx (for officers: Chinese headers and labels, codes as text) in `out`."""
+    from ..spreadsheet.findings_book import write_findings_book
+
     rows = for_output(findings)
+    table = rows.drop(columns="geometry")
     return {
         "findings_gpkg": write_gpkg(rows, out / "findings.gpkg", layer="findings"),
-        "findings_csv": write_csv(rows.drop(columns="geometry"), out / "findings.csv"),
+        "findings_csv": write_csv(table, out / "findings.csv"),
+        "findings_xlsx": write_findings_book(table, out / "findings.xlsx"),
     }
 
 
