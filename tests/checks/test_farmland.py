@@ -281,3 +281,31 @@ def test_cultivated_land_on_slopes_without_kcxs_is_said_to_be_gross():
     assert any("未扣除田坎" in w and "2 个" in w for w in res.summary["warnings"])
     sv["KCXS"] = 0.1  # deducted everywhere: no warning
     assert "tiankan_not_deducted" not in check_farmland(sv, farmland_frame(), load_rules()).summary
+
+
+def test_printed_figures_add_up_and_net_of_tiankan():
+    """summary `printed`: categories sum their findings' printed mu, 耕地（种粮） is the remainder so the
+    rows add up to the printed 永久基本农田; the net area is the gross less the 田坎 (10 % of E)."""
+    res = check_farmland(survey_frame(), farmland_frame(), load_rules(), facility_records=records_frame())
+    p, s = res.summary["printed"], res.summary
+    rows = list(p["categories"].values()) + [p["sliver_mu"], p["uncovered_mu"]]
+    assert units.sum_printed(rows) == p["pbf_mu"] == s["pbf_mu"]
+    for c in ("non_grain", "non_grain_crop", "non_farm", "facility"):
+        f = res.findings[res.findings["category"] == c]
+        assert p["categories"][c] == units.sum_printed(units.area_mu_array(f["area_m2"].to_numpy()))
+    assert p["findings_mu"] == units.sum_printed([p["categories"][c] for c in p["n_by_category"]])
+    assert sum(p["n_by_category"].values()) == p["n_findings"] == len(res.findings)
+    assert s["pbf_net_mu"] == mu(EXPECTED["pbf"] - 0.1 * m2(box(166, 0, 250, 200))) == p["pbf_net_mu"]
+    for v, e in p["by_village"].items():
+        assert e["findings_mu"] == units.sum_printed(list(e["categories"].values())), v
+
+
+def test_village_code_from_the_feature_the_village_came_from():
+    sv = survey_frame()
+    sv["ZLDWDM"] = ["3714261042010000000"] * len(sv)
+    sv.loc[sv["feature_id"] == "J", "ZLDWMC"] = ""   # no village on the patch: the farmland's name and code
+    fm = farmland_frame()
+    fm["ZLDWDM"] = ["3714261042020000000", "3714261042030000000"]
+    f = check_farmland(sv, fm, load_rules()).findings.set_index("patch_id")
+    assert f.loc["B", "village_code"] == "371426104201"
+    assert f.loc["J", "village"] == "丙村" and f.loc["J", "village_code"] == "371426104203"

@@ -123,6 +123,8 @@ def test_farmland_engine_dask_gives_the_local_result(tmp_path):
             assert a[k] == b[k], k
     fa, fb = (gpd.read_file(tmp_path / d / "findings.gpkg", layer="findings") for d in ("local", "dask"))
     assert sorted(fa["finding_key"]) == sorted(fb["finding_key"]) and len(fa) == a["n_findings"]
+    codes = lambda f: dict(zip(f["finding_key"], f["village_code"]))  # noqa: E731
+    assert codes(fa) == codes(fb) and (fa["village_code"].str.len() == 12).all()
     assert any((tmp_path / "parts").iterdir())  # the parts stay where the user asked
 
 

@@ -504,3 +504,13 @@ def test_numeric_codes_reach_the_ledger_as_their_text(tmp_path):
     r = merge_findings(tmp_path / "ledger.gpkg", f, prefix="SL", run_date=date(2026, 5, 1), checks=["farmland"])
     t = load_ledger(tmp_path / "ledger.gpkg").tasks.set_index("issue_id").loc[r.issue_ids.tolist()]
     assert t["patch_id"].tolist() == ["12", "13.5"] and t["dlbm"].tolist() == ["0201", ""]
+
+
+def test_merge_writes_the_meta_it_is_given_and_keeps_the_rest(tmp_path):
+    led = tmp_path / "l.gpkg"
+    merge_findings(led, findings_of(survey()), prefix="SL", run_date=date(2026, 5, 1), checks=["farmland"],
+                   meta={"pbf_gross_m2": "100.00", "pbf_net_m2": "90.00"})
+    meta = load_ledger(led).meta
+    assert meta["pbf_gross_m2"] == "100.00" and meta["pbf_net_m2"] == "90.00" and meta["seq:SL-2026"]
+    run(led, survey(), date(2026, 6, 1))  # a merge without meta leaves it as it was
+    assert load_ledger(led).meta["pbf_net_m2"] == "90.00"
