@@ -325,7 +325,7 @@ def farmland_reduce(
     summary = _summary(pbf_m2, totals, sliver_m2, uncovered_m2, findings, pd.DataFrame(), overlaps, work_crs)
     tiankan_m2 = float(tk.sum())
     summary["pbf_net_mu"] = units.area_mu(pbf_m2 - tiankan_m2)  # net of 田坎 (domain.md §9.8); pbf_mu is gross
-    summary["areas_m2"]["pbf_net"] = units.round_half_up(pbf_m2 - tiankan_m2, 2)
+    summary["pbf_net_m2"] = units.round_half_up(pbf_m2 - tiankan_m2, 2)  # not in areas_m2: those add up to pbf
     villages = [p.f_village for p in partials]
     if any(v is not None for v in villages):
         raw_m2 = cat("raw_m2", "float64")[fo]

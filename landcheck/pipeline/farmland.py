@@ -32,9 +32,9 @@ def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
     result.summary["read_report"] = run.read_reports
     if "facility_records" in run.read_reports:  # the records' types and dates, as the judgment read them
         run.read_reports["facility_records"]["warnings"] += result.summary["facility_records"]["notes"]
-    areas = result.summary["areas_m2"]  # 永久基本农田 gross and net of 田坎 (domain.md §9.8) in the ledger's meta
+    s = result.summary  # 永久基本农田 gross and net of 田坎 (domain.md §9.8) in the ledger's meta
     outputs = write_outputs(CheckOutputs(
         "farmland", result.summary, result.findings, scope=run.survey, map_title=vocabulary().label("pipeline_map_farmland"),
         map_layers={"farmland": run.farmland, "survey": run.survey},
-        ledger_meta={"pbf_gross_m2": f"{areas['pbf']:.2f}", "pbf_net_m2": f"{areas['pbf_net']:.2f}"}), options)
+        ledger_meta={"pbf_gross_m2": f"{s['areas_m2']['pbf']:.2f}", "pbf_net_m2": f"{s['pbf_net_m2']:.2f}"}), options)
     return result, outputs

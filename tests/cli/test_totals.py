@@ -171,5 +171,5 @@ def test_farmland_run_records_gross_and_net_farmland_in_the_ledger_meta(sample_r
     out = sample_run[0]
     meta = load_ledger(out / "ledger.gpkg").meta
     s = json.loads((out / "farmland" / "summary.json").read_text(encoding="utf-8"))
-    assert float(meta["pbf_gross_m2"]) == s["areas_m2"]["pbf"] and float(meta["pbf_net_m2"]) == s["areas_m2"]["pbf_net"]
+    assert float(meta["pbf_gross_m2"]) == s["areas_m2"]["pbf"] and float(meta["pbf_net_m2"]) == s["pbf_net_m2"]
     assert float(meta["pbf_net_m2"]) < float(meta["pbf_gross_m2"])
