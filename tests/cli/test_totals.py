@@ -173,3 +173,17 @@ def test_farmland_run_records_gross_and_net_farmland_in_the_ledger_meta(sample_r
     s = json.loads((out / "farmland" / "summary.json").read_text(encoding="utf-8"))
     assert float(meta["pbf_gross_m2"]) == s["areas_m2"]["pbf"] and float(meta["pbf_net_m2"]) == s["pbf_net_m2"]
     assert float(meta["pbf_net_m2"]) < float(meta["pbf_gross_m2"])
+
+
+@needs_sample
+def test_survey_problem_counts_add_up_to_the_verdict(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    r = CliRunner().invoke(cli, ["survey", str(SAMPLE / "survey" / "DLTB.shp"), "-o", str(tmp_path / "sv")],
+                           catch_exceptions=False)
+    lines = r.output.splitlines()
+    vocab = vocabulary()
+    rows = boxed_rows(lines, vocab.label("cli_survey_problems"))
+    assert rows
+    verdict = next(line for line in lines if "--fail-on" in line)
+    n_err, n_warn = map(int, re.search(r"(\d+) 处, \S+ (\d+) 处", verdict).groups())
+    assert sum(int(r[2]) for r in rows) == n_err and sum(int(r[3]) for r in rows) == n_warn
