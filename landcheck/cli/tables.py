@@ -96,9 +96,10 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     found = {c for entry in p["by_village"].values() for c in entry.get("categories", {})}
     shown = [c for c in VILLAGE_CATEGORIES if c in found]  # a column only for categories with findings
     for c in shown:
-        v.add_column(vocab.category_label(c, short=True), justify="right", no_wrap=True, min_width=5)
+        short = vocab.category_label(c, short=True)  # a 4-character header on two lines: figures never cut
+        v.add_column(short if len(short) < 4 else f"{short[:2]}\n{short[2:]}", justify="right", no_wrap=True, min_width=5)
     v.add_column(vocab.label("total"), justify="right", no_wrap=True, min_width=6)
-    v.add_column(vocab.label("places"), justify="right", no_wrap=True)
+    v.add_column(vocab.label("places"), justify="right", no_wrap=True, min_width=3)
     for name, entry in p["by_village"].items():
         if not entry.get("n_findings"):
             continue

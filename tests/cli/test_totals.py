@@ -37,21 +37,26 @@ def boxed_rows(lines: list[str], title: str) -> list[list[str]]:
 
 
 def spaced_rows(lines: list[str], title: str) -> tuple[list[str], list[dict[str, str]]]:
-    """The header and body rows of the unboxed table under `title` (right-aligned figures mapped to
-    their column by where they end on screen)."""
+    """The header and body rows of the unboxed table under `title` (headers may take two lines;
+    right-aligned figures mapped to their column by where they end on screen)."""
     start = next(i for i, line in enumerate(lines) if line.strip().startswith(title))
-    header_line = next(line for line in lines[start + 1:] if line.strip())
-    heads = [(m.group(), cell_len(header_line[:m.end()])) for m in re.finditer(r"\S+", header_line)]
+    rule = next(i for i in range(start + 1, len(lines)) if lines[i].strip().startswith("─"))
+    ends: dict[int, str] = {}
+    for line in lines[start + 1:rule]:
+        for m in re.finditer(r"\S+", line):
+            end = cell_len(line[:m.end()])
+            ends[end] = ends.get(end, "") + m.group()
+    first = lines[rule - 1].split()[0]  # the left-aligned first header
+    heads = [(first, None)] + [(h, e) for e, h in sorted(ends.items()) if h != first]
     rows = []
-    for line in lines[lines.index(header_line) + 2:]:
+    for line in lines[rule + 1:]:
         if not line.strip():
             break
         tokens = list(re.finditer(r"\S+", line))
-        row = {heads[0][0]: tokens[0].group()}
+        row = {first: tokens[0].group()}
         for m in tokens[1:]:
             end = cell_len(line[:m.end()])
-            col = next(h for h, e in heads if e == end)
-            row[col] = m.group()
+            row[next(h for h, e in heads if e == end)] = m.group()
         rows.append(row)
     return [h for h, _ in heads], rows
 
@@ -61,7 +66,7 @@ def sample_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("totals")
     mp = pytest.MonkeyPatch()
     mp.chdir(tmp)
-    mp.setenv("COLUMNS", "250")
+    mp.setenv("COLUMNS", "80")  # a plain terminal: every figure must fit
     try:
         r = CliRunner().invoke(cli, ["run", "-o", str(tmp / "o")], catch_exceptions=False)
         status = CliRunner().invoke(cli, ["ledger", "status", str(tmp / "o" / "ledger.gpkg"), "--as-of", "2026-01-01"],
@@ -108,6 +113,7 @@ def test_farmland_village_table_adds_up_and_follows_village_codes(sample_run):
     total_head, n_head = vocab.label("total"), vocab.label("places")
     cats = [h for h in heads[1:] if h not in (total_head, n_head)]
     assert len(rows) == 21
+    assert all("…" not in c for r in rows for c in r.values())  # no figure cut on 80 columns
     for r in rows:
         assert sum(mu(r.get(c, "")) for c in cats) == mu(r[total_head]), r
     total_line = next(line for line in lines if line.startswith("问题 ") and "合计" in line)
