@@ -40,6 +40,9 @@ def formats(wb) -> dict:
         "overdue": wb.add_format({"font_color": "#C00000", "bold": True}),
         "gone": wb.add_format({"bg_color": "#FCE4D6"}),
         "finished": wb.add_format({"font_color": "#808080"}),
+        "total_count": wb.add_format({**cell, "bold": True, "num_format": '0"' + vocabulary().label("places") + '"',
+                                      "align": "center", "bg_color": "#F2F2F2"}),
+        "sign": wb.add_format({**base, "align": "left"}),
     }
 
 
@@ -75,12 +78,29 @@ def subtitle(today: date, *before: str) -> str:
                         words.label("spreadsheet_area_unit")])
 
 
-def page_setup(ws, repeat_to: int) -> None:
-    """A4 landscape fitted to the page width, rows up to `repeat_to` repeated, page numbers in the footer."""
+def page_setup(ws, repeat_to: int, key_to: int, last_row: int, last_col: int) -> None:
+    """A4 landscape at 100 % (never shrunk to the page width: text stays at its size, ≥ 9 pt); a wide sheet
+    splits over pages, across then down, with rows up to `repeat_to` and columns up to `key_to` repeated on
+    each page; print area to `last_row`, `last_col`; page numbers in the footer."""
     ws.set_paper(9)  # A4
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
+    ws.set_print_scale(100)
+    ws.print_across()  # across, then down: a row's continuation follows it
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.repeat_rows(0, repeat_to)
-    ws.set_footer("&C" + vocabulary().label("spreadsheet_footer"))
+    ws.repeat_columns(0, key_to)
+    ws.print_area(0, 0, last_row, last_col)
+    ws.set_footer("&C&10" + vocabulary().label("spreadsheet_footer"))
+
+
+def signature(ws, fmt, row: int, last_col: int, unit: str) -> None:
+    """The signature line under a printed table: 填报单位 (`unit`), 填报人, 审核人, 日期, merged across the
+    sheet from column A (an import skips it: no 问题编号, no people's cell)."""
+    label = vocabulary().label
+    blank = "\u3000" * 6
+    words = [label("spreadsheet_reporting_unit", unit=unit or blank), label("spreadsheet_filled_by") + blank,
+             label("spreadsheet_reviewed_by") + blank, label("spreadsheet_sign_date") + blank]
+    ws.set_row(row, 24)
+    if last_col > 0:
+        ws.merge_range(row, 0, row, last_col, "", fmt["sign"])
+    ws.write_string(row, 0, "    ".join(words), fmt["sign"])

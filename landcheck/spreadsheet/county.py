@@ -1,5 +1,5 @@
 """The county's template (``--template county``): 土地执法遥感监测非农违法图斑清单, 14 columns and a 合计
-row, listing the non-farm tasks not verified as lawful.
+row (the sums of the printed cells) and a signature line, listing the non-farm tasks not verified as lawful.
 
 Writes one sheet from the ledger's tasks.
 """
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from .. import units
 from ..config import vocabulary
 from ..ledger import Ledger, status_roles
-from .cells import page_setup, put, subtitle, title
+from .cells import page_setup, put, signature, subtitle, title
 from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, township_of, wrapped_lines
 
 
@@ -81,11 +82,12 @@ def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
     ws.write_string(r, 0, label("total"), fmt["total_text"])
     for c in range(1, last + 1):
         ws.write_blank(r, c, None, fmt["total_text"])
-    ws.write_number(r, 7, units.total_mu(T["area_m2"].to_numpy()), fmt["total_mu"])
-    ws.write_number(r, 8, units.total_mu(T["cultivated_m2"].to_numpy()), fmt["total_mu"])
-    ws.write_number(r, 9, units.total_mu(T["pbf_m2"].to_numpy()), fmt["total_mu"])
+    for c, key in ((7, "area_mu"), (8, "cultivated_mu"), (9, "pbf_mu")):  # the sums of the printed cells
+        printed = pd.to_numeric(T[key], errors="coerce").to_numpy(dtype="float64")
+        ws.write_number(r, c, units.sum_printed(printed[np.isfinite(printed)]), fmt["total_mu"])
     for c, (*_hks, width) in enumerate(COUNTY_COLUMNS):
         ws.set_column(c, c, width)
     ws.set_row(head, 30)
     ws.freeze_panes(head + 1, 0)
-    page_setup(ws, head)
+    signature(ws, fmt, r + 2, last, unit)
+    page_setup(ws, head, 0, r + 2, last)
