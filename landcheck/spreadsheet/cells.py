@@ -34,6 +34,7 @@ def formats(wb) -> dict:
         "coord": wb.add_format({**cell, "num_format": "0.000000"}),
         "date": wb.add_format({**cell, "num_format": "yyyy-mm-dd", "align": "center"}),
         "total_text": wb.add_format({**cell, "bold": True, "align": "center", "bg_color": "#F2F2F2"}),
+        "total_wrap": wb.add_format({**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#F2F2F2"}),
         "total_int": wb.add_format({**cell, "bold": True, "num_format": "0", "align": "center", "bg_color": "#F2F2F2"}),
         "total_mu": wb.add_format({**cell, "bold": True, "num_format": "0.00", "bg_color": "#F2F2F2"}),
         "link": wb.add_format({**cell, "font_color": "#1F4E79", "underline": 1}),
@@ -65,10 +66,12 @@ def put(ws, r: int, c: int, value, kind: str, fmt: dict, text_fmt: str = "text")
         ws.write_string(r, c, str(value), fmt[style])
 
 
-def title(ws, fmt, text: str, last_col: int, row: int = 0, style: str = "title") -> None:
-    """A title merged across the sheet's columns."""
-    ws.merge_range(row, 0, row, last_col, "", fmt[style])
-    ws.write_string(row, 0, text, fmt[style])
+def title(ws, fmt, text: str, last_col: int, row: int = 0, style: str = "title", first_col: int = 0) -> None:
+    """A title merged across columns `first_col` to `last_col` (those of the first printed page: a merged
+    cell that runs over a page break is cut, and its part in the repeated columns shows on every page)."""
+    if last_col > first_col:
+        ws.merge_range(row, first_col, row, last_col, "", fmt[style])
+    ws.write_string(row, first_col, text, fmt[style])
 
 
 def subtitle(today: date, *before: str) -> str:
@@ -93,14 +96,12 @@ def page_setup(ws, repeat_to: int, key_to: int, last_row: int, last_col: int) ->
     ws.set_footer("&C&10" + vocabulary().label("spreadsheet_footer"))
 
 
-def signature(ws, fmt, row: int, last_col: int, unit: str) -> None:
-    """The signature line under a printed table: 填报单位 (`unit`), 填报人, 审核人, 日期, merged across the
-    sheet from column A (an import skips it: no 问题编号, no people's cell)."""
+def signature(ws, fmt, row: int, first_col: int, last_col: int, unit: str) -> None:
+    """The signature line under a printed table: 填报单位 (`unit`), 填报人, 审核人, 日期, merged over columns
+    `first_col` (after the repeated key columns) to `last_col` (an import skips it: no 问题编号, no people's cell)."""
     label = vocabulary().label
     blank = "\u3000" * 6
     words = [label("spreadsheet_reporting_unit", unit=unit or blank), label("spreadsheet_filled_by") + blank,
              label("spreadsheet_reviewed_by") + blank, label("spreadsheet_sign_date") + blank]
     ws.set_row(row, 24)
-    if last_col > 0:
-        ws.merge_range(row, 0, row, last_col, "", fmt["sign"])
-    ws.write_string(row, 0, "    ".join(words), fmt["sign"])
+    title(ws, fmt, "    ".join(words), last_col, row, "sign", first_col)

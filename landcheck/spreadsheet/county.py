@@ -15,7 +15,7 @@ from .. import units
 from ..config import vocabulary
 from ..ledger import Ledger, status_roles
 from .cells import page_setup, put, signature, subtitle, title
-from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, township_of, wrapped_lines
+from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, first_page_last_col, township_of, wrapped_lines
 
 
 def county_rows(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -52,9 +52,11 @@ def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
     yes, no = label("spreadsheet_yes"), label("spreadsheet_no")
     ws = wb.add_worksheet(COUNTY_SHEET)
     last = len(COUNTY_COLUMNS) - 1
-    title(ws, fmt, label("spreadsheet_county_title"), last)
+    page_end = first_page_last_col([w for *_hks, w in COUNTY_COLUMNS])
+    title(ws, fmt, label("spreadsheet_county_title"), page_end)
     unit = " ".join(x for x in (county, township_of(L.tasks)) if x)
-    title(ws, fmt, subtitle(today, label("spreadsheet_reporting_unit", unit=unit)), last, row=1, style="subtitle")
+    title(ws, fmt, subtitle(today, label("spreadsheet_reporting_unit", unit=unit)), page_end, row=1, style="subtitle",
+          first_col=1)
     head = 2
     for c, (header, *_rest) in enumerate(COUNTY_COLUMNS):
         ws.write_string(head, c, header, fmt["head"])
@@ -89,5 +91,5 @@ def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
         ws.set_column(c, c, width)
     ws.set_row(head, 30)
     ws.freeze_panes(head + 1, 0)
-    signature(ws, fmt, r + 2, last, unit)
+    signature(ws, fmt, r + 2, 1, page_end, unit)
     page_setup(ws, head, 0, r + 2, last)

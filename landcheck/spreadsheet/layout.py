@@ -193,3 +193,19 @@ def village_widths(rows: pd.DataFrame) -> list[float]:
             w = max([w] + [label_width(v, one_line=True) for v in lists[key]])
         widths.append(round(w, 2))
     return widths
+
+
+#: Printable width of an A4 landscape page inside the margins of `cells.page_setup`, in points.
+PAGE_WIDTH_PT = 841.9 - 2 * 0.4 * 72
+
+
+def first_page_last_col(widths: list[float]) -> int:
+    """The last column (0-based) printed on a sheet's first page across, at 100 %: a column `w` units
+    wide is w × 7 + 5 pixels of ¾ point."""
+    used, last = 0.0, 0
+    for c, w in enumerate(widths):
+        used += int(w * 7 + 5) * 0.75
+        if used > PAGE_WIDTH_PT:
+            break
+        last = c
+    return last

@@ -14,7 +14,9 @@ from ..config import vocabulary
 from ..findings import village_label
 from ..ledger import HEADERS, Ledger, is_violation, overdue_mask
 from .cells import page_setup, put, signature, subtitle, title
-from .layout import LINE_HEIGHT, SUMMARY_SHEET, display_width, label_width, print_label, township_of, wrapped_lines
+from .layout import (
+    LINE_HEIGHT, SUMMARY_SHEET, display_width, first_page_last_col, label_width, print_label, township_of, wrapped_lines,
+)
 
 #: Width of the 汇总's figure columns (a problem type's 处 and 亩 together hold its bracketed part).
 COLUMN = 7.5
@@ -34,15 +36,18 @@ def summary_sheet(wb, fmt, L: Ledger, names: list[str], sheets: dict[str, str], 
     ws = wb.add_worksheet(SUMMARY_SHEET)
     ncols = 1 + 2 + 2 * len(ptypes) + len(statuses) + 1
     last = ncols - 1
-    title(ws, fmt, f"{township_of(L.tasks)} {vocab.label('spreadsheet_ledger')}{SUMMARY_SHEET}".strip(), last)
-    title(ws, fmt, subtitle(today), last, row=1, style="subtitle")
+    status_widths = [max(COLUMN, label_width(st)) for st in statuses]
+    widths = [min(30, max([display_width(village_label(v)) for v in names] + [8]) + 2)]
+    widths += [COLUMN] * (last - len(statuses)) + status_widths
+    page_end = first_page_last_col(widths)
+    title(ws, fmt, f"{township_of(L.tasks)} {vocab.label('spreadsheet_ledger')}{SUMMARY_SHEET}".strip(), page_end)
+    title(ws, fmt, subtitle(today), page_end, row=1, style="subtitle", first_col=1)
     h1 = 2
     pbf = pbf_line(L.meta)
     if pbf:
-        title(ws, fmt, pbf, last, row=2, style="subtitle")
+        title(ws, fmt, pbf, page_end, row=2, style="subtitle", first_col=1)
         h1 = 3
     h2 = h1 + 1
-    status_widths = [max(COLUMN, label_width(st)) for st in statuses]
     ws.merge_range(h1, 0, h2, 0, "", fmt["head"])
     ws.write_string(h1, 0, HEADERS["village"], fmt["head"])
     c = 1
@@ -98,15 +103,12 @@ def summary_sheet(wb, fmt, L: Ledger, names: list[str], sheets: dict[str, str], 
         column = [row[k] for row in table]
         val = units.sum_printed(column) if kind.startswith("mu") else sum(column)
         ws.write_number(r, 1 + k, float(val), fmt["total_mu" if kind.startswith("mu") else "total_int"])
-    width = max([display_width(village_label(v)) for v in names] + [8]) + 2
-    ws.set_column(0, 0, min(width, 30))
-    ws.set_column(1, last, COLUMN)
-    for k, w in enumerate(status_widths):
-        ws.set_column(last - len(statuses) + k, last - len(statuses) + k, w)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
     ws.set_row(h1, max(32, LINE_HEIGHT * group_lines + 4))
     ws.set_row(h2, max(30, LINE_HEIGHT * status_lines + 4))
     ws.freeze_panes(h2 + 1, 1)
-    signature(ws, fmt, r + 2, last, township_of(L.tasks))
+    signature(ws, fmt, r + 2, 1, page_end, township_of(L.tasks))
     page_setup(ws, h2, 0, r + 2, last)
     ws.activate()
 

@@ -17,7 +17,7 @@ from ..findings import village_label
 from ..ledger import HEADERS, PEOPLE_FIELDS, PLAN_CATEGORIES, Ledger, is_blank, is_violation, status_roles
 from .cells import page_setup, put, signature, title
 from .layout import (
-    LINE_HEIGHT, LISTS_SHEET, VILLAGE_COLUMNS, WRAPPED, choices, col_letter, print_label, township_of, village_widths,
+    LINE_HEIGHT, LISTS_SHEET, VILLAGE_COLUMNS, WRAPPED, choices, col_letter, first_page_last_col, print_label, township_of, village_widths,
     wrapped_lines,
 )
 
@@ -32,11 +32,12 @@ def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
     roles = status_roles()
     ws = wb.add_worksheet(sheet)
     last = len(VILLAGE_COLUMNS) - 1
-    title(ws, fmt, f"{township_of(rows)} {village_label(village)} {vocab.label('spreadsheet_ledger')}".strip(), last)
+    widths = village_widths(rows)
+    page_end = first_page_last_col(widths)
+    title(ws, fmt, f"{township_of(rows)} {village_label(village)} {vocab.label('spreadsheet_ledger')}".strip(), page_end)
     head_row, first = 1, 2
     for c, (key, *_rest) in enumerate(VILLAGE_COLUMNS):
         ws.write_string(head_row, c, HEADERS[key], fmt["head_people" if key in PEOPLE_FIELDS else "head"])
-    widths = village_widths(rows)
     for i, (_, task) in enumerate(rows.iterrows()):
         r = first + i
         wrapped = {}
@@ -57,13 +58,15 @@ def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
     col = {k: c for c, (k, *_r) in enumerate(VILLAGE_COLUMNS)}
     n = len(rows)
     r = first + n
+    key_width = sum(widths[: col["issue_id"] + 1])
     total_row(ws, fmt, r, vocab.label("total"), rows[~plan]["area_mu"].to_numpy(), col)
     if plan.any():
         category = vocab.category_label(PLAN_CATEGORIES[0])
         r += 1
-        total_row(ws, fmt, r, vocab.label("spreadsheet_plan_total", category=category), rows[plan]["area_mu"].to_numpy(), col)
-        ws.set_row(r, LINE_HEIGHT * 2 + 2)
-    signature(ws, fmt, r + 2, last, township_of(rows))
+        text = print_label(vocab.label("spreadsheet_plan_total", category=category), key_width)
+        total_row(ws, fmt, r, text, rows[plan]["area_mu"].to_numpy(), col)
+        ws.set_row(r, LINE_HEIGHT * wrapped_lines(text, key_width) + 2)
+    signature(ws, fmt, r + 2, col["issue_id"] + 1, page_end, township_of(rows))
     page_setup(ws, head_row, col["issue_id"], r + 2, last)
     ws.freeze_panes(first, 2)
     if n:
@@ -102,8 +105,8 @@ def total_row(ws, fmt, r: int, text: str, area_mu, col: dict[str, int]) -> None:
     """A total under a village's tasks: `text` over 序号 and 问题编号 (an import skips the row), the count
     of tasks and the sum of their printed mu (`area_mu`, the rows' figures as printed)."""
     c_count = col["issue_id"] + 1
-    ws.merge_range(r, 0, r, col["issue_id"], "", fmt["total_text"])
-    ws.write_string(r, 0, text, fmt["total_text"])
+    ws.merge_range(r, 0, r, col["issue_id"], "", fmt["total_wrap"])
+    ws.write_string(r, 0, text, fmt["total_wrap"])
     for c in range(c_count, max(col.values()) + 1):
         ws.write_blank(r, c, None, fmt["total_text"])
     ws.write_number(r, c_count, len(area_mu), fmt["total_count"])

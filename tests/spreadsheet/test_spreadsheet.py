@@ -253,7 +253,7 @@ def test_county_template_has_the_14_columns_and_a_total(led, tmp_path):
     ws = wb["非农违法图斑清单"]
     assert [c.value for c in ws[3]] == list(COUNTY_HEADERS) and len(COUNTY_HEADERS) == 14
     data = [[c.value for c in r] for r in ws.iter_rows(min_row=4, max_row=ws.max_row - 2)]  # the signature line last
-    assert ws.cell(ws.max_row, 1).value.startswith("填报单位：示例县 示例镇")
+    assert ws.cell(ws.max_row, 2).value.startswith("填报单位：示例县 示例镇")
     # non-farm tasks not verified lawful: P2 and @P5 (P3 is 合法)
     assert sorted(r[3] for r in data[:-1]) == sorted([i["P2"], i["@P5"]])
     by_id = {r[3]: r for r in data[:-1]}
