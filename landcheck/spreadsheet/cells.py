@@ -69,6 +69,8 @@ def put(ws, r: int, c: int, value, kind: str, fmt: dict, text_fmt: str = "text")
 def title(ws, fmt, text: str, last_col: int, row: int = 0, style: str = "title", first_col: int = 0) -> None:
     """A title merged across columns `first_col` to `last_col` (those of the first printed page: a merged
     cell that runs over a page break is cut, and its part in the repeated columns shows on every page)."""
+    if style == "title":
+        ws.set_row(row, 24)  # room for 14 pt
     if last_col > first_col:
         ws.merge_range(row, first_col, row, last_col, "", fmt[style])
     ws.write_string(row, first_col, text, fmt[style])

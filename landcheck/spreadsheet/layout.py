@@ -116,6 +116,11 @@ def display_width(text: str) -> float:
     return w
 
 
+#: A half-width character's width when wrapping: a printer's fallback for Latin digits (DejaVu Sans, 1.2
+#: units at 10 pt) is wider than 宋体's half-width (0.95); a row then rather has room to spare.
+HALF_WIDTH_WRAP = 1.2
+
+
 def wrap(text: str, width: float) -> list[str]:
     """The lines `text` wraps to in a column `width` units wide (greedy by character, as Excel and
     LibreOffice wrap Chinese; a newline always breaks)."""
@@ -125,7 +130,7 @@ def wrap(text: str, width: float) -> list[str]:
         if ch == "\n":
             lines, cur, w_cur = lines + [cur], "", 0.0
             continue
-        w = display_width(ch)
+        w = display_width(ch) if ord(ch) > 0x2E7F else HALF_WIDTH_WRAP
         if cur and w_cur + w > usable:
             lines, cur, w_cur = lines + [cur], ch, w
         else:
