@@ -15,7 +15,7 @@ from .. import units
 from ..config import vocabulary
 from ..ledger import Ledger, status_roles
 from .cells import page_setup, put, signature, subtitle, title
-from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, first_page_last_col, township_of, wrapped_lines
+from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, first_page_last_col, print_label, township_of, wrapped_lines
 
 
 def county_rows(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -58,8 +58,11 @@ def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
     title(ws, fmt, subtitle(today, label("spreadsheet_reporting_unit", unit=unit)), page_end, row=1, style="subtitle",
           first_col=1)
     head = 2
-    for c, (header, *_rest) in enumerate(COUNTY_COLUMNS):
-        ws.write_string(head, c, header, fmt["head"])
+    head_lines = 2
+    for c, (header, *_kinds, width) in enumerate(COUNTY_COLUMNS):  # a header breaks before its "（", not inside
+        text = print_label(header, width)
+        head_lines = max(head_lines, wrapped_lines(text, width))
+        ws.write_string(head, c, text, fmt["head"])
     wrapping = [c for c, (_h, _k, style, _w) in enumerate(COUNTY_COLUMNS) if style == "text_wrap"]
     for i, (_, t) in enumerate(T.iterrows()):
         notes = []
@@ -89,7 +92,7 @@ def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
         ws.write_number(r, c, units.sum_printed(printed[np.isfinite(printed)]), fmt["total_mu"])
     for c, (*_hks, width) in enumerate(COUNTY_COLUMNS):
         ws.set_column(c, c, width)
-    ws.set_row(head, 30)
+    ws.set_row(head, LINE_HEIGHT * head_lines + 4)
     ws.freeze_panes(head + 1, 0)
     signature(ws, fmt, r + 2, 1, page_end, unit)
     page_setup(ws, head, 0, r + 2, last)

@@ -20,7 +20,7 @@ from landcheck.config import vocabulary
 from landcheck.ledger import ledger_transaction, load_ledger, merge_findings
 from landcheck.spreadsheet import export_xlsx, import_xlsx
 from landcheck.spreadsheet.layout import (
-    VILLAGE_COLUMNS, choices, label_width, print_label, village_names, village_widths, wrap,
+    COUNTY_COLUMNS, VILLAGE_COLUMNS, choices, label_width, print_label, village_names, village_widths, wrap,
 )
 from landcheck.spreadsheet.summary import COLUMN
 from tests.helpers import check_sample
@@ -220,6 +220,9 @@ def test_no_vocabulary_label_breaks_inside_its_brackets():
     for s in V.statuses:
         w = max(COLUMN, label_width(s))
         assert not breaks_inside_brackets(wrap(print_label(s, w), w)), s
+    # the county template's headers (非农违法面积（亩） …) break before their brackets too
+    for header, *_kinds, width in COUNTY_COLUMNS:
+        assert not breaks_inside_brackets(wrap(print_label(header, width), width)), header
     assert breaks_inside_brackets(wrap("非农化（建设占用）", 12))  # the test can fail
     assert print_label("非农化（建设占用）", 12) == "非农化\n（建设占用）" and print_label("非农化（道路）", 16) == "非农化（道路）"
 

@@ -251,7 +251,7 @@ def test_county_template_has_the_14_columns_and_a_total(led, tmp_path):
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(out)
     ws = wb["非农违法图斑清单"]
-    assert [c.value for c in ws[3]] == list(COUNTY_HEADERS) and len(COUNTY_HEADERS) == 14
+    assert [c.value.replace("\n", "") for c in ws[3]] == list(COUNTY_HEADERS) and len(COUNTY_HEADERS) == 14  # "\n" before （
     data = [[c.value for c in r] for r in ws.iter_rows(min_row=4, max_row=ws.max_row - 2)]  # the signature line last
     assert ws.cell(ws.max_row, 2).value.startswith("填报单位：示例县 示例镇")
     # non-farm tasks not verified lawful: P2 and @P5 (P3 is 合法)
