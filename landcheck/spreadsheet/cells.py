@@ -34,12 +34,16 @@ def formats(wb) -> dict:
         "coord": wb.add_format({**cell, "num_format": "0.000000"}),
         "date": wb.add_format({**cell, "num_format": "yyyy-mm-dd", "align": "center"}),
         "total_text": wb.add_format({**cell, "bold": True, "align": "center", "bg_color": "#F2F2F2"}),
+        "total_wrap": wb.add_format({**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#F2F2F2"}),
         "total_int": wb.add_format({**cell, "bold": True, "num_format": "0", "align": "center", "bg_color": "#F2F2F2"}),
         "total_mu": wb.add_format({**cell, "bold": True, "num_format": "0.00", "bg_color": "#F2F2F2"}),
         "link": wb.add_format({**cell, "font_color": "#1F4E79", "underline": 1}),
         "overdue": wb.add_format({"font_color": "#C00000", "bold": True}),
         "gone": wb.add_format({"bg_color": "#FCE4D6"}),
         "finished": wb.add_format({"font_color": "#808080"}),
+        "total_count": wb.add_format({**cell, "bold": True, "num_format": '0"' + vocabulary().label("places") + '"',
+                                      "align": "center", "bg_color": "#F2F2F2"}),
+        "sign": wb.add_format({**base, "align": "left"}),
     }
 
 
@@ -62,10 +66,14 @@ def put(ws, r: int, c: int, value, kind: str, fmt: dict, text_fmt: str = "text")
         ws.write_string(r, c, str(value), fmt[style])
 
 
-def title(ws, fmt, text: str, last_col: int, row: int = 0, style: str = "title") -> None:
-    """A title merged across the sheet's columns."""
-    ws.merge_range(row, 0, row, last_col, "", fmt[style])
-    ws.write_string(row, 0, text, fmt[style])
+def title(ws, fmt, text: str, last_col: int, row: int = 0, style: str = "title", first_col: int = 0) -> None:
+    """A title merged across columns `first_col` to `last_col` (those of the first printed page: a merged
+    cell that runs over a page break is cut, and its part in the repeated columns shows on every page)."""
+    if style == "title":
+        ws.set_row(row, 24)  # room for 14 pt
+    if last_col > first_col:
+        ws.merge_range(row, first_col, row, last_col, "", fmt[style])
+    ws.write_string(row, first_col, text, fmt[style])
 
 
 def subtitle(today: date, *before: str) -> str:
@@ -75,12 +83,27 @@ def subtitle(today: date, *before: str) -> str:
                         words.label("spreadsheet_area_unit")])
 
 
-def page_setup(ws, repeat_to: int) -> None:
-    """A4 landscape fitted to the page width, rows up to `repeat_to` repeated, page numbers in the footer."""
+def page_setup(ws, repeat_to: int, key_to: int, last_row: int, last_col: int) -> None:
+    """A4 landscape at 100 % (never shrunk to the page width: text stays at its size, ≥ 9 pt); a wide sheet
+    splits over pages, across then down, with rows up to `repeat_to` and columns up to `key_to` repeated on
+    each page; print area to `last_row`, `last_col`; page numbers in the footer."""
     ws.set_paper(9)  # A4
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
+    ws.set_print_scale(100)
+    ws.print_across()  # across, then down: a row's continuation follows it
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.repeat_rows(0, repeat_to)
-    ws.set_footer("&C" + vocabulary().label("spreadsheet_footer"))
+    ws.repeat_columns(0, key_to)
+    ws.print_area(0, 0, last_row, last_col)
+    ws.set_footer("&C&10" + vocabulary().label("spreadsheet_footer"))
+
+
+def signature(ws, fmt, row: int, first_col: int, last_col: int, unit: str) -> None:
+    """The signature line under a printed table: 填报单位 (`unit`), 填报人, 审核人, 日期, merged over columns
+    `first_col` (after the repeated key columns) to `last_col` (an import skips it: no 问题编号, no people's cell)."""
+    label = vocabulary().label
+    blank = "\u3000" * 6
+    words = [label("spreadsheet_reporting_unit", unit=unit or blank), label("spreadsheet_filled_by") + blank,
+             label("spreadsheet_reviewed_by") + blank, label("spreadsheet_sign_date") + blank]
+    ws.set_row(row, 24)
+    title(ws, fmt, "    ".join(words), last_col, row, "sign", first_col)

@@ -1,5 +1,5 @@
 """The county's template (``--template county``): 土地执法遥感监测非农违法图斑清单, 14 columns and a 合计
-row, listing the non-farm tasks not verified as lawful.
+row (the sums of the printed cells) and a signature line, listing the non-farm tasks not verified as lawful.
 
 Writes one sheet from the ledger's tasks.
 """
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from .. import units
 from ..config import vocabulary
 from ..ledger import Ledger, status_roles
-from .cells import page_setup, put, subtitle, title
-from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, township_of, wrapped_lines
+from .cells import page_setup, put, signature, subtitle, title
+from .layout import COUNTY_COLUMNS, COUNTY_SHEET, LINE_HEIGHT, first_page_last_col, print_label, township_of, wrapped_lines
 
 
 def county_rows(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -51,12 +52,17 @@ def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
     yes, no = label("spreadsheet_yes"), label("spreadsheet_no")
     ws = wb.add_worksheet(COUNTY_SHEET)
     last = len(COUNTY_COLUMNS) - 1
-    title(ws, fmt, label("spreadsheet_county_title"), last)
+    page_end = first_page_last_col([w for *_hks, w in COUNTY_COLUMNS])
+    title(ws, fmt, label("spreadsheet_county_title"), page_end)
     unit = " ".join(x for x in (county, township_of(L.tasks)) if x)
-    title(ws, fmt, subtitle(today, label("spreadsheet_reporting_unit", unit=unit)), last, row=1, style="subtitle")
+    title(ws, fmt, subtitle(today, label("spreadsheet_reporting_unit", unit=unit)), page_end, row=1, style="subtitle",
+          first_col=1)
     head = 2
-    for c, (header, *_rest) in enumerate(COUNTY_COLUMNS):
-        ws.write_string(head, c, header, fmt["head"])
+    head_lines = 2
+    for c, (header, *_kinds, width) in enumerate(COUNTY_COLUMNS):  # a header breaks before its "（", not inside
+        text = print_label(header, width)
+        head_lines = max(head_lines, wrapped_lines(text, width))
+        ws.write_string(head, c, text, fmt["head"])
     wrapping = [c for c, (_h, _k, style, _w) in enumerate(COUNTY_COLUMNS) if style == "text_wrap"]
     for i, (_, t) in enumerate(T.iterrows()):
         notes = []
@@ -81,11 +87,12 @@ def county_sheet(wb, fmt, L: Ledger, county: str, today: date) -> None:
     ws.write_string(r, 0, label("total"), fmt["total_text"])
     for c in range(1, last + 1):
         ws.write_blank(r, c, None, fmt["total_text"])
-    ws.write_number(r, 7, units.total_mu(T["area_m2"].to_numpy()), fmt["total_mu"])
-    ws.write_number(r, 8, units.total_mu(T["cultivated_m2"].to_numpy()), fmt["total_mu"])
-    ws.write_number(r, 9, units.total_mu(T["pbf_m2"].to_numpy()), fmt["total_mu"])
+    for c, key in ((7, "area_mu"), (8, "cultivated_mu"), (9, "pbf_mu")):  # the sums of the printed cells
+        printed = pd.to_numeric(T[key], errors="coerce").to_numpy(dtype="float64")
+        ws.write_number(r, c, units.sum_printed(printed[np.isfinite(printed)]), fmt["total_mu"])
     for c, (*_hks, width) in enumerate(COUNTY_COLUMNS):
         ws.set_column(c, c, width)
-    ws.set_row(head, 30)
+    ws.set_row(head, LINE_HEIGHT * head_lines + 4)
     ws.freeze_panes(head + 1, 0)
-    page_setup(ws, head)
+    signature(ws, fmt, r + 2, 1, page_end, unit)
+    page_setup(ws, head, 0, r + 2, last)

@@ -12,6 +12,7 @@ from collections import Counter
 import pandas as pd
 
 from ..config import vocabulary
+from ..findings import village_order
 from ..ledger import HEADERS, PEOPLE_FIELDS
 
 _WORDS = vocabulary()
@@ -25,10 +26,10 @@ RESERVED_SHEETS = (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET, COUNTY_SHEET, "Hist
 #: Columns of a village sheet: (ledger key, kind, minimum width, maximum width). People-filled ones last.
 VILLAGE_COLUMNS = (
     ("seq", "int", 4, 5), ("issue_id", "text", 12, 15), ("patch_id", "text", 8, 19), ("farmland_id", "text", 8, 18),
-    ("problem_type", "text", 10, 12), ("description", "text", 16, 22), ("area_mu", "mu", 7, 8),
+    ("problem_type", "text", 10, 18), ("description", "text", 16, 22), ("area_mu", "mu", 7, 8),
     ("lon", "coord", 10, 10), ("lat", "coord", 9, 9),
-    ("verdict", "text", 7, 8), ("new_or_stock", "text", 6, 7), ("measure", "text", 10, 12), ("resp_unit", "text", 9, 12), ("resp_person", "text", 7, 10),
-    ("deadline", "date", 10, 10), ("status", "text", 8, 10), ("remaining_mu", "mu", 8, 8), ("done_date", "date", 10, 10),
+    ("verdict", "text", 7, 8), ("new_or_stock", "text", 6, 7), ("measure", "text", 10, 20), ("resp_unit", "text", 9, 12), ("resp_person", "text", 7, 10),
+    ("deadline", "date", 10, 10), ("status", "text", 8, 16), ("remaining_mu", "mu", 8, 8), ("done_date", "date", 10, 10),
     ("remarks", "text", 12, 16),
 )
 #: Columns whose text wraps (rows grow) instead of widening the sheet beyond an A4 landscape page.
@@ -96,8 +97,8 @@ def legal_sheet_names(names, reserved=RESERVED_SHEETS) -> dict[str, str]:
 
 
 def village_names(tasks: pd.DataFrame) -> list[str]:
-    """The villages of the tasks in sheet order (by name, the tasks without a village last)."""
-    return sorted(set(tasks["village"]), key=lambda v: (v == "", v))
+    """The villages of the tasks in sheet order (village-code order, then name; no village last)."""
+    return village_order(tasks)
 
 
 def township_of(tasks: pd.DataFrame) -> str:
@@ -115,20 +116,59 @@ def display_width(text: str) -> float:
     return w
 
 
-def wrapped_lines(text: str, width: float) -> int:
-    """Lines that `text` wraps to in a column `width` units wide (greedy by character)."""
+#: A half-width character's width when wrapping: a printer's fallback for Latin digits (DejaVu Sans, 1.2
+#: units at 10 pt) is wider than 宋体's half-width (0.95); a row then rather has room to spare.
+HALF_WIDTH_WRAP = 1.2
+
+
+def wrap(text: str, width: float) -> list[str]:
+    """The lines `text` wraps to in a column `width` units wide (greedy by character, as Excel and
+    LibreOffice wrap Chinese; a newline always breaks)."""
     usable = max(width - 0.3, 1.0)
-    lines, cur = 1, 0.0
+    lines, cur, w_cur = [], "", 0.0
     for ch in text:
         if ch == "\n":
-            lines, cur = lines + 1, 0.0
+            lines, cur, w_cur = lines + [cur], "", 0.0
             continue
-        w = display_width(ch)
-        if cur + w > usable:
-            lines, cur = lines + 1, w
+        w = display_width(ch) if ord(ch) > 0x2E7F else HALF_WIDTH_WRAP
+        if cur and w_cur + w > usable:
+            lines, cur, w_cur = lines + [cur], ch, w
         else:
-            cur += w
-    return lines
+            cur, w_cur = cur + ch, w_cur + w
+    return lines + [cur]
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines that `text` wraps to in a column `width` units wide (greedy by character)."""
+    return len(wrap(text, width))
+
+
+#: Room left beside a label so that a printer's wider glyphs do not push its last character over.
+LABEL_MARGIN = 0.8
+
+
+def bracket_tail(text: str) -> str:
+    """The part of a label from its first full-width bracket on ('' for none): 非农化（建设占用） → （建设占用）."""
+    i = text.find("（")
+    return text[i:] if i > 0 else ""
+
+
+def label_width(text: str, one_line: bool = False) -> float:
+    """The narrowest column that prints a label without breaking inside its brackets: its own width
+    (`one_line`, for a value that must stay as it is, such as a drop-down's) or its bracketed part's
+    (the label then breaks before "（", see `print_label`)."""
+    if one_line or not bracket_tail(text):
+        return display_width(text) + LABEL_MARGIN if one_line or "（" in text else 0.0
+    return display_width(bracket_tail(text)) + LABEL_MARGIN
+
+
+def print_label(text: str, width: float) -> str:
+    """A label as printed in a column `width` wide: itself when it fits on one line, else broken before
+    its "（" so that the brackets stay on one line (the cell is a display: nothing reads it back)."""
+    tail = bracket_tail(text)
+    if not tail or wrapped_lines(text, width - LABEL_MARGIN + 0.3) == 1:
+        return text
+    return text[: len(text) - len(tail)] + "\n" + tail
 
 
 def col_letter(c: int) -> str:
@@ -139,3 +179,38 @@ def col_letter(c: int) -> str:
         c, rem = divmod(c - 1, 26)
         s = chr(65 + rem) + s
     return s
+
+
+def village_widths(rows: pd.DataFrame) -> list[float]:
+    """The column widths of a village sheet holding `rows` (tasks): each column as wide as its header and
+    values within its minimum and maximum, wider where a label would break inside its brackets — a
+    problem type breaks before "（" (its bracketed part fits), a drop-down's values fit on one line."""
+    lists = choices()
+    widths = []
+    for key, kind, lo, hi in VILLAGE_COLUMNS:
+        w = max(lo, min(hi, display_width(HEADERS[key]) / 2 + 1))
+        if kind == "text" and key in rows.columns:
+            values = [str(v) for v in rows[key] if isinstance(v, str) and v.strip()]
+            w = max([w] + [min(hi, display_width(v) + 1) for v in values])
+            if key == "problem_type":
+                w = max([w] + [label_width(v) for v in values])
+        if key in lists:
+            w = max([w] + [label_width(v, one_line=True) for v in lists[key]])
+        widths.append(round(w, 2))
+    return widths
+
+
+#: Printable width of an A4 landscape page inside the margins of `cells.page_setup`, in points.
+PAGE_WIDTH_PT = 841.9 - 2 * 0.4 * 72
+
+
+def first_page_last_col(widths: list[float]) -> int:
+    """The last column (0-based) printed on a sheet's first page across, at 100 %: a column `w` units
+    wide is w × 7 + 5 pixels of ¾ point."""
+    used, last = 0.0, 0
+    for c, w in enumerate(widths):
+        used += int(w * 7 + 5) * 0.75
+        if used > PAGE_WIDTH_PT:
+            break
+        last = c
+    return last

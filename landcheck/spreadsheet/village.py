@@ -9,48 +9,65 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
+
+from .. import units
 from ..config import vocabulary
 from ..findings import village_label
-from ..ledger import HEADERS, PEOPLE_FIELDS, Ledger, is_blank, status_roles
-from .cells import page_setup, put, title
+from ..ledger import HEADERS, PEOPLE_FIELDS, PLAN_CATEGORIES, Ledger, is_blank, is_violation, status_roles
+from .cells import page_setup, put, signature, title
 from .layout import (
-    LINE_HEIGHT, LISTS_SHEET, VILLAGE_COLUMNS, WRAPPED, choices, col_letter, display_width, township_of, wrapped_lines,
+    LINE_HEIGHT, LISTS_SHEET, VILLAGE_COLUMNS, WRAPPED, choices, col_letter, first_page_last_col, print_label, township_of, village_widths,
+    wrapped_lines,
 )
 
 
 def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
     T = L.tasks
-    rows = T[T["village"] == village].sort_values("issue_id")
+    rows = T[T["village"] == village]
+    plan = ~is_violation(rows)
+    rows = rows.assign(_plan=plan).sort_values(["_plan", "issue_id"]).drop(columns="_plan")
+    plan = ~is_violation(rows)  # the plan's transfer blocks after the violations, totalled apart
     vocab = vocabulary()
     roles = status_roles()
     ws = wb.add_worksheet(sheet)
     last = len(VILLAGE_COLUMNS) - 1
-    title(ws, fmt, f"{township_of(rows)} {village_label(village)} {vocab.label('spreadsheet_ledger')}".strip(), last)
+    widths = village_widths(rows)
+    page_end = first_page_last_col(widths)
+    title(ws, fmt, f"{township_of(rows)} {village_label(village)} {vocab.label('spreadsheet_ledger')}".strip(), page_end)
     head_row, first = 1, 2
     for c, (key, *_rest) in enumerate(VILLAGE_COLUMNS):
         ws.write_string(head_row, c, HEADERS[key], fmt["head_people" if key in PEOPLE_FIELDS else "head"])
-    widths = [max(lo, min(hi, display_width(HEADERS[k]) / 2 + 1)) for k, _, lo, hi in VILLAGE_COLUMNS]
-    texts: list[dict[int, str]] = []
     for i, (_, task) in enumerate(rows.iterrows()):
         r = first + i
         wrapped = {}
         for c, (key, kind, lo, hi) in enumerate(VILLAGE_COLUMNS):
             value = i + 1 if key == "seq" else task[key]
+            if key == "problem_type" and isinstance(value, str):
+                value = print_label(value, widths[c])
             put(ws, r, c, value, kind, fmt, "text_wrap" if key in WRAPPED else "text")
-            if kind == "text" and not is_blank(value):
-                widths[c] = max(widths[c], min(hi, display_width(str(value)) + 1))
-                if key in WRAPPED:
-                    wrapped[c] = str(value)
-        texts.append(wrapped)
-    for c, w in enumerate(widths):
-        ws.set_column(c, c, w)
-    # neither Excel nor LibreOffice grows rows for wrapped text on opening a file: set the heights
-    for i, wrapped in enumerate(texts):
+            if kind == "text" and not is_blank(value) and key in WRAPPED:
+                wrapped[c] = str(value)
+        # neither Excel nor LibreOffice grows rows for wrapped text on opening a file: set the heights
         lines = max([1] + [wrapped_lines(t, widths[c]) for c, t in wrapped.items()])
         if lines > 1:
-            ws.set_row(first + i, LINE_HEIGHT * lines + 2)
+            ws.set_row(r, LINE_HEIGHT * lines + 2)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
     ws.set_row(head_row, 30)
+    col = {k: c for c, (k, *_r) in enumerate(VILLAGE_COLUMNS)}
     n = len(rows)
+    r = first + n
+    key_width = sum(widths[: col["issue_id"] + 1])
+    total_row(ws, fmt, r, vocab.label("total"), rows[~plan]["area_mu"].to_numpy(), col)
+    if plan.any():
+        category = vocab.category_label(PLAN_CATEGORIES[0])
+        r += 1
+        text = print_label(vocab.label("spreadsheet_plan_total", category=category), key_width)
+        total_row(ws, fmt, r, text, rows[plan]["area_mu"].to_numpy(), col)
+        ws.set_row(r, LINE_HEIGHT * wrapped_lines(text, key_width) + 2)
+    signature(ws, fmt, r + 2, col["issue_id"] + 1, page_end, township_of(rows))
+    page_setup(ws, head_row, col["issue_id"], r + 2, last)
     ws.freeze_panes(first, 2)
     if n:
         end = first + n - 1
@@ -82,7 +99,18 @@ def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
                                                     "criteria": f'=${st}{r1}="{roles.disappeared}"'})
         ws.conditional_format(first, 0, end, last, {"type": "formula", "format": fmt["finished"],
                                                     "criteria": f'=OR(${st}{r1}="{roles.done}",${st}{r1}="{roles.closed}")'})
-    page_setup(ws, head_row)
+
+
+def total_row(ws, fmt, r: int, text: str, area_mu, col: dict[str, int]) -> None:
+    """A total under a village's tasks: `text` over 序号 and 问题编号 (an import skips the row), the count
+    of tasks and the sum of their printed mu (`area_mu`, the rows' figures as printed)."""
+    c_count = col["issue_id"] + 1
+    ws.merge_range(r, 0, r, col["issue_id"], "", fmt["total_wrap"])
+    ws.write_string(r, 0, text, fmt["total_wrap"])
+    for c in range(c_count, max(col.values()) + 1):
+        ws.write_blank(r, c, None, fmt["total_text"])
+    ws.write_number(r, c_count, len(area_mu), fmt["total_count"])
+    ws.write_number(r, col["area_mu"], units.sum_printed(area_mu[np.isfinite(area_mu.astype(float))]), fmt["total_mu"])
 
 
 def lists_sheet(wb) -> None:

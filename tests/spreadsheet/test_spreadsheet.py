@@ -130,7 +130,7 @@ def test_workbook_layout_an_officer_can_use(led, tmp_path):
     assert heads[:3] == ["序号", "问题编号", "图斑编号"] and {"核查结论", "整改措施", "整改状态", "责任人", "整改时限"} <= set(heads)
     assert ws.freeze_panes == "C3"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$2"
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$2"  # split, not shrunk (test_print)
     h = header_cols(ws)
     mu = ws.cell(3, h["面积(亩)"])
     assert mu.number_format == "0.00" and mu.data_type == "n"
@@ -147,7 +147,7 @@ def test_workbook_layout_an_officer_can_use(led, tmp_path):
     assert dv["整改状态"].formula1 == f"lists!$C$2:$C${len(V.statuses) + 1}"
     assert dv["整改时限"].type == "date" and dv["剩余未整改面积(亩)"].type == "decimal"
     st = openpyxl.utils.get_column_letter(h["整改状态"])
-    assert str(dv["整改状态"].sqref) == f"{st}3:{st}{ws.max_row}"
+    assert str(dv["整改状态"].sqref) == f"{st}3:{st}{ws.max_row - 3}"  # not the 合计, blank and signature rows
     lists = wb["lists"]
     assert [lists.cell(r, 2).value for r in range(2, len(V.all_measures) + 2)] == list(V.all_measures)
 
@@ -161,14 +161,14 @@ def test_summary_sheet_counts_and_totals(led, tmp_path):
     ws = openpyxl.load_workbook(out)["汇总"]
     heads, group = {}, None
     for c in range(1, ws.max_column + 1):  # group headers are merged across their 处 / 亩 columns
-        group = ws.cell(3, c).value or group
-        heads[(group, ws.cell(4, c).value)] = c
-    rows = {ws.cell(r, 1).value: r for r in range(5, ws.max_row + 1)}
+        group = (ws.cell(3, c).value or "").replace("\n", "") or group  # a label may break before its "（"
+        heads[(group, (ws.cell(4, c).value or "").replace("\n", ""))] = c
+    rows = {ws.cell(r, 1).value: r for r in range(5, ws.max_row - 1)}  # the signature line last
     T = load_ledger(led).tasks
     assert set(rows) == {"甲村", "乙村", HOSTILE, LONG, LONG.lower() + "x", "合计"}
     total = rows["合计"]
     assert ws.cell(total, heads[("合计", "处")]).value == 6
-    assert ws.cell(total, heads[("合计", "亩")]).value == units.area_mu(T["area_m2"].sum())
+    assert ws.cell(total, heads[("合计", "亩")]).value == units.printed_total_mu(T["area_m2"])
     assert ws.cell(rows["甲村"], heads[("合计", "处")]).value == 2
     c_nf = next(c for (a, b), c in heads.items() if a == "非农化（建设占用）" and b == "处")
     assert ws.cell(total, c_nf).value == 3
@@ -251,8 +251,9 @@ def test_county_template_has_the_14_columns_and_a_total(led, tmp_path):
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(out)
     ws = wb["非农违法图斑清单"]
-    assert [c.value for c in ws[3]] == list(COUNTY_HEADERS) and len(COUNTY_HEADERS) == 14
-    data = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    assert [c.value.replace("\n", "") for c in ws[3]] == list(COUNTY_HEADERS) and len(COUNTY_HEADERS) == 14  # "\n" before （
+    data = [[c.value for c in r] for r in ws.iter_rows(min_row=4, max_row=ws.max_row - 2)]  # the signature line last
+    assert ws.cell(ws.max_row, 2).value.startswith("填报单位：示例县 示例镇")
     # non-farm tasks not verified lawful: P2 and @P5 (P3 is 合法)
     assert sorted(r[3] for r in data[:-1]) == sorted([i["P2"], i["@P5"]])
     by_id = {r[3]: r for r in data[:-1]}
@@ -261,7 +262,7 @@ def test_county_template_has_the_14_columns_and_a_total(led, tmp_path):
     assert p5[10] == "否" and p5[11] == NEW and p5[6] == "=1+1" and p5[13].startswith("未核查")
     assert data[-1][0] == "合计"
     T = load_ledger(led).tasks.set_index("issue_id").loc[[i["P2"], i["@P5"]]]
-    assert data[-1][7] == units.round_half_up(units.m2_to_mu(T["area_m2"].sum()), 2) == data[-1][9]
+    assert data[-1][7] == units.printed_total_mu(T["area_m2"]) == data[-1][9]
     # the county layout has nothing to import
     with pytest.raises(LandcheckError, match="county"):
         import_xlsx(led, out)
