@@ -65,7 +65,7 @@ def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: st
     if verbosity(ctx) >= 0:
         tasks = load_ledger(path).tasks
         if template == "county":
-            console().print(county_line(output, tasks))
+            console().print(county_line(output, tasks), soft_wrap=True)
         else:
             console().print(f"wrote {output} ({len(tasks)} tasks)")
 
