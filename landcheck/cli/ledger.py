@@ -15,6 +15,7 @@ from rich.table import Table
 
 from ..config import vocabulary
 from ..ledger import HEADERS, export_csv, export_gpkg, ledger_status, load_ledger, status_roles
+from .local_config import configured
 from .options import PATH, format_option
 from .output import console, verbosity
 
@@ -35,8 +36,10 @@ def ledger() -> None:
 @click.option("-o", "--output", type=PATH, default=None,
               help="FILE.xlsx, FILE.csv or FILE.gpkg (default: beside the ledger, ledger.xlsx / ledger-county.xlsx).")
 @click.option("--template", type=click.Choice(["default", "county"]), default="default", show_default=True,
-              help="default: 汇总 + one sheet per village; county: the county's 非农违法图斑清单 (14 columns).")
-@click.option("--county", default="", help="县名称 written into the county template.")
+              help="default: 汇总 + one sheet per village; county: the county's 非农违法图斑清单 (its 14 columns, "
+                   "then 乡镇名称, 监测编号, 问题编号, 原地类, 现状地类, 种植属性).")
+@click.option("--county", default="", help="县名称 written into the county template (default: [township] county "
+                                            "in ./landcheck.toml).")
 @click.option("--force", is_flag=True, help="Overwrite a workbook even if it has edits not imported yet.")
 @click.pass_context
 def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: str, county: str, force: bool) -> None:
@@ -49,6 +52,7 @@ def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: st
     if suffix != ".xlsx" and template != "default":
         raise click.UsageError("--template county writes .xlsx only.")
     if suffix == ".xlsx":
+        county = configured(county, "county") if template == "county" else county
         export_xlsx(path, output, template=template, county=county, force=force)
     elif suffix == ".csv":
         export_csv(path, output)
@@ -59,8 +63,21 @@ def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: st
     else:
         raise click.UsageError(f"{output}: unknown output type; use .xlsx, .csv or .gpkg.")
     if verbosity(ctx) >= 0:
-        n = len(load_ledger(path).tasks)
-        console().print(f"wrote {output} ({n} tasks)")
+        tasks = load_ledger(path).tasks
+        if template == "county":
+            console().print(county_line(output, tasks), soft_wrap=True)
+        else:
+            console().print(f"wrote {output} ({len(tasks)} tasks)")
+
+
+def county_line(output: Path, tasks) -> str:
+    """What the county template lists and what it leaves out, and why (列出 18 项；未列出 159 项：…)."""
+    from ..spreadsheet import county_selection
+
+    listed, left = county_selection(tasks)
+    label = vocabulary().label
+    line = label("spreadsheet_county_listed", path=output, n=listed, left=len(tasks) - listed)
+    return f"{line}：{'，'.join(left)}" if len(tasks) > listed else line
 
 
 @ledger.command("import")

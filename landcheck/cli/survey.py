@@ -17,6 +17,7 @@ from rich.table import Table
 from ..config import vocabulary
 from ..pipeline import SurveyJobResult, survey_job
 from .options import PATH, format_option, input_options, job_options, job_options_from, layer_spec, named_input
+from .local_config import configured
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .tables import print_ledger_merge, print_unknown_codes
 
@@ -38,17 +39,19 @@ ALWAYS_SHOWN = ("to_other_farmland", "to_construction", "to_unused", "exempt_wat
                                       "patches (change), or any polygons (geometry: geometry and topology only).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit 1 when a problem of this severity or worse exists.")
+@click.option("--batch", default="", help="监测批次 of 卫片 change patches whose layer has no batch field "
+                                         "(default: [monitoring] batch in ./landcheck.toml).")
 @format_option("text: a summary for a person; json: report.json on standard output, for scripts.")
 @job_options("survey")
 @click.pass_context
-def survey(ctx: click.Context, schema, fail_on, fmt, **values) -> None:
+def survey(ctx: click.Context, schema, fail_on, batch, fmt, **values) -> None:
     """Check a delivered layer PATH: schema, codes, geometry, CRS, topology, and what changed against
     --baseline (exit 1 when a problem at or above --fail-on is found)."""
     talk = verbosity(ctx) >= 0
     new, baseline, farmland = layer_spec(values), layer_spec(values, "baseline"), layer_spec(values, "farmland")
     with progress_bar(talk and fmt == "text") as progress:
         result, outputs = survey_job(new, job_options_from(values, progress), baseline=baseline, farmland=farmland,
-                                     schema=schema, fail_on=fail_on)
+                                     schema=schema, fail_on=fail_on, batch=configured(batch, "batch"))
     if fmt == "json":
         sys.stdout.write(json.dumps(result.report, ensure_ascii=False, indent=2, default=str) + "\n")
     elif talk:

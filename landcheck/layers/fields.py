@@ -43,7 +43,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "SJNF": ("SJNF", "数据年份"),
     "YJJBNTMJ": ("YJJBNTMJ", "JBNTMJ", "永久基本农田面积", "基本农田面积"),
     # 卫片 / 无人机 change patches
-    "JCBH": ("JCBH", "监测编号", "线索编号", "XSBH"),
+    "JCBH": ("JCBH", "监测编号"),
+    "XSBH": ("XSBH", "线索编号"),  # the clue number issued with a 卫片 batch (domain.md §9.8), not the 监测编号
     "TBLX": ("TBLX", "图斑类型", "变化类型", "解译类型"),
     "QSX": ("QSX", "前时相"),
     "HSX": ("HSX", "后时相"),

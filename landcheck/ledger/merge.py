@@ -229,7 +229,9 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
     rows["status"] = roles.new
     if "current_use" in f.columns:
         rows["current_use"] = text_values(f["current_use"].iloc[fresh])
-    rows["new_or_stock"] = suggestions(f.iloc[fresh])["new_or_stock"]
+    suggested = suggestions(f.iloc[fresh])
+    for c in ("new_or_stock", "clue_id"):
+        rows[c] = suggested[c]
     rows["first_seen"] = run_date.isoformat()
     rows["last_seen"] = run_date.isoformat()
     rows["disappeared_date"] = ""

@@ -28,13 +28,14 @@ TOOL_FIELDS = (
     "issue_id", "finding_key", "check", "source", "batch", "patch_id", "farmland_id", "township", "village",
     "location", "lon", "lat", "area_m2", "area_mu", "cultivated_m2", "cultivated_mu", "pbf_m2", "pbf_mu",
     "dlbm", "dlmc", "orig_dlbm", "zzsx", "problem_type", "category", "severity", "description", "suggested_measure",
-    "origin_evidence", "village_code", "clue_id", "monitor_id", "related_issue",
+    "origin_evidence", "village_code", "monitor_id", "related_issue",
 )
-#: Filled by people (import); a run never overwrites them. `measure`, `status`, `current_use` and
-#: `new_or_stock` get a first value from the tool when the task is created.
+#: Filled by people (import); a run never overwrites them. `measure`, `status`, `current_use`,
+#: `new_or_stock` and `clue_id` get a first value from the tool when the task is created (the last three
+#: and `measure` follow the data until a person edits them: `suggestions`).
 PEOPLE_FIELDS = (
     "verdict", "measure", "deadline", "resp_unit", "resp_person", "status", "remaining_mu", "done_date",
-    "current_use", "new_or_stock", "project_name", "subject", "build_time", "case_filed", "major_case", "photo_before",
+    "current_use", "new_or_stock", "project_name", "subject", "build_time", "case_filed", "clue_id", "major_case", "photo_before",
     "photo_after", "remarks",
 )
 #: Bookkeeping written by runs, not recorded in history (except disappeared_date).

@@ -1,5 +1,6 @@
 """Suggestions a run makes in people-filled fields: 整改措施 (`measure`, from the finding's suggested
-measure) and 新增/存量 (`new_or_stock`, from the finding's `origin`). A task whose field still holds
+measure), 新增/存量 (`new_or_stock`, from the finding's `origin`) and 线索编号 (`clue_id`, from the
+卫片 layer's XSBH; officers fill it when the layer has none). A task whose field still holds
 landcheck's untouched suggestion follows the new judgment (with a history row); one a person edited
 (an edit or import in the history) is kept, and listed as 建议已变化，保留人工填写.
 """
@@ -14,7 +15,7 @@ from ..config import vocabulary
 from .store import Ledger
 
 #: people field → the finding column its suggestion comes from
-SUGGESTED = {"measure": "suggested_measure", "new_or_stock": "origin"}
+SUGGESTED = {"measure": "suggested_measure", "new_or_stock": "origin", "clue_id": "clue_id"}
 
 
 def suggestions(findings: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -119,7 +119,7 @@ def export_ledger_workbook(ledger_path: Path, xlsx: Path, result: RunResult, pro
 
     progress.step(vocabulary().label("pipeline_workbook", name=xlsx.name))
     try:
-        return {"ledger_xlsx": export_xlsx(ledger_path, xlsx, county=result.config.township)}
+        return {"ledger_xlsx": export_xlsx(ledger_path, xlsx, county=result.config.county)}
     except UnimportedEditsError as exc:
         result.warnings.append(f"{xlsx} not rewritten: {exc.message}")
         return {}

@@ -44,13 +44,14 @@ def survey_job(
     farmland: LayerSpec | None = None,
     schema: str = "auto",
     fail_on: str = "error",
+    batch: str = "",
 ) -> tuple[SurveyJobResult, dict[str, Path]]:
     """The survey-layer check into `options.output_dir`: summary.json, report.json, problems.gpkg (layer
     problems); with a baseline, changes.gpkg (layer changes); with a baseline or a change-patch layer,
     findings.gpkg/.csv (merged into the ledger when the options name one). Exit code 1 when a problem,
     change or finding at or above `fail_on` exists. With the dask engine the quality check runs on
     partitions (same result); the comparison with a baseline and the change patches run in this
-    process on the whole layer."""
+    process on the whole layer. `batch`: the 监测批次 of change patches whose layer has no batch field."""
     from ..checks import changes as ch
     from ..checks.survey import SurveyTolerances, exit_status, problems_for_output
 
@@ -78,7 +79,7 @@ def survey_job(
     if quality.schema == "change":
         progress.step(vocabulary().label("pipeline_change_patches"))
         changes = ch.check_change_patches(layer, base, fm, rules, township=township, threads=threads,
-                                           progress=progress)
+                                           progress=progress, batch=batch)
     elif base is not None:
         progress.step(vocabulary().label("pipeline_compare", n_new=len(layer), n_base=len(base)))
         changes = ch.compare_baseline(layer, base, rules, farmland=fm, township=township, threads=threads,

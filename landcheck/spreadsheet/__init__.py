@@ -9,7 +9,7 @@
 Holds no ledger logic of its own: tasks, statuses and history are `landcheck.ledger`'s.
 """
 
-from .county import county_rows
+from .county import county_rows, county_selection
 from .layout import COUNTY_HEADERS, COUNTY_SHEET, LISTS_SHEET, RECORD_SHEET, RESERVED_SHEETS, SUMMARY_SHEET, legal_sheet_names
 from .parse import Problem
 from .read import ImportResult, ImportValidationError, import_xlsx, pending_edits
@@ -18,6 +18,6 @@ from .write import UnimportedEditsError, export_xlsx
 
 __all__ = [
     "COUNTY_HEADERS", "COUNTY_SHEET", "LISTS_SHEET", "MARKER", "RECORD_SHEET", "RESERVED_SHEETS", "SUMMARY_SHEET",
-    "ImportResult", "ImportValidationError", "Problem", "UnimportedEditsError", "canonical", "county_rows", "export_xlsx",
+    "ImportResult", "ImportValidationError", "Problem", "UnimportedEditsError", "canonical", "county_rows", "county_selection", "export_xlsx",
     "import_xlsx", "legal_sheet_names", "pending_edits",
 ]

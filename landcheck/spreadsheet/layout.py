@@ -30,10 +30,13 @@ VILLAGE_COLUMNS = (
     ("lon", "coord", 10, 10), ("lat", "coord", 9, 9),
     ("verdict", "text", 7, 8), ("new_or_stock", "text", 6, 7), ("measure", "text", 10, 20), ("resp_unit", "text", 9, 12), ("resp_person", "text", 7, 10),
     ("deadline", "date", 10, 10), ("status", "text", 8, 16), ("remaining_mu", "mu", 8, 8), ("done_date", "date", 10, 10),
+    # 卫片 and 违法用地 cases (the county's 非农违法图斑清单 reads them)
+    ("project_name", "text", 10, 14), ("subject", "text", 8, 12), ("build_time", "date", 10, 10),
+    ("case_filed", "text", 5, 5), ("clue_id", "text", 10, 19),
     ("remarks", "text", 12, 16),
 )
 #: Columns whose text wraps (rows grow) instead of widening the sheet beyond an A4 landscape page.
-WRAPPED = ("problem_type", "description", "measure", "resp_unit", "status", "remarks")
+WRAPPED = ("problem_type", "description", "measure", "resp_unit", "status", "project_name", "subject", "remarks")
 #: People-filled columns an import reads (any of PEOPLE_FIELDS present as a column is read).
 SHEET_PEOPLE = tuple(k for k, *_ in VILLAGE_COLUMNS if k in PEOPLE_FIELDS)
 
@@ -43,21 +46,27 @@ def choices() -> dict[str, tuple[str, ...]]:
     the order of the hidden ``lists`` sheet's columns."""
     vocab = vocabulary()
     return {"verdict": vocab.verdicts, "measure": vocab.all_measures, "status": vocab.statuses,
-            "new_or_stock": tuple(vocab.origins.values())}
+            "new_or_stock": tuple(vocab.origins.values()),
+            "case_filed": (vocab.label("spreadsheet_yes"), vocab.label("spreadsheet_no"))}
 
 
 def _county(key: str) -> str:
     return _WORDS.label(f"spreadsheet_county_{key}")
 
 
-#: The county's 非农违法图斑清单: (header, kind, cell style, width).
+#: The county's 非农违法图斑清单: (header, kind, cell style, width). Its 14 columns in the county's order
+#: (domain.md §5.3), then what the county needs to find each case: 乡镇名称, 监测编号, landcheck's own
+#: 问题编号 (never in 线索编号), 原地类, 现状地类, 种植属性.
 COUNTY_COLUMNS = (
     (HEADERS["seq"], "int", "text", 5), (_county("name"), "text", "text", 10), (HEADERS["batch"], "text", "text", 10),
     (_county("clue"), "text", "text", 14), (HEADERS["project_name"], "text", "text_wrap", 16),
     (_county("subject"), "text", "text_wrap", 14), (_county("use"), "text", "text_wrap", 12),
     (_county("area"), "mu", "text", 10), (_county("cultivated"), "mu", "text", 10), (_county("pbf"), "mu", "text", 12),
     (_county("rectified"), "text", "center", 8), (_county("method"), "text", "center", 10),
-    (_county("major"), "text", "center", 10), (HEADERS["remarks"], "text", "text_wrap", 36),
+    (_county("major"), "text", "center", 10), (HEADERS["remarks"], "text", "text_wrap", 30),
+    (_county("township"), "text", "text_wrap", 10), (HEADERS["monitor_id"], "text", "text", 14),
+    (HEADERS["issue_id"], "text", "text", 15), (HEADERS["orig_dlbm"], "text", "text_wrap", 12),
+    (HEADERS["current_use"], "text", "text_wrap", 12), (HEADERS["zzsx"], "text", "text_wrap", 10),
 )
 COUNTY_HEADERS = tuple(h for h, *_ in COUNTY_COLUMNS)
 

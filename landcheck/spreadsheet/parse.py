@@ -26,6 +26,10 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})$"), re.compile(r"^(\d{4})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月?$"), re.compile(r"^(\d{4})(\d{2})$"),
+)
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -87,6 +91,21 @@ def _parse_date(v) -> date | None:
     return None
 
 
+def _parse_build_time(v) -> str | None:
+    """建设（发现）时间: a date (as `_parse_date`, written 2020-05-01) or, when officers know only the
+    month, a year and month (2020-05, 2020/5, 2020.5, 2020年5月, 202005: written 2020-05). None otherwise
+    (a year alone is not enough to tell 新增 from 存量)."""
+    d = _parse_date(v)
+    if d:
+        return d.isoformat()
+    s = _cell_text(v) if not isinstance(v, str) else v.strip()
+    for pat in _MONTH_PATTERNS:
+        m = pat.match(s)
+        if m and 1900 <= int(m.group(1)) <= 2100 and 1 <= int(m.group(2)) <= 12:
+            return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    return None
+
+
 def _cell_text(v) -> str:
     """A cell's value as text: whole numbers without '.0', midnight datetimes as dates, stripped."""
     if isinstance(v, float) and v.is_integer():
@@ -113,6 +132,9 @@ def _validate(key: str, v) -> tuple[str | None, str | None]:
     if key in DATE_FIELDS:
         d = _parse_date(v)
         return (d.isoformat(), None) if d else (None, f"'{_cell_text(v)}' is not a date (write it like 2026-09-30)")
+    if key == "build_time":
+        t = _parse_build_time(v)
+        return (t, None) if t else (None, f"'{_cell_text(v)}' is not a date or a month (write it like 2020-05-01 or 2020-05)")
     if key == "remaining_mu":
         try:
             x = float(str(v).strip().removesuffix(words.label("mu"))) if not isinstance(v, (int, float)) else float(v)

@@ -230,3 +230,47 @@ def test_next_monthly_batch_leaves_last_months_patches_alone(tmp_path):
     assert set(tasks["status"]) == {"未整改"}
     s = json.loads((tmp_path / "06" / "summary.json").read_text(encoding="utf-8"))
     assert s["ledger"]["n_out_of_scope"] == 1 and s["ledger"]["n_disappeared"] == 0
+
+
+def test_a_weipian_batch_fills_the_county_template(tmp_path, monkeypatch):
+    """卫片 patches with JCBH and XSBH: 监测编号 and 线索编号 reach the ledger and the county 清单 in columns
+    of their own (问题编号 apart); 监测批次 from the layer's field, else --batch, else landcheck.toml."""
+    import openpyxl
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "landcheck.toml").write_text(
+        '[township]\nname = "示例镇"\ncounty = "示例县"\n[monitoring]\nbatch = "2026年第1批"\n'
+        '[layers.survey]\npath = "base.gpkg"\n', encoding="utf-8")
+    base = write(dltb(grid(4, 1, 200, 200), codes=["0101"] * 4), tmp_path / "base.gpkg")
+    ledger = tmp_path / "ledger.gpkg"
+    box = lambda x: shapely.box(X0 + x, Y0 + 50, X0 + x + 50, Y0 + 100)  # noqa: E731
+    layers = {
+        "toml": gpd.GeoDataFrame({"JCBH": ["WP001"], "xsbh": ["370123SJBG26000001"], "TBLX": ["20"]},
+                                 geometry=[box(50)], crs=4527),
+        "option": gpd.GeoDataFrame({"监测编号": ["WP002"], "线索编号": [""], "TBLX": ["YH"]}, geometry=[box(250)], crs=4527),
+        "field": gpd.GeoDataFrame({"JCBH": ["WP003"], "XSBH": ["370123SJBG26000003"], "JCPC": ["2026年7月一批"],
+                                   "TBLX": ["20"]}, geometry=[box(450)], crs=4527),
+    }
+    for name, layer in layers.items():
+        path = write(layer, tmp_path / f"{name}.gpkg", layer="卫片图斑")
+        extra = ("--batch", "2026年第2批") if name != "toml" else ()
+        r = invoke("survey", path, "--baseline", base, "-o", tmp_path / name, "--ledger", ledger, *extra)
+        assert r.exit_code in (0, 1), r.output
+    tasks = read_tasks(ledger).set_index("patch_id")
+    assert tasks.loc[["WP001", "WP002", "WP003"], "monitor_id"].tolist() == ["WP001", "WP002", "WP003"]
+    assert tasks.loc[["WP001", "WP002", "WP003"], "clue_id"].tolist() == ["370123SJBG26000001", "", "370123SJBG26000003"]
+    assert tasks.loc[["WP001", "WP002", "WP003"], "batch"].tolist() == ["2026年第1批", "2026年第2批", "2026年7月一批"]
+    out = tmp_path / "county.xlsx"
+    r = invoke("ledger", "export", ledger, "--template", "county", "-o", out)
+    assert r.exit_code == 0, r.output
+    said = r.output.replace("\n", "")
+    assert "列出 3 项" in said and "未列出 0 项" in said
+    ws = openpyxl.load_workbook(out).active
+    head = [c.value for c in ws[3]]
+    rows = {row["监测编号"]: row for row in (dict(zip(head, [c.value for c in r])) for r in ws.iter_rows(min_row=4))
+            if row["序号"] != "合计"}
+    assert set(rows) == {"WP001", "WP002", "WP003"}
+    assert rows["WP001"]["线索编号"] == "370123SJBG26000001" and rows["WP002"]["线索编号"] is None
+    assert rows["WP003"]["监测批次"] == "2026年7月一批" and rows["WP001"]["县名称"] == "示例县"
+    assert rows["WP001"]["问题编号"] == tasks.loc["WP001", "issue_id"] != rows["WP001"]["线索编号"]
+    assert rows["WP001"]["原地类"] == "水田(0101)"

@@ -514,3 +514,69 @@ def test_merge_writes_the_meta_it_is_given_and_keeps_the_rest(tmp_path):
     assert meta["pbf_gross_m2"] == "100.00" and meta["pbf_net_m2"] == "90.00" and meta["seq:SL-2026"]
     run(led, survey(), date(2026, 6, 1))  # a merge without meta leaves it as it was
     assert load_ledger(led).meta["pbf_net_m2"] == "90.00"
+
+
+def test_cycle_of_the_columns_officers_fill_for_the_county(tmp_path, monkeypatch):
+    """项目名称, 使用主体, 建设（发现）时间, 是否立案, 线索编号 on the village sheets: edited, imported, kept by
+    a re-run; a bad date or a 是否立案 not in the list is named; the county template reads them."""
+    led = tmp_path / "out" / "ledger.gpkg"
+    xlsx = tmp_path / "out" / "整改台账.xlsx"
+    run(led, survey(), date(2026, 5, 1))
+    res = invoke("ledger", "export", led, "-o", xlsx)
+    assert res.exit_code == 0, res.output
+    t = tasks_by_patch(led)
+    g_id = t.loc["G", "issue_id"]
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["乙村"]
+    head = [c.value for c in ws[2]]
+    for h in ("项目名称", "使用主体", "建设（发现）时间", "是否立案", "线索编号", "新增/存量"):
+        assert h in head, h
+        # people-filled columns are tinted like the others
+        assert ws.cell(2, col_of(ws, h)).fill.fgColor.rgb == ws.cell(2, col_of(ws, "整改状态")).fill.fgColor.rgb
+    # 是否立案 is a drop-down of 是/否 (the hidden lists sheet)
+    lists = [c.value for c in wb["lists"][1]]
+    assert "是否立案" in lists and [wb["lists"].cell(r, lists.index("是否立案") + 1).value for r in (2, 3)] == ["是", "否"]
+    r = sheet_rows(ws)[g_id]
+    ws.cell(r, col_of(ws, "建设（发现）时间")).value = "2026年13月"
+    ws.cell(r, col_of(ws, "是否立案")).value = "已立案"
+    wb.save(xlsx)
+    res = invoke("ledger", "import", led, xlsx)
+    assert res.exit_code == 2
+    assert f"row {r}, column" in res.output and "(建设（发现）时间)" in res.output and "(是否立案)" in res.output
+    assert "2026年13月" in res.output and "已立案" in res.output
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["乙村"]
+    edits = {"项目名称": "某某仓储项目", "使用主体": "某某公司", "建设（发现）时间": "2025年6月", "是否立案": "是",
+             "线索编号": "370123SJBG26000001"}
+    for h, v in edits.items():
+        ws.cell(r, col_of(ws, h)).value = v
+    wb.save(xlsx)
+    res = invoke("ledger", "import", led, xlsx)
+    assert res.exit_code == 0, res.output
+    want = {"project_name": "某某仓储项目", "subject": "某某公司", "build_time": "2025-06", "case_filed": "是",
+            "clue_id": "370123SJBG26000001"}
+    assert tasks_by_patch(led).loc["G", list(want)].to_dict() == want
+    # a re-run keeps them (clue_id is a people field: the farmland data has none, the officers' value stays)
+    run(led, survey(), date(2026, 6, 1))
+    assert tasks_by_patch(led).loc["G", list(want)].to_dict() == want
+    # a fresh export shows them and reads back with nothing to import
+    res = invoke("ledger", "export", led, "-o", xlsx)
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(xlsx)["乙村"]
+    assert ws.cell(r, col_of(ws, "建设（发现）时间")).value == "2025-06"
+    assert "nothing new" in invoke("ledger", "import", led, xlsx).output
+    # the county template: 县名称 from landcheck.toml, 线索编号 the officers', 问题编号 apart, 原地类 / 现状地类
+    monkeypatch.chdir(tmp_path)
+    Path("landcheck.toml").write_text('[township]\nname = "示例镇"\ncounty = "示例县"\n[layers.survey]\npath = "x.gpkg"\n',
+                                      encoding="utf-8")
+    county = tmp_path / "c.xlsx"
+    res = invoke("ledger", "export", led, "--template", "county", "-o", county)
+    assert res.exit_code == 0, res.output
+    n = len(load_ledger(led).tasks)
+    assert f"列出 1 项；未列出 {n - 1} 项：非农化以外 {n - 1} 项，核查结论为合法 0 项" in res.output.replace("\n", "")
+    ws = openpyxl.load_workbook(county).active
+    head = [c.value for c in ws[3]]
+    row = dict(zip(head, [c.value for c in ws[4]]))
+    assert row["县名称"] == "示例县" and row["乡镇名称"] == "示例镇" and row["线索编号"] == "370123SJBG26000001"
+    assert row["问题编号"] == g_id and row["监测编号"] is None and row["项目名称"] == "某某仓储项目" and row["项目主体"] == "某某公司"
+    assert row["原地类"] == "旱地(0103)" and row["现状地类"] == "农村宅基地(0702)"

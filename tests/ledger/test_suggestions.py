@@ -60,3 +60,28 @@ def test_the_workbook_offers_new_or_stock_to_fill(tmp_path):
     col = {c.value: c.column for c in ws[2] if c.value}["新增/存量"]
     assert {ws.cell(r, col).value for r in range(3, ws.max_row + 1) if ws.cell(r, 2).value} == {"新增"}
     assert any(d.formula1.startswith("lists!$D$") for d in ws.data_validations.dataValidation)  # a drop-down
+
+
+def test_clue_id_follows_the_data_until_officers_fill_it(tmp_path):
+    """线索编号 is a people field whose first value comes from the 卫片 layer's XSBH: a later batch that
+    brings it fills an untouched task, a number an officer typed is kept (and listed)."""
+    led = tmp_path / "l.gpkg"
+
+    def merge(clues, when):
+        f = findings_of(survey())
+        f["clue_id"] = [clues.get(p, "") for p in f["patch_id"]]
+        return merge_findings(led, f, prefix="SL", run_date=when, checks=["farmland"])
+
+    merge({"G": "XS-G1"}, date(2026, 5, 1))
+    t = tasks_by_patch(led)
+    assert t.loc["G", "clue_id"] == "XS-G1" and t.loc["B", "clue_id"] == ""
+    b = t.loc["B", "issue_id"]
+    with ledger_mod.ledger_transaction(led) as L:
+        ledger_mod.apply_people_edits(L, [(b, "clue_id", "XS-B-officer")], "import 台账.xlsx")
+    r = merge({"G": "XS-G2", "B": "XS-B2", "K": "XS-K2"}, date(2026, 6, 1))
+    t = tasks_by_patch(led)
+    assert t.loc["G", "clue_id"] == "XS-G2" and t.loc["K", "clue_id"] == "XS-K2"   # untouched: the data's
+    assert t.loc["B", "clue_id"] == "XS-B-officer"                                  # the officer's stays …
+    assert {"issue_id": b, "field": "clue_id", "kept": "XS-B-officer", "suggested": "XS-B2"} in r.kept_edits
+    merge({}, date(2026, 7, 1))                                                     # a batch without clues clears nothing
+    assert tasks_by_patch(led).loc["G", "clue_id"] == "XS-G2"

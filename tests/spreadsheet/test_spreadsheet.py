@@ -251,12 +251,16 @@ def test_county_template_has_the_14_columns_and_a_total(led, tmp_path):
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(out)
     ws = wb["非农违法图斑清单"]
-    assert [c.value.replace("\n", "") for c in ws[3]] == list(COUNTY_HEADERS) and len(COUNTY_HEADERS) == 14  # "\n" before （
+    assert [c.value.replace("\n", "") for c in ws[3]] == list(COUNTY_HEADERS) and len(COUNTY_HEADERS) == 20  # "\n" before （
+    # the county's 14 columns in its order (domain.md §5.3), then landcheck's
+    assert COUNTY_HEADERS[:4] == ("序号", "县名称", "监测批次", "线索编号") and COUNTY_HEADERS[13] == "备注"
+    assert COUNTY_HEADERS[14:] == ("乡镇名称", "监测编号", "问题编号", "原地类", "现状地类", "种植属性")
     data = [[c.value for c in r] for r in ws.iter_rows(min_row=4, max_row=ws.max_row - 2)]  # the signature line last
     assert ws.cell(ws.max_row, 2).value.startswith("填报单位：示例县 示例镇")
-    # non-farm tasks not verified lawful: P2 and @P5 (P3 is 合法)
-    assert sorted(r[3] for r in data[:-1]) == sorted([i["P2"], i["@P5"]])
-    by_id = {r[3]: r for r in data[:-1]}
+    # non-farm tasks not verified lawful: P2 and @P5 (P3 is 合法); 问题编号 in its own column, never in 线索编号
+    assert sorted(r[16] for r in data[:-1]) == sorted([i["P2"], i["@P5"]])
+    assert all(r[3] is None for r in data[:-1])
+    by_id = {r[16]: r for r in data[:-1]}
     p2, p5 = by_id[i["P2"]], by_id[i["@P5"]]
     assert p2[1] == "示例县" and p2[10] == "是" and p2[11] == "拆除复耕" and p2[0] in (1, 2)
     assert p5[10] == "否" and p5[11] == NEW and p5[6] == "=1+1" and p5[13].startswith("未核查")

@@ -32,7 +32,7 @@ CHANGE_COLUMNS = [
 ]
 
 #: Columns of the change-patch frame (plus geometry), one row per patch in file order.
-#: patch_id: JCBH (监测编号) or the feature id when blank; tblx: the normalised 图斑类型, tblx_name its
+#: patch_id: JCBH (监测编号), else XSBH (线索编号), else the feature id; tblx: the normalised 图斑类型, tblx_name its
 #: name; category / category_label: the suspected category (rules [change_patches.tblx]);
 #: in_farmland_m2 / in_cultivated_m2: parts inside permanent basic farmland / cultivated land of the
 #: baseline (NaN without that layer); dlbm/dlmc: the baseline's code under most of the patch (else the
@@ -44,8 +44,8 @@ PATCH_COLUMNS = [
 ]
 
 #: Ledger columns the findings carry beside FINDING_COLUMNS (ledger.TOOL_FIELDS): 原地类, 其中耕地面积,
-#: 其中永久基本农田面积, 问题描述, 监测批次.
-FINDING_EXTRA = ("orig_dlbm", "cultivated_m2", "pbf_m2", "description", "batch")
+#: 其中永久基本农田面积, 问题描述, 监测批次, 监测编号 (JCBH), 线索编号 (XSBH; a suggestion in the ledger).
+FINDING_EXTRA = ("orig_dlbm", "cultivated_m2", "pbf_m2", "description", "batch", "monitor_id", "clue_id")
 
 
 @dataclass

@@ -26,6 +26,8 @@ from .summary import patch_summary
 #: it), then fallbacks (a patch numbered in 图斑编号 reads as TBBH).
 PATCH_FIELDS = {
     "JCBH": (*FIELD_ALIASES["JCBH"], "TBBH", "图斑编号"),
+    "MONITOR": FIELD_ALIASES["JCBH"],
+    "XSBH": FIELD_ALIASES["XSBH"],
     "TBLX": FIELD_ALIASES["TBLX"],
     "QSX": FIELD_ALIASES["QSX"],
     "HSX": FIELD_ALIASES["HSX"],
@@ -58,6 +60,7 @@ def check_change_patches(
     township: str = "",
     threads: int | None = None,
     progress: Progress | None = None,
+    batch: str = "",
 ) -> ChangeResult:
     """卫片 / 无人机 change patches (JCBH, TBLX, QSX, HSX or their Chinese names; `feature_id`) against
     the baseline survey (cultivated land = DLBM 01xx) and permanent basic farmland. Every patch is a
@@ -66,7 +69,8 @@ def check_change_patches(
     is one to verify (`finding`, default true) and it lies on cultivated land or farmland (beyond
     slivers); with neither layer given, every such patch is a finding. Patches on neither are counted
     in the summary (`n_outside`, `outside_mu`). `progress` (a `landcheck.progress.Progress`) hears how
-    far the overlays are."""
+    far the overlays are. Findings carry `monitor_id` (JCBH / 监测编号), `clue_id` (XSBH / 线索编号) —
+    each blank when the layer has none — and `batch`: the layer's 监测批次 field, else `batch`."""
     if patches.crs is None:
         raise ValueError("the change patches need a CRS")
     if baseline is not None and baseline.crs is None:
@@ -82,11 +86,14 @@ def check_change_patches(
     n = len(pv)
     fids = pv["feature_id"].to_numpy(dtype=object).astype(str)
     jcbh = text_column(pv, *PATCH_FIELDS["JCBH"], case_insensitive=True)
-    patch_id = np.where(jcbh != "", jcbh, fids)
+    monitor = text_column(pv, *PATCH_FIELDS["MONITOR"], case_insensitive=True)
+    clue = text_column(pv, *PATCH_FIELDS["XSBH"], case_insensitive=True)
+    patch_id = np.where(jcbh != "", jcbh, np.where(clue != "", clue, fids))
     tblx_raw = text_column(pv, *PATCH_FIELDS["TBLX"], case_insensitive=True)
     tblx, tblx_name, category, tblx_finding, known = pr.classify(tblx_raw) if n else (np.empty(0, object),) * 3 + (np.empty(0, bool),) * 2
     qsx, hsx = date_text(pv, *PATCH_FIELDS["QSX"]), date_text(pv, *PATCH_FIELDS["HSX"])
-    batch = text_column(pv, *PATCH_FIELDS["BATCH"], case_insensitive=True)
+    own_batch = text_column(pv, *PATCH_FIELDS["BATCH"], case_insensitive=True)
+    batch = np.where(own_batch != "", own_batch, (batch or "").strip()).astype(object)
     own_code = text_column(pv, *PATCH_FIELDS["DLBM"], case_insensitive=True)  # the reader normalises DLBM wherever a layer has one
 
     fin, has_farmland, n_overlaps = inside_farmland(g, area, farmland, crs, rules, threads,
@@ -135,7 +142,7 @@ def check_change_patches(
         "village": village, "township": town, "is_finding": is_finding, "lon": lon, "lat": lat,
     }, geometry=gpd.GeoSeries(g, crs=crs))[PATCH_COLUMNS + ["geometry"]]
 
-    findings = _patch_findings(frame, pr, batch, tblx_raw, crs)
+    findings = _patch_findings(frame, pr, {"batch": batch, "monitor_id": monitor, "clue_id": clue}, tblx_raw, crs)
     summary = patch_summary(frame, findings, tblx_raw, known, jcbh, has_farmland, baseline is not None,
                              have_layers, n_overlaps, pr.unknown_category)
     if patches.crs != crs:
@@ -143,8 +150,9 @@ def check_change_patches(
     return ChangeResult(changes=frame, findings=findings, summary=summary, notes=list(summary["warnings"]))
 
 
-def _patch_findings(frame, pr: PatchRules, batch, tblx_raw, crs) -> gpd.GeoDataFrame:
-    """The findings of the patches marked `is_finding`, with the ledger's extra columns (问题描述 …)."""
+def _patch_findings(frame, pr: PatchRules, ids: dict, tblx_raw, crs) -> gpd.GeoDataFrame:
+    """The findings of the patches marked `is_finding`, with the ledger's extra columns (问题描述 …);
+    `ids`: batch, monitor_id and clue_id of every patch."""
     i = np.flatnonzero(frame["is_finding"].to_numpy(dtype=bool))
     if not len(i):
         return with_extra(empty_findings(crs), {})
@@ -176,4 +184,5 @@ def _patch_findings(frame, pr: PatchRules, batch, tblx_raw, crs) -> gpd.GeoDataF
     out = make_findings(data, f.geometry.to_numpy(), crs)
     return with_extra(out, {"orig_dlbm": orig, "cultivated_m2": f["in_cultivated_m2"].to_numpy(dtype="float64"),
                              "pbf_m2": f["in_farmland_m2"].to_numpy(dtype="float64"),
-                             "description": np.array(desc, dtype=object), "batch": batch[i]})
+                             "description": np.array(desc, dtype=object),
+                             **{k: np.asarray(v, dtype=object)[i] for k, v in ids.items()}})

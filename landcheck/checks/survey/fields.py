@@ -25,7 +25,8 @@ from .schema import (
 
 def delivered_fields(columns, report: ReadReport | None) -> set[str]:
     """Canonical fields the file delivered. The reader derives DLBM from DLMC names when the file has
-    no code, so DLBM counts only when the reader mapped it from a field of the file."""
+    no code, so DLBM counts only when the reader mapped it from a field of the file; a 线索编号 (XSBH)
+    stands for the patch number JCBH."""
     present = set()
     for canon in set(DLTB_FIELDS) | set(FARMLAND_FIELDS) | set(CHANGE_FIELDS):
         if field_column(columns, canon) is None:
@@ -33,6 +34,8 @@ def delivered_fields(columns, report: ReadReport | None) -> set[str]:
         if canon == "DLBM" and report is not None and "DLBM" not in report.field_map:
             continue
         present.add(canon)
+    if field_column(columns, "XSBH") is not None:
+        present.add("JCBH")  # a batch numbered by its 线索编号 alone identifies its patches by it
     return present
 
 

@@ -158,12 +158,12 @@ def require_known_schema(schema: str) -> None:
 
 def detect_schema(columns) -> str:
     """The schema of a layer from its column names (after the reader's alias mapping): `farmland` with
-    a farmland patch number (YJJBNTTBBH / JBNTTBBH), `change` with a monitoring number or change type
-    (JCBH / TBLX), `dltb` with a land-use code or name (DLBM / DLMC); otherwise LandcheckError."""
+    a farmland patch number (YJJBNTTBBH / JBNTTBBH), `change` with a monitoring or clue number or a change
+    type (JCBH / XSBH / TBLX), `dltb` with a land-use code or name (DLBM / DLMC); otherwise LandcheckError."""
     cols = [str(c) for c in columns]
     if field_column(cols, "YJJBNTTBBH"):
         return "farmland"
-    if field_column(cols, "JCBH") or field_column(cols, "TBLX"):
+    if field_column(cols, "JCBH") or field_column(cols, "XSBH") or field_column(cols, "TBLX"):
         return "change"
     if field_column(cols, "DLBM") or field_column(cols, "DLMC"):
         return "dltb"
