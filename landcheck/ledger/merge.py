@@ -229,6 +229,8 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
     rows["status"] = roles.new
     if "current_use" in f.columns:
         rows["current_use"] = text_values(f["current_use"].iloc[fresh])
+    if "subject" in f.columns:  # 使用主体 (流入方 of transferred land): a first value, people may change it
+        rows["subject"] = text_values(f["subject"].iloc[fresh])
     rows["new_or_stock"] = suggestions(f.iloc[fresh])["new_or_stock"]
     rows["first_seen"] = run_date.isoformat()
     rows["last_seen"] = run_date.isoformat()

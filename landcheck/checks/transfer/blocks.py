@@ -1,5 +1,5 @@
 """Contiguous blocks (连片地块) of transferred parcels: which parcels of one group touch or lie within
-the gap of each other, block numbers in a stable order, each block's area counted once where
+the gap of each other, block numbers by their smallest parcel id (the same whatever the grouping), each block's area counted once where
 blocks of two groups overlap, and the blocks and overlaps frames.
 
 Geometry and areas only: no rules, no findings.
@@ -46,7 +46,8 @@ def contiguous_blocks(geoms: np.ndarray, group_codes: np.ndarray, gap_m: float) 
 
 def number_blocks(comp: np.ndarray, group: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(block of each parcel, block ids B0001…, rank of each parcel by id) from the components `comp`:
-    blocks follow their group, then their smallest parcel id (natural order)."""
+    blocks follow their smallest parcel id (natural order), whatever the grouping (`group` breaks ties
+    only between blocks whose smallest ids are equal, i.e. duplicated ids)."""
     n = len(comp)
     n_comp = int(comp.max()) + 1 if n else 0
     pkeys = [natural_key(s) for s in ids]
@@ -56,13 +57,25 @@ def number_blocks(comp: np.ndarray, group: np.ndarray, ids: np.ndarray) -> tuple
     first = {}
     for p in by_id:
         first.setdefault(int(comp[p]), p)
-    comp_order = sorted(range(n_comp), key=lambda c: (natural_key(group[first[c]]), pkeys[first[c]]))
+    comp_order = sorted(range(n_comp), key=lambda c: (pkeys[first[c]], natural_key(group[first[c]])))
     rank = np.empty(n_comp, dtype=np.int64)
     rank[np.asarray(comp_order, dtype=np.int64)] = np.arange(n_comp)
     block = rank[comp] if n else np.empty(0, dtype=np.int64)
     width = max(4, len(str(n_comp)))
     block_ids = np.array([f"B{k + 1:0{width}d}" for k in range(n_comp)], dtype=object)
     return block, block_ids, id_rank
+
+
+def block_subjects(block, operator, id_rank, n_blocks) -> np.ndarray:
+    """The operators (流入方) of each block's parcels, 、-joined in parcel-id order, blanks left out."""
+    out = np.full(n_blocks, "", dtype=object)
+    seen: dict[int, dict] = {}
+    for p in np.argsort(id_rank, kind="stable"):
+        if operator[p]:
+            seen.setdefault(int(block[p]), {})[operator[p]] = None
+    for b, ops in seen.items():
+        out[b] = "、".join(ops)
+    return out
 
 
 def counted_once(block_geom, block_m2, below, bi, bj, crs) -> np.ndarray:

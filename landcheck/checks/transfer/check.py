@@ -17,7 +17,7 @@ from ... import overlay, units
 from ...columns import text_column, text_values
 from ...config import Rules, load_rules, vocabulary
 from ...errors import LandcheckError
-from .blocks import blocks_frame, contiguous_blocks, counted_once, number_blocks, overlaps_frame
+from .blocks import block_subjects, blocks_frame, contiguous_blocks, counted_once, number_blocks, overlaps_frame
 from .farmland_use import farmland_use
 from .findings import transfer_findings
 from .parcels import field_names, parcel_ids, parcels_frame, suggest_group_field, usable_parcels
@@ -32,7 +32,8 @@ class TransferResult:
     blocks:   block_id, group, n_parcels, parcel_ids, villages, area_m2 (unrounded), area_mu, below_min,
               counted_m2 (the part counted in the totals: less than area_m2 only where the block overlaps
               another group's block), main_village (holding most of its area), geometry (union of the
-              parcels). Block ids B0001… follow the group, then the block's smallest parcel id.
+              parcels). Block ids B0001… follow the block's smallest parcel id (any grouping),
+              or the numbers of the `previous` blocks they match. subject: the blocks' operators (流入方).
     parcels:  the input rows (repaired geometry) with parcel_id, block_id, group, village, area_m2, area_mu,
               below_min (of its block) and overlaps_with (ids of parcels it overlaps, 、-separated).
     findings: the finding schema: blocks under the minimum, parcel overlaps, non-grain / non-farm use of
@@ -118,6 +119,8 @@ def check_transfer(
     group = text_values(parcels[by]) if by is not None else np.full(n, "", dtype=object)
     if by is not None and (group == "").any():
         notes.append(f"{int((group == '').sum())} parcels have no {by}: they form blocks among themselves")
+    op_field = by if by is not None else suggest_group_field(parcels.columns)
+    operator = text_values(parcels[op_field]) if op_field is not None else np.full(n, "", dtype=object)
     village = text_column(parcels, "ZLDWMC")
     village = np.where(village == "", unknown_village, village)
 
@@ -154,7 +157,9 @@ def check_transfer(
         use_findings, use_stats = farmland_use(geoms, ids, village, farmland, survey, rules, work_crs, threads,
                                                unknown_village)
 
-    findings = transfer_findings(blocks, problem_below, overlaps, village[oi[big]], use_findings, township, work_crs)
+    blocks["subject"] = block_subjects(block, operator, id_rank, n_comp)
+    findings = transfer_findings(blocks, problem_below, min_mu, overlaps, village[oi[big]], use_findings, township, work_crs,
+                                 parcel_subject=dict(zip(ids, operator)))
 
     summary = transfer_summary(blocks, parcel_m2, village, block, group, by, min_mu, gap_m, target_mu, overlaps,
                                use_stats, findings, parcels, notes)
