@@ -24,6 +24,7 @@ from ..columns import text_values
 from ..config import vocabulary
 from ..errors import LandcheckError
 from .disappear import mark_disappeared, may_disappear, status_before_disappearing
+from .related import link_to_farmland
 from .match import Matches, match_by_ids, match_by_key, match_by_overlap
 from .schema import FORMAT_VERSION, NUMERIC_FIELDS, PEOPLE_FIELDS, TOOL_FIELDS, StatusRoles, default_source, differs, normalise_tasks, now, status_roles
 from .store import Ledger, ledger_transaction, load_ledger
@@ -52,6 +53,8 @@ class MergeResult:
     #: the copy of a ledger of an older format made before this run changed it
     backup: str = ""
     n_tasks: int = 0
+    #: findings that refer to a farmland task instead of opening one: [{finding_key, issue_id}]
+    related: list[dict] = field(default_factory=list)
     #: issue id of every finding, indexed like the findings given
     issue_ids: pd.Series | None = None
 
@@ -61,7 +64,7 @@ class MergeResult:
             "matched_by": dict(self.matched_by), "n_updated": len(self.updated), "n_disappeared": len(self.disappeared),
             "n_reappeared": len(self.reappeared), "new": self.new, "updated": self.updated, "disappeared": self.disappeared,
             "reappeared": self.reappeared, "finished_but_found": self.finished_but_found,
-            "n_out_of_scope": self.n_out_of_scope, "kept_edits": self.kept_edits, "backup": self.backup,
+            "n_out_of_scope": self.n_out_of_scope, "related": self.related, "kept_edits": self.kept_edits, "backup": self.backup,
         }
 
 
@@ -241,6 +244,29 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
     return tasks, fresh, ids
 
 
+def _link_related(L: Ledger, T, f, found, geoms, orig_index, roles: StatusRoles, log: Log, result: MergeResult):
+    """Leave out the findings that refer to a farmland task (`related.link_to_farmland`): each is logged
+    on that task (field related_issue), fills its empty 使用主体 and is listed in `result.related`.
+    Returns the rest (f, found, geoms, orig_index) and the linked findings' issue ids."""
+    row = link_to_farmland(T, found, geoms, roles.disappeared)
+    linked = np.flatnonzero(row >= 0)
+    for i in linked:
+        t, iid = int(row[i]), T.at[int(row[i]), "issue_id"]
+        note = f"{found.at[i, 'problem_type']} {found.at[i, 'patch_id']} (finding_key {found.at[i, 'finding_key']})"
+        h = L.history
+        if not ((h["issue_id"] == iid) & (h["field"] == "related_issue") & (h["new"] == note)).any():
+            log(iid, "related_issue", "", note)
+        subject = str(f.at[i, "subject"]) if "subject" in f.columns else ""
+        if subject and not T.at[t, "subject"]:
+            log(iid, "subject", "", subject)
+            T.at[t, "subject"] = subject
+        result.related.append({"finding_key": found.at[i, "finding_key"], "issue_id": iid})
+    ids = pd.Series([T.at[int(row[i]), "issue_id"] for i in linked], index=orig_index[linked], dtype="str")
+    keep = row < 0
+    return (f.loc[keep].reset_index(drop=True), found.loc[keep].reset_index(drop=True), geoms[keep],
+            orig_index[keep], ids)
+
+
 def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefix: str, run_date: date | None = None,
                    source: str | None = None, checks: Iterable[str] | None = None,
                    scope: gpd.GeoSeries | None = None) -> MergeResult:
@@ -282,6 +308,9 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
         found = tool_values(f, source)
         geoms = f.geometry.to_numpy()
         T = L.tasks
+        # a transfer finding on a farmland task's ground refers to it (关联问题编号), no second task
+        all_index = orig_index
+        f, found, geoms, orig_index, linked_ids = _link_related(L, T, f, found, geoms, orig_index, roles, log, result)
         # candidates for matching: tasks of this run's checks and of any check in the findings; only
         # tasks of `checks` inside the scope can disappear
         cand = np.flatnonzero(T["check"].isin(checks | set(found["check"])).to_numpy()) if len(T) else np.array([], dtype=int)
@@ -322,5 +351,5 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
         L.tasks = T
         result.n_tasks = len(T)
         ids_all = [T.at[int(m.assign[i]), "issue_id"] if m.assign[i] >= 0 else ids_by_row.get(i, "") for i in range(len(f))]
-        result.issue_ids = pd.Series(ids_all, index=orig_index, dtype="str", name="issue_id")
+        result.issue_ids = pd.concat([pd.Series(ids_all, index=orig_index, dtype="str"), linked_ids]).reindex(all_index).rename("issue_id")
     return result
