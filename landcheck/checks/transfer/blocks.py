@@ -66,6 +66,14 @@ def number_blocks(comp: np.ndarray, group: np.ndarray, ids: np.ndarray) -> tuple
     return block, block_ids, id_rank
 
 
+def block_parcel_ids(block, ids, id_rank, n_blocks) -> list[str]:
+    """Each block's parcel ids, comma-joined in natural order (as `blocks_frame` writes them)."""
+    out: list[list[str]] = [[] for _ in range(n_blocks)]
+    for p in np.argsort(id_rank, kind="stable"):
+        out[int(block[p])].append(str(ids[p]))
+    return [",".join(x) for x in out]
+
+
 def block_subjects(block, operator, id_rank, n_blocks) -> np.ndarray:
     """The operators (流入方) of each block's parcels, 、-joined in parcel-id order, blanks left out."""
     out = np.full(n_blocks, "", dtype=object)
@@ -99,6 +107,24 @@ def counted_once(block_geom, block_m2, below, bi, bj, crs) -> np.ndarray:
     return counted
 
 
+def village_split(block, village, parcel_m2, per_block_m2) -> pd.DataFrame:
+    """The one rule for a block over several villages: `per_block_m2` (its area, or the part counted)
+    shared among its villages by its parcels' areas. Rows block, village, m2 (in first-seen order)."""
+    nb = len(per_block_m2)
+    in_block = np.bincount(block, weights=parcel_m2, minlength=nb) if len(block) else np.zeros(nb)
+    share = np.divide(parcel_m2, in_block[block], out=np.zeros(len(block)), where=in_block[block] > 0)
+    pv = pd.DataFrame({"block": block, "village": village, "m2": share * np.asarray(per_block_m2, dtype="float64")[block]})
+    return pv.groupby(["block", "village"], sort=False, as_index=False)["m2"].sum()
+
+
+def village_areas(split: pd.DataFrame, n_blocks: int) -> list[dict]:
+    """{village: m2} of each block from `village_split` rows, villages by their largest share first."""
+    out: list[dict] = [{} for _ in range(n_blocks)]
+    for r in split.sort_values(["block", "m2", "village"], ascending=[True, False, True], kind="stable").itertuples():
+        out[int(r.block)][str(r.village)] = float(r.m2)
+    return out
+
+
 def main_village(block, village, parcel_m2, n_blocks, unknown: str) -> np.ndarray:
     """The village holding the largest part of each block's parcels' area (ties: first by name);
     `unknown` for a block without parcels."""
@@ -129,7 +155,9 @@ def blocks_frame(block, block_ids, id_rank, ids, group, village, parcel_m2, bloc
          "parcel_ids": np.array(ids_text, dtype=object), "villages": np.array(vil_text, dtype=object),
          "area_m2": block_m2, "area_mu": units.area_mu_array(block_m2),
          "below_min": below.astype(bool), "counted_m2": counted_m2,
-         "main_village": main_village(block, village, parcel_m2, n_comp, unknown_village)},
+         "main_village": main_village(block, village, parcel_m2, n_comp, unknown_village),
+         "village_m2": np.array(village_areas(village_split(block, village, parcel_m2, counted_m2), n_comp) + [None],
+                                dtype=object)[:n_comp]},
         geometry=gpd.GeoSeries(block_geom, crs=crs))
 
 

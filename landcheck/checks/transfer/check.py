@@ -17,9 +17,10 @@ from ... import overlay, units
 from ...columns import text_column, text_values
 from ...config import Rules, load_rules, vocabulary
 from ...errors import LandcheckError
-from .blocks import block_subjects, blocks_frame, contiguous_blocks, counted_once, number_blocks, overlaps_frame
+from .blocks import block_parcel_ids, block_subjects, blocks_frame, contiguous_blocks, counted_once, number_blocks, overlaps_frame
 from .farmland_use import farmland_use
 from .findings import transfer_findings
+from .registry import stable_ids
 from .parcels import field_names, parcel_ids, parcels_frame, suggest_group_field, usable_parcels
 from .problems import BELOW_MIN
 from .summary import transfer_summary
@@ -63,6 +64,7 @@ def check_transfer(
     rules: Rules | None = None,
     township: str = "",
     threads: int | None = None,
+    previous_blocks: gpd.GeoDataFrame | None = None,
 ) -> TransferResult:
     """Blocks, findings and progress of the transferred land.
 
@@ -76,6 +78,7 @@ def check_transfer(
       transferred land inside the farmland whose survey class is non-grain or non-farm is a finding
       (流转地块非粮化 / 流转地块非农化), measured like the farmland check (× (1 − KCXS), slivers dropped).
     rules: thresholds and classes (default: the packaged rules).
+    previous_blocks: the block registry of the ledger (`registry.REGISTRY_COLUMNS`): blocks keep its numbers.
     Raises LandcheckError for input a person must fix (no CRS, unknown `by` field, one of farmland/survey).
     """
     rules = rules or load_rules()
@@ -137,6 +140,9 @@ def check_transfer(
     parcel_m2 = units.ellipsoidal_area(geoms, work_crs)
     block_geom = overlay.union_by(geoms, block, n_comp, threads)
     block_m2 = units.ellipsoidal_area(block_geom, work_crs)
+    if previous_blocks is not None and len(previous_blocks):
+        block_ids = stable_ids(block_parcel_ids(block, ids, id_rank, n_comp), block_geom, block_ids,
+                               previous_blocks.to_crs(work_crs))
     below = block_m2 < float(units.mu_to_m2(min_mu))
 
     # --- overlaps (every one for the accounting; those above the tolerance reported)
