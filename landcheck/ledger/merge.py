@@ -269,7 +269,7 @@ def _link_related(L: Ledger, T, f, found, geoms, orig_index, roles: StatusRoles,
 
 def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefix: str, run_date: date | None = None,
                    source: str | None = None, checks: Iterable[str] | None = None,
-                   scope: gpd.GeoSeries | None = None) -> MergeResult:
+                   scope: gpd.GeoSeries | None = None, transfer_blocks: gpd.GeoDataFrame | None = None) -> MergeResult:
     """Merge one run's findings into the ledger at `ledger_path` (created when absent).
 
     A finding matches an existing task of the same check when it has the same `finding_key`; else the
@@ -284,7 +284,8 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     found again gets back the status it had before. `scope`: the shapes the run looked at (the
     survey's patches, this batch of change patches, the transfer parcels); a task whose shape lies
     outside them cannot disappear (a run on part of a township, or a monthly 卫片 batch, says nothing
-    about the rest). None: the run looked everywhere.
+    about the rest). None: the run looked everywhere. `transfer_blocks`: the transfer check's block
+    registry, saved with the tasks (layer transfer_blocks, in the ledger's CRS).
     """
     path = Path(ledger_path)
     run_date = run_date or date.today()
@@ -349,6 +350,8 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
         result.disappeared = mark_disappeared(T, [t for t in cand if t not in m.used and t in can_disappear],
                                               roles, run_date.isoformat(), log)
         L.tasks = T
+        if transfer_blocks is not None:
+            L.blocks = transfer_blocks.to_crs(T.crs) if transfer_blocks.crs != T.crs else transfer_blocks
         result.n_tasks = len(T)
         ids_all = [T.at[int(m.assign[i]), "issue_id"] if m.assign[i] >= 0 else ids_by_row.get(i, "") for i in range(len(f))]
         result.issue_ids = pd.concat([pd.Series(ids_all, index=orig_index, dtype="str"), linked_ids]).reindex(all_index).rename("issue_id")

@@ -62,3 +62,11 @@ def test_a_block_whose_parcels_were_renumbered_keeps_its_number_by_overlap():
     r = check_transfer(parcels(ROWS[:2]), by="流入方", previous_blocks=reg)
     reg2 = registry_frame(r.blocks, reg, CRS)
     assert reg2["block_id"].tolist() == ["B0001", "B0002", "B0003"] and reg2["current"].tolist() == [True, False, False]
+
+
+def test_village_figures_add_up_to_the_block_printed_mu():
+    from landcheck.checks.transfer.registry import village_mu
+    from landcheck import units
+    m2 = float(units.mu_to_m2(227.564))
+    got = village_mu({"白坊村": m2 * 0.9859, "熊家铺村": m2 * 0.0141}, m2)
+    assert round(sum(got.values()), 2) == units.area_mu(m2) == 227.56 and list(got) == ["白坊村", "熊家铺村"]

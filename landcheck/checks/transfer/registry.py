@@ -20,7 +20,7 @@ from ... import units
 from .parcels import natural_key
 
 #: Columns of the registry layer, in order (villages: JSON {village: mu}, the block's counted area
-#: shared by its parcels' areas — the same rule as the summary's by_village).
+#: shared by its parcels' areas — the rule of the summary's by_village — in cents adding up to area_mu).
 REGISTRY_COLUMNS = ("block_id", "parcel_ids", "subject", "villages", "n_parcels", "area_m2", "counted_m2", "area_mu",
                     "below_min", "current")
 #: Least overlap (of the smaller shape) for a block to keep a registered number without a shared parcel.
@@ -80,12 +80,26 @@ def stable_ids(parcel_ids, geoms, order_ids, previous: gpd.GeoDataFrame | None) 
     return out
 
 
+def village_mu(village_m2: dict, block_m2: float) -> dict[str, float]:
+    """{village: mu} whose figures add up to the block's printed mu: the cents shared by the villages'
+    areas (largest remainder, ties by order)."""
+    total = sum(village_m2.values())
+    if not village_m2 or total <= 0:
+        return {v: 0.0 for v in village_m2}
+    cents = int(round(units.area_mu(block_m2) * 100))
+    exact = [cents * m2 / total for m2 in village_m2.values()]
+    out = [int(np.floor(x)) for x in exact]
+    for k in sorted(range(len(out)), key=lambda k: -(exact[k] - out[k]))[:cents - sum(out)]:
+        out[k] += 1
+    return {v: c / 100 for v, c in zip(village_m2, out)}
+
+
 def registry_frame(blocks: gpd.GeoDataFrame, previous: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame:
     """The registry after this run: this run's blocks (current), then the registered blocks not seen
     again (current False), in block-number order; in `crs`."""
     b = blocks.to_crs(crs) if blocks.crs is not None and crs is not None and blocks.crs != crs else blocks
-    villages = [json.dumps({v: units.area_mu(m2) for v, m2 in (d or {}).items()}, ensure_ascii=False)
-                for d in b["village_m2"]]
+    villages = [json.dumps(village_mu(d or {}, m2), ensure_ascii=False)
+                for d, m2 in zip(b["village_m2"], b["counted_m2"].to_numpy(dtype="float64"))]
     now = gpd.GeoDataFrame({
         "block_id": b["block_id"].astype(str).to_numpy(), "parcel_ids": b["parcel_ids"].astype(str).to_numpy(),
         "subject": b["subject"].astype(str).to_numpy(), "villages": villages,
