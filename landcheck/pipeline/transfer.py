@@ -93,7 +93,8 @@ def transfer_job(
                 "parcels": (parcels_for_output(result.parcels, fmap), "parcels")},
         scope=parcels, map_title=vocabulary().label("pipeline_map_transfer"),
         map_layers={"farmland": fm, "survey": sv, "blocks": result.blocks, "block_min_mu": s["min_mu"]},
-        ledger_blocks=registry_frame(result.blocks, previous, previous.crs if previous is not None else result.blocks.crs)
+        ledger_blocks=registry_frame(result.blocks, previous, previous.crs if previous is not None else result.blocks.crs,
+                                     s["min_mu"], s["target_mu"])
         if options.ledger_path is not None else None), options)
     return result, outputs
 

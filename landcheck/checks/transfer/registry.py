@@ -22,7 +22,7 @@ from .parcels import natural_key
 #: Columns of the registry layer, in order (villages: JSON {village: mu}, the block's counted area
 #: shared by its parcels' areas — the rule of the summary's by_village — in cents adding up to area_mu).
 REGISTRY_COLUMNS = ("block_id", "parcel_ids", "subject", "villages", "n_parcels", "area_m2", "counted_m2", "area_mu",
-                    "below_min", "current")
+                    "below_min", "current", "min_mu", "target_mu")
 #: Least overlap (of the smaller shape) for a block to keep a registered number without a shared parcel.
 OVERLAP_SHARE = 0.5
 
@@ -94,9 +94,11 @@ def village_mu(village_m2: dict, block_m2: float) -> dict[str, float]:
     return {v: c / 100 for v, c in zip(village_m2, out)}
 
 
-def registry_frame(blocks: gpd.GeoDataFrame, previous: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame:
+def registry_frame(blocks: gpd.GeoDataFrame, previous: gpd.GeoDataFrame | None, crs, min_mu: float = 100.0,
+                   target_mu: float = 5000.0) -> gpd.GeoDataFrame:
     """The registry after this run: this run's blocks (current), then the registered blocks not seen
-    again (current False), in block-number order; in `crs`."""
+    again (current False), in block-number order; in `crs`. min_mu, target_mu: the run's minimum block
+    and transfer target (for the ledger workbook's 流转地块台账)."""
     b = blocks.to_crs(crs) if blocks.crs is not None and crs is not None and blocks.crs != crs else blocks
     villages = [json.dumps(village_mu(d or {}, m2), ensure_ascii=False)
                 for d, m2 in zip(b["village_m2"], b["counted_m2"].to_numpy(dtype="float64"))]
@@ -107,7 +109,8 @@ def registry_frame(blocks: gpd.GeoDataFrame, previous: gpd.GeoDataFrame | None, 
         "area_m2": units.round_half_up_array(b["area_m2"].to_numpy(dtype="float64"), 2),
         "counted_m2": units.round_half_up_array(b["counted_m2"].to_numpy(dtype="float64"), 2),
         "area_mu": units.area_mu_array(b["counted_m2"].to_numpy(dtype="float64")),
-        "below_min": b["below_min"].astype(bool).to_numpy(), "current": np.ones(len(b), dtype=bool)},
+        "below_min": b["below_min"].astype(bool).to_numpy(), "current": np.ones(len(b), dtype=bool),
+        "min_mu": np.full(len(b), float(min_mu)), "target_mu": np.full(len(b), float(target_mu))},
         geometry=b.geometry.to_numpy(), crs=crs)
     if previous is not None and len(previous):
         old = previous.loc[~previous["block_id"].astype(str).isin(set(now["block_id"]))].copy()
