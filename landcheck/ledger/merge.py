@@ -24,6 +24,7 @@ from ..columns import text_values
 from ..config import vocabulary
 from ..errors import LandcheckError
 from .disappear import mark_disappeared, may_disappear, status_before_disappearing
+from .related import link_to_farmland
 from .match import Matches, match_by_ids, match_by_key, match_by_overlap
 from .schema import FORMAT_VERSION, NUMERIC_FIELDS, PEOPLE_FIELDS, TOOL_FIELDS, StatusRoles, default_source, differs, normalise_tasks, now, status_roles
 from .store import Ledger, ledger_transaction, load_ledger
@@ -52,6 +53,8 @@ class MergeResult:
     #: the copy of a ledger of an older format made before this run changed it
     backup: str = ""
     n_tasks: int = 0
+    #: findings that refer to a farmland task instead of opening one: [{finding_key, issue_id}]
+    related: list[dict] = field(default_factory=list)
     #: issue id of every finding, indexed like the findings given
     issue_ids: pd.Series | None = None
 
@@ -61,7 +64,7 @@ class MergeResult:
             "matched_by": dict(self.matched_by), "n_updated": len(self.updated), "n_disappeared": len(self.disappeared),
             "n_reappeared": len(self.reappeared), "new": self.new, "updated": self.updated, "disappeared": self.disappeared,
             "reappeared": self.reappeared, "finished_but_found": self.finished_but_found,
-            "n_out_of_scope": self.n_out_of_scope, "kept_edits": self.kept_edits, "backup": self.backup,
+            "n_out_of_scope": self.n_out_of_scope, "related": self.related, "kept_edits": self.kept_edits, "backup": self.backup,
         }
 
 
@@ -229,6 +232,8 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
     rows["status"] = roles.new
     if "current_use" in f.columns:
         rows["current_use"] = text_values(f["current_use"].iloc[fresh])
+    if "subject" in f.columns:  # 使用主体 (流入方 of transferred land): a first value, people may change it
+        rows["subject"] = text_values(f["subject"].iloc[fresh])
     suggested = suggestions(f.iloc[fresh])
     for c in ("new_or_stock", "clue_id"):
         rows[c] = suggested[c]
@@ -241,9 +246,33 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
     return tasks, fresh, ids
 
 
+def _link_related(L: Ledger, T, f, found, geoms, orig_index, roles: StatusRoles, log: Log, result: MergeResult):
+    """Leave out the findings that refer to a farmland task (`related.link_to_farmland`): each is logged
+    on that task (field related_issue), fills its empty 使用主体 and is listed in `result.related`.
+    Returns the rest (f, found, geoms, orig_index) and the linked findings' issue ids."""
+    row = link_to_farmland(T, found, geoms, roles.disappeared)
+    linked = np.flatnonzero(row >= 0)
+    for i in linked:
+        t, iid = int(row[i]), T.at[int(row[i]), "issue_id"]
+        note = f"{found.at[i, 'problem_type']} {found.at[i, 'patch_id']} (finding_key {found.at[i, 'finding_key']})"
+        h = L.history
+        if not ((h["issue_id"] == iid) & (h["field"] == "related_issue") & (h["new"] == note)).any():
+            log(iid, "related_issue", "", note)
+        subject = str(f.at[i, "subject"]) if "subject" in f.columns else ""
+        if subject and not T.at[t, "subject"]:
+            log(iid, "subject", "", subject)
+            T.at[t, "subject"] = subject
+        result.related.append({"finding_key": found.at[i, "finding_key"], "issue_id": iid})
+    ids = pd.Series([T.at[int(row[i]), "issue_id"] for i in linked], index=orig_index[linked], dtype="str")
+    keep = row < 0
+    return (f.loc[keep].reset_index(drop=True), found.loc[keep].reset_index(drop=True), geoms[keep],
+            orig_index[keep], ids)
+
+
 def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefix: str, run_date: date | None = None,
                    source: str | None = None, checks: Iterable[str] | None = None,
-                   scope: gpd.GeoSeries | None = None, meta: dict | None = None) -> MergeResult:
+                   scope: gpd.GeoSeries | None = None, meta: dict | None = None,
+                   transfer_blocks: gpd.GeoDataFrame | None = None) -> MergeResult:
     """Merge one run's findings into the ledger at `ledger_path` (created when absent).
 
     A finding matches an existing task of the same check when it has the same `finding_key`; else the
@@ -259,6 +288,8 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     survey's patches, this batch of change patches, the transfer parcels); a task whose shape lies
     outside them cannot disappear (a run on part of a township, or a monthly 卫片 batch, says nothing
     about the rest). None: the run looked everywhere. `meta`: entries written into the ledger's meta.
+    `transfer_blocks`: the transfer check's block registry, saved with the tasks (layer transfer_blocks,
+    in the ledger's CRS).
     """
     path = Path(ledger_path)
     run_date = run_date or date.today()
@@ -283,6 +314,9 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
         found = tool_values(f, source)
         geoms = f.geometry.to_numpy()
         T = L.tasks
+        # a transfer finding on a farmland task's ground refers to it (关联问题编号), no second task
+        all_index = orig_index
+        f, found, geoms, orig_index, linked_ids = _link_related(L, T, f, found, geoms, orig_index, roles, log, result)
         # candidates for matching: tasks of this run's checks and of any check in the findings; only
         # tasks of `checks` inside the scope can disappear
         cand = np.flatnonzero(T["check"].isin(checks | set(found["check"])).to_numpy()) if len(T) else np.array([], dtype=int)
@@ -321,7 +355,9 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
         result.disappeared = mark_disappeared(T, [t for t in cand if t not in m.used and t in can_disappear],
                                               roles, run_date.isoformat(), log)
         L.tasks = T
+        if transfer_blocks is not None:
+            L.blocks = transfer_blocks.to_crs(T.crs) if transfer_blocks.crs != T.crs else transfer_blocks
         result.n_tasks = len(T)
         ids_all = [T.at[int(m.assign[i]), "issue_id"] if m.assign[i] >= 0 else ids_by_row.get(i, "") for i in range(len(f))]
-        result.issue_ids = pd.Series(ids_all, index=orig_index, dtype="str", name="issue_id")
+        result.issue_ids = pd.concat([pd.Series(ids_all, index=orig_index, dtype="str"), linked_ids]).reindex(all_index).rename("issue_id")
     return result

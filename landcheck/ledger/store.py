@@ -26,6 +26,9 @@ from ..export import atomic_path
 from .lock import ledger_lock
 from .schema import FORMAT_VERSION, HISTORY, HISTORY_COLUMNS, META, TASKS, empty_tasks, history_text, normalise_tasks, now, stored_text
 
+#: Layer of the transfer check's block registry (checks.transfer.registry), written with the tasks.
+BLOCKS = "transfer_blocks"
+
 
 @dataclass
 class Ledger:
@@ -37,6 +40,8 @@ class Ledger:
     new_history: list[dict] = field(default_factory=list)
     #: False: nothing to save (the transaction then leaves the file alone)
     touched: bool = True
+    #: the transfer check's block registry (layer `transfer_blocks`); None: the ledger has none
+    blocks: gpd.GeoDataFrame | None = None
 
     @property
     def crs(self):
@@ -83,7 +88,13 @@ def load_ledger(path: str | Path) -> Ledger:
     history = pd.DataFrame({c: history[c].fillna("").astype("str") if c in history.columns else pd.Series([""] * len(history), dtype="str")
                             for c in HISTORY_COLUMNS})
     meta = {str(k): stored_text(v) for k, v in zip(meta_df.get("key", []), meta_df.get("value", []))}
-    return Ledger(tasks=normalise_tasks(tasks), history=history, meta=meta)
+    blocks = None
+    if BLOCKS in layers:
+        try:
+            blocks = pyogrio.read_dataframe(path, layer=BLOCKS, use_arrow=True, fid_as_index=False)
+        except Exception as exc:
+            raise LandcheckError(f"{path}: the ledger's block registry cannot be read ({type(exc).__name__}: {exc}).") from None
+    return Ledger(tasks=normalise_tasks(tasks), history=history, meta=meta, blocks=blocks)
 
 
 def read_tasks(path: str | Path) -> gpd.GeoDataFrame:
@@ -99,7 +110,8 @@ def write_tasks(tasks: gpd.GeoDataFrame, target: Path) -> None:
 
 
 def _write_layers(ledger: Ledger, target: Path, append_history: bool) -> None:
-    """Write tasks (replacing that layer), the new history rows (appended) and meta into `target`."""
+    """Write tasks (replacing that layer), the new history rows (appended), meta and the block registry
+    (when the ledger has one) into `target`."""
     write_tasks(ledger.tasks, target)
     rows = pd.DataFrame(ledger.new_history, columns=list(HISTORY_COLUMNS)).astype("str") if ledger.new_history else None
     if not append_history:
@@ -108,6 +120,8 @@ def _write_layers(ledger: Ledger, target: Path, append_history: bool) -> None:
         pyogrio.write_dataframe(rows, target, layer=HISTORY, driver="GPKG", append=True)
     meta = pd.DataFrame({"key": list(ledger.meta), "value": [str(v) for v in ledger.meta.values()]}, dtype="str")
     pyogrio.write_dataframe(meta, target, layer=META, driver="GPKG")
+    if ledger.blocks is not None:
+        pyogrio.write_dataframe(ledger.blocks, target, layer=BLOCKS, driver="GPKG", geometry_type="Unknown")
 
 
 def save_ledger(ledger: Ledger, path: str | Path) -> Path:

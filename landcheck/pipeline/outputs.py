@@ -43,15 +43,18 @@ def default_prefix(findings: gpd.GeoDataFrame, township: str = "") -> str:
 
 
 def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str, checks: tuple[str, ...],
-                      progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None, meta: dict | None = None) -> dict:
+                      progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None, meta: dict | None = None,
+                      transfer_blocks: gpd.GeoDataFrame | None = None) -> dict:
     """Merge a run's findings into the ledger; returns what changed (for summary.json). `scope`: the
     layer the run looked at; tasks outside it are not marked 待复核（已消失）; `meta`: entries for the
-    ledger's meta (the farmland run's pbf_gross_m2 / pbf_net_m2)."""
+    ledger's meta (the farmland run's pbf_gross_m2 / pbf_net_m2); `transfer_blocks`: the block registry
+    saved with them."""
     from ..ledger import merge_findings
 
     progress.step(vocabulary().label("pipeline_ledger_merge", name=ledger_path.name))
     return merge_findings(ledger_path, findings, prefix=prefix, checks=checks,
-                          scope=scope.geometry if scope is not None else None, meta=meta).to_dict()
+                          scope=scope.geometry if scope is not None else None, meta=meta,
+                          transfer_blocks=transfer_blocks).to_dict()
 
 
 def write_check_map(findings: gpd.GeoDataFrame, path: Path, check: str, ledger_path: Path | None = None, *,
@@ -81,7 +84,8 @@ class CheckOutputs:
     the check has none to write (then no ledger merge and no map); scope: the layer the check looked
     at (for the ledger); map_title: the map's title after the township; map_layers: the context of
     the map (farmland, survey, blocks, block_min_mu); documents: NAME → data written as NAME.json
-    before summary.json; ledger_meta: entries for the ledger's meta (farmland: pbf_gross_m2, pbf_net_m2)."""
+    before summary.json; ledger_meta: entries for the ledger's meta (farmland: pbf_gross_m2, pbf_net_m2);
+    ledger_blocks: the transfer block registry saved with the ledger merge."""
 
     check: str
     summary: dict
@@ -92,6 +96,8 @@ class CheckOutputs:
     map_layers: dict = field(default_factory=dict)
     documents: dict[str, dict] = field(default_factory=dict)
     ledger_meta: dict[str, str] = field(default_factory=dict)
+    #: the transfer check's block registry, saved into the ledger with the merge
+    ledger_blocks: gpd.GeoDataFrame | None = None
 
 
 #: The read-report roles that are survey layers (whose land-use codes the checks classify).
@@ -128,7 +134,8 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
             prefix = options.prefix or default_prefix(result.findings, options.township)
             result.summary["ledger"] = merge_into_ledger(result.findings, Path(options.ledger_path), prefix,
                                                          (result.check,), options.progress, scope=result.scope,
-                                                         meta=result.ledger_meta or None)
+                                                         meta=result.ledger_meta or None,
+                                                         transfer_blocks=result.ledger_blocks)
             outputs["ledger"] = Path(options.ledger_path)
         if options.map_path is not None:
             outputs["map"] = write_check_map(

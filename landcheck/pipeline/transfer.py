@@ -13,6 +13,7 @@ import geopandas as gpd
 from .. import units
 from ..checks.transfer import TransferResult, check_transfer
 from ..checks.printed import transfer_printed
+from ..checks.transfer.registry import registry_frame
 from ..config import LayerSpec, load_rules, vocabulary
 from ..errors import LandcheckError
 from .options import JobOptions
@@ -78,9 +79,11 @@ def transfer_job(
         fm, reports["farmland"] = read("farmland", farmland)
         progress.step(vocabulary().label("pipeline_read_survey", name=survey.path.name))
         sv, reports["survey"] = read("survey", survey)
+    previous = previous_blocks(options.ledger_path)
     progress.step(vocabulary().label("pipeline_blocks", n=len(parcels)))
     result = check_transfer(parcels, by=column, min_mu=min_mu, gap_m=gap_m, target_mu=target_mu, farmland=fm,
-                            survey=sv, rules=rules, township=options.township, threads=options.threads)
+                            survey=sv, rules=rules, township=options.township, threads=options.threads,
+                            previous_blocks=previous)
     s = result.summary
     s["by"] = by
     s["rules"] = rules.source
@@ -91,8 +94,21 @@ def transfer_job(
         layers={"blocks": (blocks_for_output(result.blocks), "blocks"),
                 "parcels": (parcels_for_output(result.parcels, fmap), "parcels")},
         scope=parcels, map_title=vocabulary().label("pipeline_map_transfer"),
-        map_layers={"farmland": fm, "survey": sv, "blocks": result.blocks, "block_min_mu": s["min_mu"]}), options)
+        map_layers={"farmland": fm, "survey": sv, "blocks": result.blocks, "block_min_mu": s["min_mu"]},
+        ledger_blocks=registry_frame(result.blocks, previous, previous.crs if previous is not None else result.blocks.crs,
+                                     s["min_mu"], s["target_mu"])
+        if options.ledger_path is not None else None), options)
     return result, outputs
+
+
+def previous_blocks(ledger_path) -> gpd.GeoDataFrame | None:
+    """The block registry of the ledger at `ledger_path` (None: no ledger, or none registered yet)."""
+    if ledger_path is None or not Path(ledger_path).exists():
+        return None
+    from ..ledger import load_ledger
+
+    blocks = load_ledger(ledger_path).blocks
+    return blocks if blocks is not None and len(blocks) else None
 
 
 def _rounded(out: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

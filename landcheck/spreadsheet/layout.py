@@ -21,7 +21,8 @@ SUMMARY_SHEET = _WORDS.label("spreadsheet_summary_sheet")
 LISTS_SHEET = "lists"
 RECORD_SHEET = "_landcheck"
 COUNTY_SHEET = _WORDS.label("spreadsheet_county_sheet")
-RESERVED_SHEETS = (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET, COUNTY_SHEET, "History")
+TRANSFER_SHEET = _WORDS.label("spreadsheet_transfer_sheet")
+RESERVED_SHEETS = (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET, COUNTY_SHEET, TRANSFER_SHEET, "History")
 
 #: Columns of a village sheet: (ledger key, kind, minimum width, maximum width). People-filled ones last.
 VILLAGE_COLUMNS = (

@@ -19,6 +19,7 @@ from .layout import legal_sheet_names, village_names
 from .read import office_lock_files, unsafe_to_overwrite
 from .record import write_record
 from .summary import summary_sheet
+from .transfer_sheet import transfer_sheet
 from .village import lists_sheet, village_sheet
 
 
@@ -69,6 +70,7 @@ def _write_workbook(L: Ledger, out_path: Path, template: str, county: str, today
                 summary_sheet(wb, fmt, L, names, sheets, today)
                 for v in names:
                     village_sheet(wb, fmt, L, v, sheets[v])
+                transfer_sheet(wb, fmt, L, today)  # only when the ledger's block registry holds blocks
                 lists_sheet(wb)
             write_record(wb, L, template)
         finally:

@@ -164,17 +164,37 @@ def test_a_rules_override_may_use_the_pattern(tmp_path):
 
 
 # ------------------------------------------------------------------------ ids and determinism
-def test_block_ids_follow_group_then_smallest_parcel_id_whatever_the_row_order():
+def test_block_ids_follow_the_smallest_parcel_id_whatever_the_row_order():
     geoms = [box(0, 0, 50, 50), box(1000, 0, 1050, 50), box(2000, 0, 2050, 50), box(3000, 0, 3050, 50)]
     df = frame(geoms, ids=["#10", "#2", "#1", "A-3"], groups=["乙", "甲", "乙", "甲"])
     r1 = check_transfer(df, by="流入方")
     r2 = check_transfer(df.iloc[[3, 1, 0, 2]], by="流入方")
-    expect = {"B0001": ("乙", "#1"), "B0002": ("乙", "#10"), "B0003": ("甲", "#2"), "B0004": ("甲", "A-3")}
+    expect = {"B0001": ("乙", "#1"), "B0002": ("甲", "#2"), "B0003": ("乙", "#10"), "B0004": ("甲", "A-3")}
     for r in (r1, r2):
         got = {row.block_id: (row.group, row.parcel_ids) for row in r.blocks.itertuples()}
         assert got == expect
     assert natural_key("#2") < natural_key("#10") < natural_key("A-3")
     assert r1.findings["finding_key"].tolist() == r2.findings["finding_key"].tolist()
+
+
+def test_block_ids_do_not_depend_on_the_grouping_field():
+    # the same parcels, grouped by operator or not at all, give each block the same number
+    geoms = [box(0, 0, 50, 50), box(1000, 0, 1050, 50), box(2000, 0, 2050, 50)]
+    df = frame(geoms, ids=["C", "A", "B"], groups=["乙", "丙", "甲"])
+    grouped = dict(zip(check_transfer(df, by="流入方").blocks["parcel_ids"], check_transfer(df, by="流入方").blocks["block_id"]))
+    alone = dict(zip(check_transfer(df).blocks["parcel_ids"], check_transfer(df).blocks["block_id"]))
+    assert grouped == alone == {"A": "B0001", "B": "B0002", "C": "B0003"}
+
+
+def test_a_block_under_the_minimum_names_its_operator_parcels_and_shortfall():
+    df = frame([box(0, 0, 100, 100), box(100, 0, 200, 100)], ids=["D-1", "D-2"], groups=["张三", "张三"])
+    r = check_transfer(df, by="流入方")
+    f = r.findings.iloc[0]
+    mu = f["area_mu"]
+    assert f["subject"] == "张三" and r.blocks["subject"].tolist() == ["张三"]
+    assert f["description"] == f"流入方张三 2 块地块（D-1、D-2）连片 {mu:.2f} 亩，不足 100 亩（差 {100 - mu:.2f} 亩）"
+    # without --by, the operator still comes from the 流入方 field
+    assert check_transfer(df).findings.iloc[0]["subject"] == "张三"
 
 
 def test_parcel_ids_fall_back_to_feature_ids():
@@ -296,14 +316,14 @@ def test_cli_writes_every_output_and_exits_1_on_findings(tmp_path):
     blocks = gpd.read_file(out / "blocks.gpkg", layer="blocks")
     assert blocks.columns.tolist() == ["block_id", "group", "n_parcels", "parcel_ids", "villages", "area_m2", "area_mu",
                                        "below_min", "geometry"]
-    # groups in code-point order (乙 before 甲), then by smallest parcel id
-    assert blocks["group"].tolist() == ["乙农场", "甲合作社"]
-    assert blocks["below_min"].tolist() == [True, False] and blocks["area_mu"].tolist() == [30.0, 120.0]
+    # by smallest parcel id, whatever the group
+    assert blocks["group"].tolist() == ["甲合作社", "乙农场"]
+    assert blocks["below_min"].tolist() == [False, True] and blocks["area_mu"].tolist() == [120.0, 30.0]
     parcels = gpd.read_file(out / "parcels.gpkg", layer="parcels")
-    assert parcels["block_id"].tolist() == ["B0002", "B0002", "B0001"]
+    assert parcels["block_id"].tolist() == ["B0001", "B0001", "B0002"]
     assert {"地块编号", "村名", "流入方", "流转面积"} <= set(parcels.columns)  # the officer's own field names
     findings = gpd.read_file(out / "findings.gpkg", layer="findings")
-    assert findings["problem_type"].tolist() == ["流转地块不足100亩"] and findings["patch_id"].tolist() == ["B0001"]
+    assert findings["problem_type"].tolist() == ["流转地块不足100亩"] and findings["patch_id"].tolist() == ["B0002"]
     assert (out / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["total_mu"] == 150.0 and s["compliant_mu"] == 120.0 and s["below_min_mu"] == 30.0

@@ -1,5 +1,5 @@
 """Contiguous blocks (连片地块) of transferred parcels: which parcels of one group touch or lie within
-the gap of each other, block numbers in a stable order, each block's area counted once where
+the gap of each other, block numbers by their smallest parcel id (the same whatever the grouping), each block's area counted once where
 blocks of two groups overlap, and the blocks and overlaps frames.
 
 Geometry and areas only: no rules, no findings.
@@ -46,7 +46,8 @@ def contiguous_blocks(geoms: np.ndarray, group_codes: np.ndarray, gap_m: float) 
 
 def number_blocks(comp: np.ndarray, group: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(block of each parcel, block ids B0001…, rank of each parcel by id) from the components `comp`:
-    blocks follow their group, then their smallest parcel id (natural order)."""
+    blocks follow their smallest parcel id (natural order), whatever the grouping (`group` breaks ties
+    only between blocks whose smallest ids are equal, i.e. duplicated ids)."""
     n = len(comp)
     n_comp = int(comp.max()) + 1 if n else 0
     pkeys = [natural_key(s) for s in ids]
@@ -56,13 +57,33 @@ def number_blocks(comp: np.ndarray, group: np.ndarray, ids: np.ndarray) -> tuple
     first = {}
     for p in by_id:
         first.setdefault(int(comp[p]), p)
-    comp_order = sorted(range(n_comp), key=lambda c: (natural_key(group[first[c]]), pkeys[first[c]]))
+    comp_order = sorted(range(n_comp), key=lambda c: (pkeys[first[c]], natural_key(group[first[c]])))
     rank = np.empty(n_comp, dtype=np.int64)
     rank[np.asarray(comp_order, dtype=np.int64)] = np.arange(n_comp)
     block = rank[comp] if n else np.empty(0, dtype=np.int64)
     width = max(4, len(str(n_comp)))
     block_ids = np.array([f"B{k + 1:0{width}d}" for k in range(n_comp)], dtype=object)
     return block, block_ids, id_rank
+
+
+def block_parcel_ids(block, ids, id_rank, n_blocks) -> list[str]:
+    """Each block's parcel ids, comma-joined in natural order (as `blocks_frame` writes them)."""
+    out: list[list[str]] = [[] for _ in range(n_blocks)]
+    for p in np.argsort(id_rank, kind="stable"):
+        out[int(block[p])].append(str(ids[p]))
+    return [",".join(x) for x in out]
+
+
+def block_subjects(block, operator, id_rank, n_blocks) -> np.ndarray:
+    """The operators (流入方) of each block's parcels, 、-joined in parcel-id order, blanks left out."""
+    out = np.full(n_blocks, "", dtype=object)
+    seen: dict[int, dict] = {}
+    for p in np.argsort(id_rank, kind="stable"):
+        if operator[p]:
+            seen.setdefault(int(block[p]), {})[operator[p]] = None
+    for b, ops in seen.items():
+        out[b] = "、".join(ops)
+    return out
 
 
 def counted_once(block_geom, block_m2, below, bi, bj, crs) -> np.ndarray:
@@ -84,6 +105,24 @@ def counted_once(block_geom, block_m2, below, bi, bj, crs) -> np.ndarray:
     rest = shapely.difference(block_geom[todo], earlier)
     counted[todo] = units.ellipsoidal_area(rest, crs)
     return counted
+
+
+def village_split(block, village, parcel_m2, per_block_m2) -> pd.DataFrame:
+    """The one rule for a block over several villages: `per_block_m2` (its area, or the part counted)
+    shared among its villages by its parcels' areas. Rows block, village, m2 (in first-seen order)."""
+    nb = len(per_block_m2)
+    in_block = np.bincount(block, weights=parcel_m2, minlength=nb) if len(block) else np.zeros(nb)
+    share = np.divide(parcel_m2, in_block[block], out=np.zeros(len(block)), where=in_block[block] > 0)
+    pv = pd.DataFrame({"block": block, "village": village, "m2": share * np.asarray(per_block_m2, dtype="float64")[block]})
+    return pv.groupby(["block", "village"], sort=False, as_index=False)["m2"].sum()
+
+
+def village_areas(split: pd.DataFrame, n_blocks: int) -> list[dict]:
+    """{village: m2} of each block from `village_split` rows, villages by their largest share first."""
+    out: list[dict] = [{} for _ in range(n_blocks)]
+    for r in split.sort_values(["block", "m2", "village"], ascending=[True, False, True], kind="stable").itertuples():
+        out[int(r.block)][str(r.village)] = float(r.m2)
+    return out
 
 
 def main_village(block, village, parcel_m2, n_blocks, unknown: str) -> np.ndarray:
@@ -116,7 +155,9 @@ def blocks_frame(block, block_ids, id_rank, ids, group, village, parcel_m2, bloc
          "parcel_ids": np.array(ids_text, dtype=object), "villages": np.array(vil_text, dtype=object),
          "area_m2": block_m2, "area_mu": units.area_mu_array(block_m2),
          "below_min": below.astype(bool), "counted_m2": counted_m2,
-         "main_village": main_village(block, village, parcel_m2, n_comp, unknown_village)},
+         "main_village": main_village(block, village, parcel_m2, n_comp, unknown_village),
+         "village_m2": np.array(village_areas(village_split(block, village, parcel_m2, counted_m2), n_comp) + [None],
+                                dtype=object)[:n_comp]},
         geometry=gpd.GeoSeries(block_geom, crs=crs))
 
 

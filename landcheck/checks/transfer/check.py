@@ -17,9 +17,10 @@ from ... import overlay, units
 from ...columns import text_column, text_values
 from ...config import Rules, load_rules, vocabulary
 from ...errors import LandcheckError
-from .blocks import blocks_frame, contiguous_blocks, counted_once, number_blocks, overlaps_frame
+from .blocks import block_parcel_ids, block_subjects, blocks_frame, contiguous_blocks, counted_once, number_blocks, overlaps_frame
 from .farmland_use import farmland_use
 from .findings import transfer_findings
+from .registry import stable_ids
 from .parcels import field_names, parcel_ids, parcels_frame, suggest_group_field, usable_parcels
 from .problems import BELOW_MIN
 from .summary import transfer_summary
@@ -32,7 +33,8 @@ class TransferResult:
     blocks:   block_id, group, n_parcels, parcel_ids, villages, area_m2 (unrounded), area_mu, below_min,
               counted_m2 (the part counted in the totals: less than area_m2 only where the block overlaps
               another group's block), main_village (holding most of its area), geometry (union of the
-              parcels). Block ids B0001… follow the group, then the block's smallest parcel id.
+              parcels). Block ids B0001… follow the block's smallest parcel id (any grouping),
+              or the numbers of the `previous` blocks they match. subject: the blocks' operators (流入方).
     parcels:  the input rows (repaired geometry) with parcel_id, block_id, group, village, area_m2, area_mu,
               below_min (of its block) and overlaps_with (ids of parcels it overlaps, 、-separated).
     findings: the finding schema: blocks under the minimum, parcel overlaps, non-grain / non-farm use of
@@ -62,6 +64,7 @@ def check_transfer(
     rules: Rules | None = None,
     township: str = "",
     threads: int | None = None,
+    previous_blocks: gpd.GeoDataFrame | None = None,
 ) -> TransferResult:
     """Blocks, findings and progress of the transferred land.
 
@@ -75,6 +78,7 @@ def check_transfer(
       transferred land inside the farmland whose survey class is non-grain or non-farm is a finding
       (流转地块非粮化 / 流转地块非农化), measured like the farmland check (× (1 − KCXS), slivers dropped).
     rules: thresholds and classes (default: the packaged rules).
+    previous_blocks: the block registry of the ledger (`registry.REGISTRY_COLUMNS`): blocks keep its numbers.
     Raises LandcheckError for input a person must fix (no CRS, unknown `by` field, one of farmland/survey).
     """
     rules = rules or load_rules()
@@ -118,6 +122,8 @@ def check_transfer(
     group = text_values(parcels[by]) if by is not None else np.full(n, "", dtype=object)
     if by is not None and (group == "").any():
         notes.append(f"{int((group == '').sum())} parcels have no {by}: they form blocks among themselves")
+    op_field = by if by is not None else suggest_group_field(parcels.columns)
+    operator = text_values(parcels[op_field]) if op_field is not None else np.full(n, "", dtype=object)
     village = text_column(parcels, "ZLDWMC")
     village = np.where(village == "", unknown_village, village)
 
@@ -134,6 +140,9 @@ def check_transfer(
     parcel_m2 = units.ellipsoidal_area(geoms, work_crs)
     block_geom = overlay.union_by(geoms, block, n_comp, threads)
     block_m2 = units.ellipsoidal_area(block_geom, work_crs)
+    if previous_blocks is not None and len(previous_blocks):
+        block_ids = stable_ids(block_parcel_ids(block, ids, id_rank, n_comp), block_geom, block_ids,
+                               previous_blocks.to_crs(work_crs))
     below = block_m2 < float(units.mu_to_m2(min_mu))
 
     # --- overlaps (every one for the accounting; those above the tolerance reported)
@@ -154,7 +163,9 @@ def check_transfer(
         use_findings, use_stats = farmland_use(geoms, ids, village, farmland, survey, rules, work_crs, threads,
                                                unknown_village)
 
-    findings = transfer_findings(blocks, problem_below, overlaps, village[oi[big]], use_findings, township, work_crs)
+    blocks["subject"] = block_subjects(block, operator, id_rank, n_comp)
+    findings = transfer_findings(blocks, problem_below, min_mu, overlaps, village[oi[big]], use_findings, township, work_crs,
+                                 parcel_subject=dict(zip(ids, operator)))
 
     summary = transfer_summary(blocks, parcel_m2, village, block, group, by, min_mu, gap_m, target_mu, overlaps,
                                use_stats, findings, parcels, notes)

@@ -1,6 +1,6 @@
 """The summary.json of the transfer check: blocks at and under the minimum, progress against the
 target, the contract area beside the measured one, by village (a block spanning villages shared by
-its parcels' areas) and by group.
+its parcels' areas, `blocks.village_split`) and by group.
 
 Pure: frames and totals in, a dict out.
 """
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ... import units
+from .blocks import village_split
 from .parcels import CONTRACT_AREA_FIELDS, natural_key
 from .problems import CHECK
 
@@ -25,12 +26,11 @@ def transfer_summary(blocks, parcel_m2, village, block, group, by, min_mu, gap_m
     below_m2 = float(counted[below].sum())
     compliant_m2 = float(counted[~below].sum())
     # a block spanning villages is shared among them by its parcels' areas
-    nb = len(blocks)
-    in_block = np.bincount(block, weights=parcel_m2, minlength=nb) if len(block) else np.zeros(nb)
-    share = np.divide(parcel_m2, in_block[block], out=np.zeros(len(block)), where=in_block[block] > 0) * counted[block]
-    pv = pd.DataFrame({"village": village, "block": block, "share": share, "below": share * below[block]})
-    agg = pv.groupby("village", sort=False).agg(m2=("share", "sum"), below=("below", "sum"),
-                                                n_blocks=("block", "nunique"), n_parcels=("share", "size"))
+    pv = village_split(block, village, parcel_m2, counted)
+    pv["below"] = pv["m2"] * below[pv["block"].to_numpy()]
+    n_parcels = pd.Series(village).value_counts() if len(village) else pd.Series(dtype="int64")
+    agg = pv.groupby("village", sort=False).agg(m2=("m2", "sum"), below=("below", "sum"), n_blocks=("block", "nunique"))
+    agg["n_parcels"] = n_parcels.reindex(agg.index).fillna(0).astype("int64")
     by_village = {str(v): {"mu": units.area_mu(r.m2), "below_min_mu": units.area_mu(r.below), "compliant_mu": units.area_mu(r.m2 - r.below),
                            "n_blocks": int(r.n_blocks), "n_parcels": int(r.n_parcels)} for v, r in agg.iterrows()}
     by_village = dict(sorted(by_village.items(), key=lambda kv: natural_key(kv[0])))
