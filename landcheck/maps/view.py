@@ -147,6 +147,7 @@ def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None) -
         "origin": [f"{o}（{e}）" if o and e else o for o, e in zip(origin, evidence)],
         "finding_key": key.to_numpy(dtype=object),
         "village": _text_col(df, "village").to_numpy(dtype=object),
+        "village_code": _text_col(df, "village_code").to_numpy(dtype=object),
         "landuse": [f"{c} {n}".strip() for c, n in zip(dlbm, dlmc)],
         "area_mu": area_mu,
         "area": [f"{v:.2f}" if np.isfinite(v) else "" for v in area_mu],
