@@ -267,7 +267,7 @@ def prepare_context(farmland: gpd.GeoDataFrame | None = None, survey: gpd.GeoDat
 
 
 #: Transfer blocks: (label, colour) of blocks at/above and below the minimum; `{min}` is the minimum in mu.
-BLOCK_STYLE = (("流转连片地块（达到{min}亩）", "#2166ac"), ("流转连片地块（不足{min}亩）", "#e7298a"))
+BLOCK_STYLE = (("流转连片地块（达到{min}亩）", "#2166ac"), ("流转连片地块（不足{min}亩）", "#ee1188"))
 #: Popup rows of a transfer block: (label, column, suffix, hide when empty).
 BLOCK_POPUP_ROWS = [
     ("流入方/分组", "group", "", True), ("地块数", "n_parcels", "", False), ("地块编号", "parcel_ids", "", False),
