@@ -100,7 +100,8 @@ def write_run_maps(config: RunConfig, ledger_path: Path, progress: Progress = SI
     `{maps}/villages/`: assets inlined (they work offline), tiles from `config.basemap`."""
     import os
 
-    from ..maps import GCJ02_BASEMAPS, check_basemap, prepare_context, prepare_findings, read_source, write_village_maps
+    from ..maps import (GCJ02_BASEMAPS, check_basemap, prepare_context, prepare_findings, read_source, village_codes,
+                        write_village_maps)
 
     key = os.environ.get("TIANDITU_KEY") or None
     check_basemap(config.basemap, key)
@@ -110,7 +111,7 @@ def write_run_maps(config: RunConfig, ledger_path: Path, progress: Progress = SI
     min_mu = transfer.summary.get("min_mu", 100.0) if transfer is not None else 100.0
     ctx = prepare_context(frames.get("farmland"), frames.get("survey"), blocks=blocks, block_min_mu=min_mu,
                           gcj02=config.basemap in GCJ02_BASEMAPS)
-    view = prepare_findings(read_source(ledger_path).frame)
+    view = prepare_findings(read_source(ledger_path).frame, codes=village_codes(frames.get("survey")))
     pages = write_village_maps(view, Path(config.maps_dir) / "villages", farmland=ctx.get("farmland"),
                                survey=ctx.get("survey"), blocks=ctx.get("blocks"), block_min_mu=min_mu, offline=True,
                                basemap=config.basemap, tianditu_key=key,
