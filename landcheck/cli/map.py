@@ -26,19 +26,26 @@ DEFAULT_DIR = Path("maps")
               help="One page per village (with a printable task table) and an index.html, into the -o folder.")
 @click.option("-o", "--output", type=PATH, default=None,
               help="FILE.html (default maps/<source>.html); with --by village a folder (default maps/<source>-villages/).")
-@click.option("--offline", is_flag=True, help="Inline every JavaScript/CSS asset: the page needs no internet except for tiles.")
+@click.option("--online-assets", is_flag=True,
+              help="Link Leaflet's JavaScript/CSS from the CDN instead of inlining them (smaller pages that need the "
+                   "internet). By default every asset is inlined: the page works offline, tiles aside.")
+@click.option("--offline", is_flag=True, hidden=True, help="The default now (kept for old scripts).")
 @click.option("--tianditu-key", envvar="TIANDITU_KEY", default=None, show_envvar=True,
               help="天地图 key: adds 天地图 vector and imagery basemaps (the key is written into the HTML).")
 @click.option("--basemap", type=click.Choice(["osm", "esri", "tianditu", "tianditu-img", "gaode", "gaode-img", "none"]),
               default="osm", show_default=True,
-              help="Basemap shown first. gaode/gaode-img shift every shape to GCJ-02 to match 高德 tiles and offer only those.")
+              help="Basemap (online tiles) shown first; without network the page shows the survey's land use instead and says "
+                   "so. none: no tiles. gaode/gaode-img shift every shape to GCJ-02 to match 高德 tiles and offer only those.")
 @click.option("--title", default=None, help="Title in the legend and the page (default: 现场核查图).")
 @click.pass_context
-def map_command(ctx: click.Context, source: Path, by, output, offline, tianditu_key, basemap, title, **values) -> None:
+def map_command(ctx: click.Context, source: Path, by, output, online_assets, offline, tianditu_key, basemap, title, **values) -> None:
     """Inspection map 现场核查图 of SOURCE (findings.gpkg or the ledger) for field verification."""
     from .. import maps
 
     maps.check_basemap(basemap, tianditu_key)
+    if online_assets and offline:
+        raise click.UsageError("--offline and --online-assets contradict each other; give one.")
+    offline = not online_assets
     if offline:
         maps.offline_assets()  # fail early when folium-offline is missing
     talk = verbosity(ctx) >= 0

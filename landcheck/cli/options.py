@@ -66,9 +66,15 @@ def map_option(name: str):
             raise click.BadParameter(f"{value}: a map is one HTML file; end the name with .html.")
         return value
 
-    return click.option("--map", "map_path", is_flag=False, flag_value=str(Path("maps") / f"{name}.html"), default=None,
-                        type=PATH, callback=check, metavar="[FILE.html]",
-                        help=f"Also write an inspection map 现场核查图 (default maps/{name}.html).")
+    def deco(fn):
+        fn = click.option("--online-assets", is_flag=True,
+                          help="With --map: link Leaflet's JavaScript/CSS from the CDN instead of inlining them "
+                               "(by default the map works offline).")(fn)
+        return click.option("--map", "map_path", is_flag=False, flag_value=str(Path("maps") / f"{name}.html"), default=None,
+                            type=PATH, callback=check, metavar="[FILE.html]",
+                            help=f"Also write an inspection map 现场核查图 (default maps/{name}.html; works offline).")(fn)
+
+    return deco
 
 
 def engine_options(fn):
@@ -127,5 +133,6 @@ def job_options_from(values: dict, progress: Progress) -> JobOptions:
                                n_workers=values.pop("n_workers"))
     return JobOptions(output_dir=values.pop("output"), township=values.pop("township"), rules_path=values.pop("rules"),
                       ledger_path=values.pop("ledger"), prefix=values.pop("prefix"), map_path=values.pop("map_path"),
+                      map_online_assets=values.pop("online_assets", False),
                       threads=values.pop("threads", None), engine=engine, progress=progress,
                       unknown_codes=values.pop("unknown_codes", "warn"))

@@ -50,6 +50,7 @@ class RunConfig:
     min_block_mu: float = 100.0
     output_dir: Path = Path("out")
     maps_dir: Path = Path("maps")
+    basemap: str = "osm"  # [output] basemap: online tiles of the maps (osm, esri, tianditu*, gaode*, none)
     source: Path | None = None  # the config file, None for the bundled sample
 
     @property
@@ -124,6 +125,7 @@ def load_run_config(path: str | Path) -> RunConfig:
             min_block_mu=float(targets.get("min_block_mu", 100.0)),
             output_dir=base / output.get("dir", "out"),
             maps_dir=base / output.get("maps", "maps"),
+            basemap=str(output.get("basemap", "osm")),
             source=p,
         )
     except (TypeError, ValueError) as exc:
@@ -170,5 +172,6 @@ min_block_mu = 100          # 每块流转土地不少于 (mu)
 
 [output]
 dir = "out"                 # results (summary.json, findings, ledger)
-maps = "maps"               # inspection maps
+maps = "maps"               # inspection maps (they work offline; tiles need the internet)
+# basemap = "osm"           # online tiles: osm, esri, tianditu, tianditu-img (TIANDITU_KEY), gaode, gaode-img, none
 """

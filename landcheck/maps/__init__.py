@@ -13,7 +13,7 @@ from .gcj02 import gcj02_from_wgs84, out_of_china
 from .page import check_basemap, inspection_map
 from .style import (BASEMAP_CHOICES, CATEGORY_COLOUR, FARMLAND_COLOUR, GCJ02_BASEMAPS, LANDUSE_GROUP_STYLE,
                     UNKNOWN_COLOUR, WGS84)
-from .view import ContextLayer, FindingsView, MapSource, prepare_context, prepare_findings, read_source
+from .view import ContextLayer, FindingsView, MapSource, prepare_context, prepare_findings, read_source, village_codes
 from .villages import MARKER, write_village_maps
 from .write import inline_assets, offline_assets, render_html, write_map
 
@@ -21,6 +21,6 @@ __all__ = [
     "BASEMAP_CHOICES", "CATEGORY_COLOUR", "FARMLAND_COLOUR", "GCJ02_BASEMAPS", "LANDUSE_GROUP_STYLE", "MARKER",
     "UNKNOWN_COLOUR", "WGS84", "ContextLayer", "FindingsView", "MapSource", "check_basemap", "encode_column",
     "encode_geometries", "gcj02_from_wgs84", "inline_assets", "inspection_map", "js_json", "offline_assets",
-    "out_of_china", "prepare_context", "prepare_findings", "read_source", "render_html", "write_map",
-    "write_village_maps",
+    "out_of_china", "prepare_context", "prepare_findings", "read_source", "render_html", "village_codes",
+    "write_map", "write_village_maps",
 ]

@@ -107,7 +107,8 @@ class FitView(MacroElement):
 
 
 class Controls(MacroElement):
-    """Legend, scale bar, search, GCJ-02 geolocation shift, measure translation, fit to data."""
+    """Legend, scale bar, search, GCJ-02 geolocation shift, measure translation, fit to data, and the
+    fallback when tiles cannot load (the survey layer shown, `notice` on the map)."""
 
     _template = _jinja("""
         {% macro script(this, kwargs) %}
@@ -118,6 +119,7 @@ class Controls(MacroElement):
           {% if this.search_layer %}LC.search(map, {{ this.search_layer.get_name() }}, {{ this.search_text }});{% endif %}
           {% if this.gcj02 %}LC.shiftGeolocation(map);{% endif %}
           LC.locate(map);
+          LC.tileFallback(map, {% if this.survey_layer %}{{ this.survey_layer.get_name() }}{% else %}null{% endif %}, {{ this.notice }});
           // printing changes the map's size: let Leaflet redraw for it
           window.addEventListener('beforeprint', function () { map.invalidateSize({animate: false}); });
           if (window.matchMedia) window.matchMedia('print').addEventListener('change', function () { map.invalidateSize({animate: false}); });
@@ -133,8 +135,10 @@ class Controls(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, legend_html: str, search_layer, gcj02: bool):
+    def __init__(self, legend_html: str, search_layer, gcj02: bool, survey_layer=None, notice: str = ""):
         super().__init__()
+        self.survey_layer = survey_layer
+        self.notice = js_json(notice)
         self._name = "LandcheckControls"
         self.legend = js_json(legend_html)
         self.search_layer = search_layer

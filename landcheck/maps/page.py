@@ -4,30 +4,24 @@ controls (`inspection_map`). Builds a folium.Map from prepared data; writes noth
 from __future__ import annotations
 
 
-import html
-
 import folium
 import folium.plugins
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from .. import units
 from ..config import vocabulary
 from ..errors import LandcheckError
-from .style import BASEMAP_CHOICES, CANVAS_MIN_FEATURES, CANVAS_MIN_VERTICES, CATEGORY_COLOUR, CONTEXT_DECIMALS, FARMLAND_COLOUR, FINDING_DECIMALS, GCJ02_BASEMAPS, LANDUSE_GROUP_STYLE, UNKNOWN_COLOUR, basemap_table
+from .style import BASEMAP_CHOICES, CANVAS_MIN_FEATURES, CANVAS_MIN_VERTICES, CONTEXT_DECIMALS, FARMLAND_COLOUR, FINDING_DECIMALS, GCJ02_BASEMAPS, LANDUSE_GROUP_STYLE, basemap_table
 from .gcj02 import gcj02_geoms
 from .encode import encode_column, encode_geometries, js_json
 from .view import BLOCK_POPUP_ROWS, BLOCK_STYLE, ContextLayer, FindingsView, prepare_context, prepare_findings
+from .legend import category_label_colour, legend_html
 from .elements import CSS, Controls, FitView, PageParts, PayloadLayer, RUNTIME_JS, Raw, TilesLayer
 
 # ------------------------------------------------------------------------------------------
 # Styles and legend
 # ------------------------------------------------------------------------------------------
-def _category_label_colour(cat: str) -> tuple[str, str]:
-    return vocabulary().category_label(cat), CATEGORY_COLOUR.get(cat, UNKNOWN_COLOUR)
-
-
 def status_line(status: str) -> str:
     """Line style of a ledger status: solid open, dashed finished, dotted disappeared."""
     s = vocabulary().statuses
@@ -49,7 +43,7 @@ def _finding_styles(view: FindingsView) -> tuple[list[dict], list[int]]:
         line = status_line(status) if view.from_ledger else "solid"
         k = (cat, line)
         if k not in keys:
-            colour = _category_label_colour(cat)[1]
+            colour = category_label_colour(cat)[1]
             st = {"color": colour, "weight": 2, "opacity": 0.95, "fillColor": colour,
                   "fillOpacity": 0.45 if line == "solid" else 0.15}
             if _DASH[line]:
@@ -58,63 +52,6 @@ def _finding_styles(view: FindingsView) -> tuple[list[dict], list[int]]:
             styles.append(st)
         idx.append(keys[k])
     return styles, idx
-
-
-def _legend_html(view: FindingsView, title: str, context: dict[str, ContextLayer], gcj02: bool, offline: bool,
-                 survey_shown: bool = True) -> str:
-    e = html.escape
-    t = view.table
-    rows = []
-    known = list(vocabulary().categories)
-    cats = known + sorted(set(t["category"]) - set(known))
-    for cat in cats:
-        mask = (t["category"] == cat).to_numpy()
-        if not mask.any():
-            continue
-        label, colour = _category_label_colour(cat)
-        rows.append(f'<tr><td><span class="sw" style="background:{colour}73;border-color:{colour}"></span></td>'
-                    f'<td>{e(label)}</td><td class="n">{int(mask.sum())} 处</td><td class="n">{units.total_mu(view.area_m2[mask]):.2f} 亩</td></tr>')
-    total = f"问题图斑 {len(t)} 处，{units.total_mu(view.area_m2):.2f} 亩" if len(t) else "无问题图斑"
-    parts = [f'<details open><summary>图例</summary><div class="lc-title">{e(title)}</div><div>{e(total)}</div>']
-    if rows:
-        parts.append('<table>' + "".join(rows) + '</table>')
-    if view.from_ledger and len(t):
-        present = {}
-        for s in t["status"]:
-            present.setdefault(status_line(s), []).append(s)
-        lines = []
-        for line in ("solid", "dashed", "dotted"):
-            if line in present:
-                names = "、".join(dict.fromkeys(x or "（未填）" for x in present[line]))
-                style = {"solid": "solid", "dashed": "dashed", "dotted": "dotted"}[line]
-                lines.append(f'<tr><td><span class="ln" style="border-top-style:{style}"></span></td><td colspan="3">{e(names)}</td></tr>')
-        parts.append('<h4>整改状态（边线）</h4><table>' + "".join(lines) + '</table>')
-    ctx_rows = []
-    if "blocks" in context:
-        b = context["blocks"]
-        for g, (label, (_, colour)) in enumerate(zip(b.groups, BLOCK_STYLE)):
-            sel = b.group == g
-            if not sel.any():
-                continue
-            mu = sum(float(a) for a, s in zip(b.props["area"], sel) if s)
-            border = "dashed" if g else "solid"
-            ctx_rows.append(f'<tr><td><span class="sw" style="background:{colour}1a;border-color:{colour};border-style:{border}"></span></td>'
-                            f'<td>{e(label)}</td><td class="n">{int(sel.sum())} 块</td><td class="n">{mu:.2f} 亩</td></tr>')
-    if "farmland" in context:
-        ctx_rows.append(f'<tr><td><span class="sw" style="background:transparent;border-color:{FARMLAND_COLOUR}"></span></td><td colspan="3">永久基本农田</td></tr>')
-    if "survey" in context:
-        if not survey_shown:
-            ctx_rows.append('<tr><td></td><td colspan="3" class="lc-small">地类图斑（在图层控制中开启）：</td></tr>')
-        for key in context["survey"].groups:
-            label, colour = LANDUSE_GROUP_STYLE[key]
-            ctx_rows.append(f'<tr><td><span class="sw" style="background:{colour};border-color:{colour}"></span></td><td colspan="3">{e(label)}（地类图斑）</td></tr>')
-    if ctx_rows:
-        parts.append('<h4>底图图层</h4><table>' + "".join(ctx_rows) + '</table>')
-    if gcj02:
-        parts.append('<div class="lc-note">已转换为 GCJ-02 坐标以对齐高德底图（与 CGCS2000 相差数百米），勿据此量取坐标；弹窗中的坐标为原始 CGCS2000。</div>')
-    crs = "GCJ-02（高德）" if gcj02 else "CGCS2000"
-    parts.append(f'<div class="lc-small">点击图斑查看详情 · 坐标系 {crs}' + (' · 离线版' if offline else '') + '</div></details>')
-    return "".join(parts)
 
 
 # ------------------------------------------------------------------------------------------
@@ -202,7 +139,7 @@ def check_basemap(basemap: str, tianditu_key: str | None) -> None:
 
 
 def inspection_map(findings, *, farmland=None, survey=None, blocks=None, block_min_mu: float = 100.0,
-                   title: str = "现场核查图", offline: bool = False,
+                   title: str = "现场核查图", offline: bool = True,
                    tianditu_key: str | None = None, basemap: str = "osm", height: str = "100%",
                    search: bool = True) -> folium.Map:
     """A folium map of `findings` (a findings or ledger-tasks GeoDataFrame, or a `FindingsView`).
@@ -211,7 +148,8 @@ def inspection_map(findings, *, farmland=None, survey=None, blocks=None, block_m
     pages); `blocks`: transfer blocks (`check_transfer`'s blocks or blocks.gpkg, or their context
     layer), coloured at/above or below `block_min_mu` (mu), each with a popup. `basemap`: the tiles shown first (osm, esri, tianditu, tianditu-img, gaode, gaode-img,
     none); 天地图 needs `tianditu_key`; gaode* shifts every coordinate to GCJ-02 and offers only 高德
-    tiles. `offline`: `render_html`/`write_map` inline every asset. Returns the folium Map; write it
+    tiles; tiles that cannot load (no network) bring up the survey's land use and a one-line notice.
+    `offline` (default): `render_html`/`write_map` inline every asset; False links them from the CDN. Returns the folium Map; write it
     with `write_map`.
     """
     check_basemap(basemap, tianditu_key)
@@ -219,7 +157,7 @@ def inspection_map(findings, *, farmland=None, survey=None, blocks=None, block_m
     view = as_view(findings)
     context = as_context(farmland, survey, gcj02, blocks, block_min_mu)
     geoms = gcj02_geoms(view.geoms) if gcj02 and len(view.geoms) else view.geoms
-    survey_shown = offline or basemap == "none"
+    survey_shown = basemap == "none"
 
     bounds = bounds_latlng(geoms)
     if bounds is None:
@@ -245,10 +183,13 @@ def inspection_map(findings, *, farmland=None, survey=None, blocks=None, block_m
         m.add_child(TilesLayer(b["name"], b["tiles"], b["attr"], show=(k == basemap)))
     m.add_child(TilesLayer("无底图", [], "", show=(basemap == "none")))
 
+    survey_layer = None
     if "survey" in context:
         # over tiles the land-use colours would hide the imagery: the survey is the base only without tiles
-        m.add_child(PayloadLayer("context", _context_payload(context["survey"]), "地类图斑（无底图时作底图）",
-                                  show=survey_shown))
+        # (no basemap, or tiles that cannot load: the page then adds it and says so)
+        survey_layer = PayloadLayer("context", _context_payload(context["survey"]), "地类图斑（无底图时作底图）",
+                                    show=survey_shown)
+        m.add_child(survey_layer)
     if "farmland" in context:
         m.add_child(PayloadLayer("context", _context_payload(context["farmland"]), "永久基本农田", show=True))
     if "blocks" in context:
@@ -267,8 +208,9 @@ def inspection_map(findings, *, farmland=None, survey=None, blocks=None, block_m
     folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
                                   primary_area_unit="mu", secondary_area_unit="sqmeters",
                                   units={"mu": {"factor": 0.0015, "display": "亩", "decimals": 2}}).add_to(m)
-    legend = _legend_html(view, title, context, gcj02, offline, survey_shown)
-    m.add_child(Controls(legend, flayer if search else None, gcj02))
+    legend = legend_html(view, title, context, gcj02, offline, survey_shown, status_line)
+    notice = vocabulary().label("map_tiles_failed" if survey_layer is not None else "map_tiles_failed_bare")
+    m.add_child(Controls(legend, flayer if search else None, gcj02, survey_layer, notice))
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.landcheck_page = PageParts(title, "")
     m.get_root().add_child(m.landcheck_page)

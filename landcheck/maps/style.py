@@ -21,22 +21,29 @@ CANVAS_MIN_FEATURES = 3000
 CANVAS_MIN_VERTICES = 200_000
 
 #: Category → colour. Labels and legend order come from the vocabulary; unknown categories are grey.
+#: The colours of MAP_CATEGORIES are chosen apart (CIEDE2000 ≥ 12 between any two, for normal vision and
+#: simulated deuteranopia and protanopia: tests/maps/test_style.py) while keeping their meaning: red
+#: built-up, orange non-grain, blue water.
 CATEGORY_COLOUR = {
-    "non_farm": "#d7191c",
-    "non_grain": "#f28e2b",
-    "pond": "#4393c3",
-    "non_grain_crop": "#7b3294",
-    "mixed_crop": "#c2a5cf",
-    "abandoned": "#8c510a",
-    "facility": "#01857a",
-    "other": "#2b83ba",
-    "transfer_non_farm": "#a50026",
-    "transfer_non_grain": "#d95f02",
-    "transfer_below_min": "#e7298a",
-    "transfer_overlap": "#525252",
+    "non_farm": "#bb4433",
+    "non_grain": "#ffaa66",
+    "pond": "#44aaff",
+    "non_grain_crop": "#771177",
+    "mixed_crop": "#ccbbcc",
+    "abandoned": "#bb8866",
+    "facility": "#008888",
+    "other": "#4466ee",
+    "transfer_non_farm": "#881100",
+    "transfer_non_grain": "#ee6600",
+    "transfer_below_min": "#ee1188",
+    "transfer_overlap": "#444444",
     "infrastructure": "#6a8caf",
     "cultivated": "#b8a631",
 }
+#: The categories the checks write as findings, drawn together on one map (cultivated and
+#: infrastructure are summary classes, never findings).
+MAP_CATEGORIES = ("non_farm", "non_grain", "pond", "non_grain_crop", "mixed_crop", "abandoned", "facility", "other",
+                  "transfer_non_farm", "transfer_non_grain", "transfer_below_min", "transfer_overlap")
 UNKNOWN_COLOUR = "#7f7f7f"
 
 #: Land-use group of the survey context layer (landuse.py's `group`) → (legend label, fill colour).

@@ -81,6 +81,11 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, what: str) -> np.ndarray:
     return np.asarray(gdf.geometry.to_crs(WGS84).values, dtype=object)
 
 
+def _village_code_col(df: pd.DataFrame, codes: dict[str, str]) -> np.ndarray:
+    have = _text_col(df, "village_code")
+    return have.where(have != "", _text_col(df, "village").map(lambda v: codes.get(v, ""))).to_numpy(dtype=object)
+
+
 @dataclass
 class FindingsView:
     """Findings as the map shows them: display texts, style keys, geometry in EPSG:4326."""
@@ -99,8 +104,19 @@ class FindingsView:
         return FindingsView(self.table[mask].reset_index(drop=True), self.geoms[mask], self.from_ledger, self.area_m2[mask])
 
 
-def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None) -> FindingsView:
-    """The display table of findings or ledger tasks (detected by a filled `issue_id`)."""
+def village_codes(survey: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """Village name (ZLDWMC) → village code (ZLDWDM[:12], the smallest) of a survey layer; {} without them."""
+    if survey is None or not {"ZLDWDM", "ZLDWMC"} <= set(survey.columns):
+        return {}
+    pairs = pd.DataFrame({"v": _text_col(survey, "ZLDWMC"), "c": _text_col(survey, "ZLDWDM").str[:12]})
+    pairs = pairs[(pairs["v"] != "") & (pairs["c"] != "")]
+    return pairs.groupby("v")["c"].min().to_dict()
+
+
+def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None,
+                     codes: dict[str, str] | None = None) -> FindingsView:
+    """The display table of findings or ledger tasks (detected by a filled `issue_id`). `codes`: village
+    name → village code, for rows whose `village_code` is blank (villages are listed in code order)."""
     if not isinstance(findings, gpd.GeoDataFrame):
         raise LandcheckError("findings must be a GeoDataFrame")
     df = findings.reset_index(drop=True)
@@ -147,6 +163,7 @@ def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None) -
         "origin": [f"{o}（{e}）" if o and e else o for o, e in zip(origin, evidence)],
         "finding_key": key.to_numpy(dtype=object),
         "village": _text_col(df, "village").to_numpy(dtype=object),
+        "village_code": _village_code_col(df, codes or {}),
         "landuse": [f"{c} {n}".strip() for c, n in zip(dlbm, dlmc)],
         "area_mu": area_mu,
         "area": [f"{v:.2f}" if np.isfinite(v) else "" for v in area_mu],
@@ -266,7 +283,7 @@ def prepare_context(farmland: gpd.GeoDataFrame | None = None, survey: gpd.GeoDat
 
 
 #: Transfer blocks: (label, colour) of blocks at/above and below the minimum; `{min}` is the minimum in mu.
-BLOCK_STYLE = (("流转连片地块（达到{min}亩）", "#2166ac"), ("流转连片地块（不足{min}亩）", "#e7298a"))
+BLOCK_STYLE = (("流转连片地块（达到{min}亩）", "#2166ac"), ("流转连片地块（不足{min}亩）", "#ee1188"))
 #: Popup rows of a transfer block: (label, column, suffix, hide when empty).
 BLOCK_POPUP_ROWS = [
     ("流入方/分组", "group", "", True), ("地块数", "n_parcels", "", False), ("地块编号", "parcel_ids", "", False),

@@ -19,13 +19,15 @@ import numpy as np
 from branca.element import Element
 
 from .. import units
-from ..findings import village_label
+from ..config import vocabulary
+from ..findings import village_label, village_order
 from ..errors import LandcheckError
 from .style import BASEMAP_CHOICES, CATEGORY_COLOUR, GCJ02_BASEMAPS, LANDUSE_GROUP_STYLE
 from .gcj02 import gcj02_from_wgs84, gcj02_geoms, out_of_china
 from .encode import encode_geometries, js_json
 from .view import ContextLayer, FindingsView, MapSource, prepare_context, prepare_findings, read_source
 from .elements import AfterMap, PAGE_CSS
+from .legend import category_figures, problem_totals, problems_line, violations
 from .page import as_context, as_view, bounds_latlng, check_basemap, inspection_map, status_line
 from .write import inline_assets, render_html, write_map
 
@@ -58,8 +60,12 @@ def _task_table_html(view: FindingsView) -> str:
             cells += [f"<td>{e(r['status'])}</td>", f"<td{cls}>{e(r['deadline'])}</td>"]
         cells += [f'<td class="nw">{e(r["coord"])}</td>', '<td class="blank print-only"></td>']
         body.append(f'<tr data-i="{int(i)}" onclick="LC.focus({int(i)})">' + "".join(cells) + "</tr>")
-    total = (f'<tr><th colspan="3">合计 {len(t)} 处</th><td class="n">{units.total_mu(view.area_m2):.2f}</td>'
+    n, mu = problem_totals(view)
+    total = (f'<tr><th colspan="3">{e(vocabulary().label("total"))}（问题图斑） {n} 处</th><td class="n">{mu:.2f}</td>'
              f'<td colspan="{len(heads) - 4}"></td><td class="print-only"></td></tr>')
+    for cat, k, plan_mu in category_figures(view, ~violations(view)):
+        total += (f'<tr><th colspan="3">{e(vocabulary().category_label(cat))} {k} 处</th><td class="n">{plan_mu:.2f}</td>'
+                  f'<td colspan="{len(heads) - 4}"></td><td class="print-only"></td></tr>')
     return ('<section class="lc-tasks"><h2>核查任务表</h2><div class="lc-scroll"><table><thead><tr>'
             + "".join(f"<th>{e(h)}</th>" for h in heads) + '<th class="print-only">现场核查情况</th></tr></thead><tbody>' + "".join(body)
             + "</tbody><tfoot>" + total + "</tfoot></table></div></section>")
@@ -72,7 +78,10 @@ def _village_page(view: FindingsView, village: str, context: dict[str, ContextLa
     m = inspection_map(view, farmland=context.get("farmland"), survey=context.get("survey"), blocks=context.get("blocks"),
                        title=page_title, height="70vh", **kw)
     root = m.get_root()
-    summary = f"问题图斑 {len(view)} 处，{units.total_mu(view.area_m2):.2f} 亩"
+    summary = problems_line(view)
+    plan = category_figures(view, ~violations(view))
+    if plan:
+        summary += "；" + "，".join(f"{vocabulary().category_label(c)} {k} 处，{mu:.2f} 亩" for c, k, mu in plan)
     head = (f'<header class="lc-head"><a href="index.html">← 全部村</a><h1>{e(label)}</h1>'
             f'<span class="lc-sum">{e(summary)}</span><button type="button" onclick="window.print()">打印</button></header>'
             f'<div id="lc-map-anchor"></div>')
@@ -84,20 +93,29 @@ def _village_page(view: FindingsView, village: str, context: dict[str, ContextLa
     return m
 
 
-def _index_html(rows: list[dict], title: str, from_ledger: bool, overview: str | None, total_mu: float) -> str:
+def _index_html(rows: list[dict], title: str, from_ledger: bool, overview: str | None) -> str:
+    """The index: per village its problems (violations) in places and printed mu, open and overdue tasks,
+    and transfer tasks under the minimum when there are any; each total the sum of the column."""
     e = html.escape
+    plan = any(r["plan"] for r in rows)
     heads = ["行政村", "问题图斑(处)", "面积(亩)"] + (["未完成(处)", "已逾期(处)"] if from_ledger else [])
+    heads += [vocabulary().label("map_plan_col")] if plan else []
     body = []
     for r in rows:
         cells = [f'<td><a href="{e(quote(r["file"]))}">{e(r["label"])}</a></td>', f'<td class="n">{r["n"]}</td>',
                  f'<td class="n">{r["mu"]:.2f}</td>']
         if from_ledger:
             cells += [f'<td class="n">{r["open"]}</td>', f'<td class="n">{r["overdue"]}</td>']
+        if plan:
+            cells += [f'<td class="n">{r["plan"]}</td>']
         body.append("<tr>" + "".join(cells) + "</tr>")
     tot_n = sum(r["n"] for r in rows)
-    tot = ["<th>合计</th>", f'<td class="n">{tot_n}</td>', f'<td class="n">{total_mu:.2f}</td>']
+    tot = [f"<th>{e(vocabulary().label('total'))}</th>", f'<td class="n">{tot_n}</td>',
+           f'<td class="n">{units.sum_printed([r["mu"] for r in rows]):.2f}</td>']
     if from_ledger:
         tot += [f'<td class="n">{sum(r["open"] for r in rows)}</td>', f'<td class="n">{sum(r["overdue"] for r in rows)}</td>']
+    if plan:
+        tot += [f'<td class="n">{sum(r["plan"] for r in rows)}</td>']
     link = f'<p><a href="{e(quote(overview))}">全镇总图</a></p>' if overview else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -132,7 +150,7 @@ def _replace_dir(tmp: Path, target: Path) -> None:
 
 
 def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=None, blocks=None,
-                       block_min_mu: float = 100.0, title: str = "现场核查图", offline: bool = False, tianditu_key: str | None = None, basemap: str = "osm",
+                       block_min_mu: float = 100.0, title: str = "现场核查图", offline: bool = True, tianditu_key: str | None = None, basemap: str = "osm",
                        overview: bool = True, margin_deg: float = 0.01) -> dict[str, Path]:
     """One page per village (zoomed to its findings, with a printable task table), an `index.html`
     listing villages with counts, mu and links, and (with `overview`) `township.html` of all
@@ -148,7 +166,7 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
     context = as_context(farmland, survey, gcj02, blocks, block_min_mu)
     kw = dict(offline=offline, tianditu_key=tianditu_key, basemap=basemap)
     geoms = view.geoms if not gcj02 else gcj02_geoms(view.geoms)
-    villages = list(dict.fromkeys(sorted(view.table["village"])))
+    villages = village_order(view.table)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     umask = os.umask(0)
@@ -159,7 +177,6 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
         (tmp / MARKER).write_text("written by landcheck map; this folder is replaced as a whole\n", encoding="utf-8")
         rows = []
         used: set[str] = set()
-        total_mu = units.total_mu(view.area_m2)
         for n, v in enumerate(villages, 1):
             mask = (view.table["village"] == v).to_numpy()
             sub = view.subset(mask)
@@ -176,9 +193,12 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
             write_map(m, tmp / fname)
             label = village_label(v)
             result[label] = out / fname
-            rows.append({"label": label, "file": fname, "n": len(sub), "mu": units.total_mu(sub.area_m2),
-                         "open": int((sub.table["status"].map(status_line) == "solid").sum()),
-                         "overdue": int(sub.table["overdue"].sum())})
+            viol = violations(sub)
+            n_viol, mu_viol = problem_totals(sub)
+            rows.append({"label": label, "file": fname, "n": n_viol, "mu": mu_viol,
+                         "open": int(((sub.table["status"].map(status_line) == "solid").to_numpy() & viol).sum()),
+                         "overdue": int((sub.table["overdue"].to_numpy(dtype=bool) & viol).sum()),
+                         "plan": int((~viol).sum())})
         overview_name = None
         if overview:
             overview_name = "township.html"
@@ -186,7 +206,7 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
                                blocks=context.get("blocks"), title=title, **kw)
             write_map(m, tmp / overview_name)
             result["township"] = out / overview_name
-        (tmp / "index.html").write_text(_index_html(rows, title, view.from_ledger, overview_name, total_mu), encoding="utf-8")
+        (tmp / "index.html").write_text(_index_html(rows, title, view.from_ledger, overview_name), encoding="utf-8")
         result["index"] = out / "index.html"
         _replace_dir(tmp, out)
     finally:

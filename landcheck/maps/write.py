@@ -19,6 +19,8 @@ from ..export import atomic_path
 # ------------------------------------------------------------------------------------------
 _SCRIPT_SRC = re.compile(r'<script src="(?P<url>[^"]+)"></script>')
 _CSS_HREF = re.compile(r'<link rel="stylesheet" href="(?P<url>[^"]+)"\s*/>')
+#: A stylesheet's relative url(…) (an image beside it on the CDN): inlined, it would point at a local file
+_RELATIVE_URL = re.compile(r"""url\((?P<q>['"]?)(?!data:|https?:|//|#|%23)[^)'"]+(?P=q)\)""")
 
 
 def offline_assets() -> dict[str, str]:
@@ -48,7 +50,8 @@ def inline_assets(page: str, assets: dict[str, str] | None = None) -> str:
         if url not in assets:
             missing.append(url)
             return mo.group(0)
-        return "<style>" + assets[url].replace("</style", "<\\/style") + "</style>"
+        css = _RELATIVE_URL.sub("url(data:,)", assets[url])
+        return "<style>" + css.replace("</style", "<\\/style") + "</style>"
 
     page = _SCRIPT_SRC.sub(script, page)
     page = _CSS_HREF.sub(style, page)

@@ -97,17 +97,24 @@ def write_run_maps(config: RunConfig, ledger_path: Path, progress: Progress = SI
                    transfer: TransferResult | None = None) -> dict[str, Path]:
     """The township map and one page per village (with an index) from the ledger's tasks, over the
     farmland, the survey's land use and the transfer blocks (from `transfer`), into
-    `{maps}/villages/`."""
-    from ..maps import prepare_context, prepare_findings, read_source, write_village_maps
+    `{maps}/villages/`: assets inlined (they work offline), tiles from `config.basemap`."""
+    import os
 
+    from ..maps import (GCJ02_BASEMAPS, check_basemap, prepare_context, prepare_findings, read_source, village_codes,
+                        write_village_maps)
+
+    key = os.environ.get("TIANDITU_KEY") or None
+    check_basemap(config.basemap, key)
     progress.step(vocabulary().label("pipeline_run_maps"))
     frames = {role: read(role, config.layers[role])[0] for role in ("farmland", "survey") if role in config.layers}
     blocks = transfer.blocks if transfer is not None else None
     min_mu = transfer.summary.get("min_mu", 100.0) if transfer is not None else 100.0
-    ctx = prepare_context(frames.get("farmland"), frames.get("survey"), blocks=blocks, block_min_mu=min_mu)
-    view = prepare_findings(read_source(ledger_path).frame)
+    ctx = prepare_context(frames.get("farmland"), frames.get("survey"), blocks=blocks, block_min_mu=min_mu,
+                          gcj02=config.basemap in GCJ02_BASEMAPS)
+    view = prepare_findings(read_source(ledger_path).frame, codes=village_codes(frames.get("survey")))
     pages = write_village_maps(view, Path(config.maps_dir) / "villages", farmland=ctx.get("farmland"),
-                               survey=ctx.get("survey"), blocks=ctx.get("blocks"),
+                               survey=ctx.get("survey"), blocks=ctx.get("blocks"), block_min_mu=min_mu, offline=True,
+                               basemap=config.basemap, tianditu_key=key,
                                title=f"{config.township or vocabulary().label('pipeline_township')} {vocabulary().label('pipeline_map_title')}")
     return {"map_index": pages["index"], "map_township": pages["township"]}
 

@@ -20,7 +20,7 @@ class JobOptions:
     output_dir: where findings, summary.json … go; rules_path: TOML overriding the packaged rules;
     ledger_path: the ledger to merge the findings into (None: no ledger); prefix: issue-id prefix of
     new tasks (None: the township, else the findings' township code, else LC); map_path: an
-    inspection map to write (None: no map); read: how an input is read (a run shares its frames);
+    inspection map to write (None: no map), its assets inlined unless map_online_assets; read: how an input is read (a run shares its frames);
     unknown_codes: `warn` (land-use codes and names of a survey layer that map to no class are
     listed, the check goes on) or `error` (such a layer is bad input: nothing is written)."""
 
@@ -30,6 +30,7 @@ class JobOptions:
     ledger_path: Path | None = None
     prefix: str | None = None
     map_path: Path | None = None
+    map_online_assets: bool = False
     threads: int | None = None
     engine: EngineOptions = field(default_factory=EngineOptions)
     progress: Progress = SILENT

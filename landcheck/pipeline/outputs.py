@@ -60,9 +60,10 @@ def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str
 def write_check_map(findings: gpd.GeoDataFrame, path: Path, check: str, ledger_path: Path | None = None, *,
                     farmland: gpd.GeoDataFrame | None = None, survey: gpd.GeoDataFrame | None = None,
                     blocks: gpd.GeoDataFrame | None = None, block_min_mu: float = 100.0, title: str | None = None,
-                    progress: Progress = SILENT) -> Path:
+                    offline: bool = True, progress: Progress = SILENT) -> Path:
     """One inspection map (HTML) of one check's results: the ledger's tasks of `check` (with issue
-    ids, statuses and deadlines) when there is a ledger, else the findings themselves."""
+    ids, statuses and deadlines) when there is a ledger, else the findings themselves; its assets inlined
+    (works offline) unless not `offline`."""
     from ..maps import inspection_map, read_source, write_map
 
     progress.step(vocabulary().label("pipeline_check_map", name=Path(path).name))
@@ -71,7 +72,7 @@ def write_check_map(findings: gpd.GeoDataFrame, path: Path, check: str, ledger_p
         tasks = read_source(ledger_path).frame
         shown = tasks[tasks["check"] == check]
     m = inspection_map(shown, farmland=farmland, survey=survey, blocks=blocks, block_min_mu=block_min_mu,
-                       title=title if title is not None else vocabulary().label("pipeline_map_title"))
+                       title=title if title is not None else vocabulary().label("pipeline_map_title"), offline=offline)
     return write_map(m, path)
 
 
@@ -141,6 +142,7 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
             outputs["map"] = write_check_map(
                 result.findings, Path(options.map_path), result.check, options.ledger_path,
                 title=f"{options.township or ''} {result.map_title}".strip(), progress=options.progress,
+                offline=not options.map_online_assets,
                 **result.map_layers)
     for name, data in result.documents.items():
         outputs[name] = write_json(data, out / f"{name}.json")

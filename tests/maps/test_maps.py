@@ -264,8 +264,8 @@ def test_popup_ids_statuses_and_legend_follow_the_source(findings, tmp_path):
     legend = re.search(r"LC\.legend\(map, (\".*?\"), 'bottomright'\)", page).group(1)
     legend = json.loads(legend)
     assert "整改中" in legend and "已销号" in legend and f"问题图斑 {len(tasks)} 处" in legend
-    total = units.round_half_up(units.m2_to_mu(tasks["area_m2"].sum()), 2)
-    assert f"{total:.2f} 亩" in legend, "the total is rounded once from the unrounded m² sum"
+    total = units.printed_total_mu(tasks["area_m2"])
+    assert f"问题图斑 {len(tasks)} 处，{total:.2f} 亩" in legend, "the total is the sum of the rows as printed"
 
 
 def test_basemaps_controls_and_tianditu_key(findings):
@@ -281,10 +281,10 @@ def test_basemaps_controls_and_tianditu_key(findings):
         maps.inspection_map(findings, basemap="bing")
 
 
-def test_offline_page_carries_every_asset_and_refuses_unknown_ones(findings):
-    online = maps.render_html(maps.inspection_map(findings))
+def test_pages_carry_every_asset_by_default_and_refuse_unknown_ones(findings):
+    online = maps.render_html(maps.inspection_map(findings, offline=False))
     assert len(re.findall(r'<script src="https://', online)) >= 4
-    page = maps.render_html(maps.inspection_map(findings, offline=True))
+    page = maps.render_html(maps.inspection_map(findings))
     assert not re.search(r'<script[^>]+src=', page) and not re.search(r'<link[^>]+stylesheet', page)
     assert "L.Control.Measure" in page and "L.Control.Search" in page and "L.Control.Locate" in page
     with pytest.raises(LandcheckError, match="no copy of https://example.org/x.js"):

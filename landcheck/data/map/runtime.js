@@ -116,9 +116,32 @@
     map.on('zoomend', apply);
     group.on('add', apply);
   };
+  // tiles that cannot load (no network): the survey's land use becomes the base and the page says so
+  LC.tileState = {loaded: 0, failed: 0, fallen: false};
   LC.tiles = function (list) {
-    var ls = list.map(function (t) { return L.tileLayer(t.url, t.options); });
+    var ls = list.map(function (t) {
+      var l = L.tileLayer(t.url, t.options);
+      l.on('tileload', function () { LC.tileState.loaded++; });
+      l.on('tileerror', function () { LC.tileState.failed++; LC.tilesFailed(); });
+      return l;
+    });
     return ls.length === 1 ? ls[0] : L.layerGroup(ls);
+  };
+  LC.tileFallback = function (map, survey, notice) {
+    LC.fb = {map: map, survey: survey, notice: notice};
+    LC.tilesFailed();
+  };
+  LC.tilesFailed = function () {
+    var fb = LC.fb, st = LC.tileState;
+    if (!fb || st.fallen || st.loaded) return;
+    var tiles = false;
+    fb.map.eachLayer(function (l) { if (l instanceof L.TileLayer) tiles = true; });
+    if (!tiles || !(st.failed >= 2 || navigator.onLine === false)) return;
+    st.fallen = true;
+    if (fb.survey && !fb.map.hasLayer(fb.survey)) fb.survey.addTo(fb.map);
+    var div = L.DomUtil.create('div', 'lc-tiles-note', fb.map.getContainer());
+    div.setAttribute('role', 'status');
+    div.textContent = fb.notice;
   };
   LC.legend = function (map, htmlText, position) {
     var c = L.control({position: position || 'bottomright'});
