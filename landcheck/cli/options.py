@@ -6,6 +6,7 @@ Declares options only; no command lives here.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -16,6 +17,33 @@ from ..progress import Progress
 
 #: A path argument or option, as a `pathlib.Path`.
 PATH = click.Path(path_type=Path)
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value) -> None:
+    """-v/-q given after the subcommand: they change the root's verbosity like before it."""
+    if not value or ctx.resilient_parsing:
+        return
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    if param.name == "quiet":
+        root.obj["verbose"] = -1
+        logging.getLogger().setLevel(logging.ERROR)
+    elif root.obj.get("verbose", 0) >= 0:
+        root.obj["verbose"] = max(root.obj.get("verbose", 0), 0) + int(value)
+        logging.getLogger().setLevel(logging.DEBUG if root.obj["verbose"] > 1 else logging.INFO)
+
+
+def add_verbosity_options(command: click.Command) -> None:
+    """-v/--verbose and -q/--quiet on a subcommand (`landcheck run -q`), as on the group; a group's
+    subcommands get them too."""
+    command.params += [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbosity,
+                     help="More detail 详细信息 (repeat for debug)."),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_verbosity,
+                     help="Only errors 只显示错误."),
+    ]
+    for sub in getattr(command, "commands", {}).values():
+        add_verbosity_options(sub)
 
 
 def input_options(fn):

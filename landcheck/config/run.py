@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LandcheckError
+from .keys import NUMBER, check_keys
 from .packaged import TOMLDecodeError, parse_toml
 
 #: The layers a run knows, with what each is for.
@@ -19,6 +20,16 @@ LAYER_ROLES = {
     "transfer": "流转地块 (land-transfer parcels)",
     "facility_records": "设施农用地备案 (filed facility-farmland records)",
     "baseline": "基期地类图斑 (last year's DLTB: 新增 or 存量 of every farmland finding)",
+}
+
+_LAYER_KEYS = {"path": str, "layer": str, "crs": str, "encoding": str, "fields": {"*": str}}
+#: Every key landcheck.toml may hold (an unknown one is an error naming the closest of these).
+CONFIG_KEYS = {
+    "township": {"name": str, "code": str, "id_prefix": str, "county": str},
+    "monitoring": {"batch": str},
+    "layers": {role: _LAYER_KEYS for role in LAYER_ROLES},
+    "targets": {"transfer_target_mu": NUMBER, "min_block_mu": NUMBER},
+    "output": {"dir": str, "maps": str, "basemap": str},
 }
 
 
@@ -87,9 +98,11 @@ def load_run_config(path: str | Path) -> RunConfig:
     if not p.exists():
         raise LandcheckError(f"{p}: config file not found. `landcheck init` writes a template.")
     try:
-        data = parse_toml(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+        data = parse_toml(text)
     except (TOMLDecodeError, UnicodeDecodeError) as exc:
         raise LandcheckError(f"{p}: not valid TOML ({exc}). Compare with the template from `landcheck init`.") from None
+    check_keys(data, CONFIG_KEYS, str(p), text)
     base = p.resolve().parent
     town = data.get("township", {})
     targets = data.get("targets", {})

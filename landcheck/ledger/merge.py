@@ -26,7 +26,7 @@ from ..errors import LandcheckError
 from .disappear import mark_disappeared, may_disappear, status_before_disappearing
 from .match import Matches, match_by_ids, match_by_key, match_by_overlap
 from .schema import FORMAT_VERSION, NUMERIC_FIELDS, PEOPLE_FIELDS, TOOL_FIELDS, StatusRoles, default_source, differs, normalise_tasks, now, status_roles
-from .store import Ledger, ledger_transaction, load_ledger
+from .store import Ledger, ledger_transaction, load_ledger, update_meta
 from .suggestions import refresh_suggestions, suggestions
 
 #: Ledger.log with the run's origin and time bound: (issue_id, field, old, new)
@@ -241,7 +241,7 @@ def _new_tasks(ledger: Ledger, f: gpd.GeoDataFrame, found: pd.DataFrame, fresh: 
 
 def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefix: str, run_date: date | None = None,
                    source: str | None = None, checks: Iterable[str] | None = None,
-                   scope: gpd.GeoSeries | None = None) -> MergeResult:
+                   scope: gpd.GeoSeries | None = None, meta: dict | None = None) -> MergeResult:
     """Merge one run's findings into the ledger at `ledger_path` (created when absent).
 
     A finding matches an existing task of the same check when it has the same `finding_key`; else the
@@ -256,7 +256,8 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     found again gets back the status it had before. `scope`: the shapes the run looked at (the
     survey's patches, this batch of change patches, the transfer parcels); a task whose shape lies
     outside them cannot disappear (a run on part of a township, or a monthly 卫片 batch, says nothing
-    about the rest). None: the run looked everywhere.
+    about the rest). None: the run looked everywhere. `meta`: keys added to the ledger's meta
+    (`store.update_meta`: a township or id prefix other than the ledger's is refused, nothing merged).
     """
     path = Path(ledger_path)
     run_date = run_date or date.today()
@@ -269,6 +270,7 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     result = MergeResult(ledger_path=path)
     result.backup = backup_older_format(path)
     with ledger_transaction(path, create=True, purpose=f"merge {','.join(sorted(checks))}") as L:
+        update_meta(L, meta, path)
         if L.meta.get("format") != FORMAT_VERSION:
             L.meta["format"] = FORMAT_VERSION
         log: Log = functools.partial(L.log, origin=origin, when=now())
