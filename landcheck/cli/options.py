@@ -81,7 +81,7 @@ def format_option(help: str | None = None):
                         help=help)
 
 
-def output_option(default: Path | None, help: str = "Output folder."):
+def output_option(default: Path | None, help: str = "Output folder 输出目录."):
     """-o/--output DIR: the folder a command writes into."""
     return click.option("-o", "--output", type=PATH, default=default, show_default=default is not None, help=help)
 
@@ -132,15 +132,15 @@ def job_options(name: str, threads: bool = True, engine: bool = True):
         fn = map_option(name)(fn)
         fn = output_option(Path("out") / name)(fn)
         fn = click.option("--prefix", default=None,
-                          help="Issue-id prefix of new tasks (default: --township, else the township code of the "
+                          help="Issue-id prefix 编号前缀 of new tasks (default: the ledger's, else --township, else the township code of the "
                                "findings, else LC).")(fn)
         fn = click.option("--ledger", type=PATH, default=None,
-                          help="整改台账 GeoPackage to merge the findings into (e.g. out/ledger.gpkg).")(fn)
+                          help="Ledger 整改台账 GeoPackage to merge the findings into (e.g. out/ledger.gpkg).")(fn)
         if threads:
             fn = click.option("--threads", type=int, default=None, help="Threads for the overlay (default: all cores).")(fn)
-        fn = click.option("--township", default="", help="乡镇 name written into the findings.")(fn)
+        fn = click.option("--township", default="", help="Township 乡镇 name written into the findings and the ledger.")(fn)
         fn = click.option("--rules", type=PATH, default=None,
-                          help="TOML overriding the packaged rules, thresholds and tolerances.")(fn)
+                          help="Rules 核查规则: TOML overriding the packaged rules, thresholds and tolerances (unknown keys are errors).")(fn)
         return fn
 
     return deco

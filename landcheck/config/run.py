@@ -145,7 +145,8 @@ def load_run_config(path: str | Path) -> RunConfig:
 
 CONFIG_TEMPLATE = """\
 # landcheck.toml — where your township's layers are and how to read them.
-# Paths are relative to this file. Run:  landcheck run landcheck.toml
+# Paths are relative to this file. Run:  landcheck run   (in this folder; or landcheck run PATH/landcheck.toml)
+# Unknown keys are errors (a typo is named with its line and the closest known key).
 
 [township]
 name = "某某镇"            # 乡镇名称, shown in reports
