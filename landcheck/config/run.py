@@ -69,13 +69,17 @@ class RunConfig:
         return self.id_prefix or self.township_code or self.township or "LC"
 
 
+#: Where `landcheck run` writes the bundled sample township's results and maps (not out/, maps/).
+SAMPLE_OUTPUT = Path("sample-out")
+
+
 def bundled_layers_dir() -> Path:
     """The `layers/` folder of the bundled sample township (beside the package in a checkout)."""
     return Path(__file__).resolve().parents[2] / "layers"
 
 
 def sample_config() -> RunConfig:
-    """The run configuration of the bundled sample township."""
+    """The run configuration of the bundled sample township (written into sample-out/)."""
     d = bundled_layers_dir()
     if not (d / "survey" / "DLTB.shp").exists():
         raise LandcheckError(
@@ -89,7 +93,9 @@ def sample_config() -> RunConfig:
         "facility_records": LayerSpec(d / "facility_records.gpkg"),
     }
     layers = {k: v for k, v in layers.items() if v.path.exists()}
-    return RunConfig(township="示例镇", township_code="371426104", id_prefix="SL", layers=layers)
+    # its own folder, so that a later run of the township's landcheck.toml (out/, maps/) starts clean
+    return RunConfig(township="示例镇", township_code="371426104", id_prefix="SL", layers=layers,
+                     output_dir=SAMPLE_OUTPUT, maps_dir=SAMPLE_OUTPUT / "maps")
 
 
 def load_run_config(path: str | Path) -> RunConfig:

@@ -67,3 +67,14 @@ def test_help_texts_give_the_chinese_term_beside_the_english():
         first = invoke(command, "--help").output.split("\n\n")[1]
         assert any("\u4e00" <= ch <= "\u9fff" for ch in first), (command, first)
         assert any("a" <= ch.lower() <= "z" for ch in first), (command, first)
+
+
+def test_the_sample_writes_apart_from_the_townships_folders():
+    from landcheck.config.run import SAMPLE_OUTPUT, sample_config
+
+    try:
+        cfg = sample_config()
+    except Exception:  # no bundled sample in this checkout
+        return
+    assert cfg.output_dir == SAMPLE_OUTPUT and cfg.maps_dir == SAMPLE_OUTPUT / "maps"
+    assert cfg.output_dir != Path("out") and cfg.source is None
