@@ -26,7 +26,7 @@ def test_config_field_overrides_and_errors(tmp_path: Path):
     assert cfg.layers["survey"].fields == {"DLBM": "地类代码"}
     assert cfg.layers["survey"].layer == "DLTB"
     p.write_text('[layers.roads]\npath = "a.shp"\n', encoding="utf-8")
-    with pytest.raises(LandcheckError, match="unknown layer"):
+    with pytest.raises(LandcheckError, match=r"c.toml:1: unknown table layers.roads \(known: survey, farmland"):
         load_run_config(p)
     p.write_text('[layers.survey\n', encoding="utf-8")
     with pytest.raises(LandcheckError, match="not valid TOML"):

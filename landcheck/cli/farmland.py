@@ -23,7 +23,7 @@ from .tables import print_farmland_summary, print_ledger_merge, print_unknown_co
 @job_options("farmland")
 @click.pass_context
 def farmland(ctx: click.Context, facility_records, **values) -> None:
-    """Find non-farm and non-grain use inside permanent basic farmland (exit 1 when found)."""
+    """Farmland check 永久基本农田核查: non-farm 非农化 and non-grain 非粮化 use inside permanent basic farmland (exit 1 when found)."""
     talk = verbosity(ctx) >= 0
     survey, farmland = layer_spec(values, "survey"), layer_spec(values, "farmland")
     records = None if facility_records is None else LayerSpec(path=facility_records)

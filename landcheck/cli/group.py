@@ -1,6 +1,7 @@
 """The `landcheck` group: -v/-q and logging, the commands, and how an error ends a command.
 
-Exit status: 0 nothing found, 1 findings or QA problems, 2 bad input, usage or environment (a
+Exit status: 0 nothing found (`run`: outputs written), 1 findings or QA problems (`run` only with
+--fail-on-findings), 2 bad input, usage or environment (a
 `LandcheckError`, a click usage error, no permission, a full disk), 3 an internal error (a bug: the
 traceback goes to a file whose path is printed), 130 interrupted. Holds no command's logic.
 """
@@ -22,6 +23,7 @@ from .init import init
 from .inspect import inspect
 from .ledger import ledger
 from .map import map_command
+from .options import add_verbosity_options
 from .run import run
 from .survey import survey
 from .transfer import transfer
@@ -81,8 +83,8 @@ class LandcheckGroup(click.Group):
 
 @click.group(cls=LandcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="landcheck")
-@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-v", "--verbose", count=True, help="More detail 详细信息 (repeat for debug; also after the command).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors 只显示错误 (also after the command).")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """landcheck — 耕地保护核查: permanent basic farmland, land transfer, survey layers, ledgers, maps."""
@@ -93,6 +95,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 for command in (inspect, init, run, farmland, transfer, survey, ledger, map_command):
+    add_verbosity_options(command)
     cli.add_command(command)
 
 

@@ -14,9 +14,9 @@ from .options import PATH
 
 @click.command()
 @click.argument("path", type=PATH, default=Path("landcheck.toml"))
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file 覆盖已有文件.")
 def init(path: Path, force: bool) -> None:
-    """Write a commented landcheck.toml template for your own layers."""
+    """Configuration template 配置模板: write a commented landcheck.toml for your own layers."""
     if path.exists() and not force:
         raise LandcheckError(f"{path}: already exists. Edit it, or use --force to overwrite it with the template.")
     with atomic_path(path) as tmp:

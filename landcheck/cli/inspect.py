@@ -25,7 +25,7 @@ from ..config import vocabulary
 @format_option()
 @unknown_codes_option
 def inspect(path: Path, layer, crs, encoding, fmt: str, unknown_codes: str) -> None:
-    """What landcheck sees in a layer file: layers, CRS, encoding, fields, codes, area (mu)."""
+    """Inspect a layer 查看图层: what landcheck sees in a layer file: layers, CRS, encoding, fields, codes, area (mu)."""
     src = resolve_source(path)
     layers = list_layers(src)
     spatial = [n for n, t in layers if t is not None]

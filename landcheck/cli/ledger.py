@@ -43,7 +43,7 @@ def ledger() -> None:
 @click.option("--force", is_flag=True, help="Overwrite a workbook even if it has edits not imported yet.")
 @click.pass_context
 def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: str, county: str, force: bool) -> None:
-    """Write the ledger PATH as Excel (or CSV / GeoPackage by the output's suffix)."""
+    """Export 导出台账: write the ledger PATH as Excel (or CSV / GeoPackage by the output's suffix)."""
     from ..spreadsheet import export_xlsx
 
     if output is None:
@@ -86,7 +86,7 @@ def county_line(output: Path, tasks) -> str:
 @format_option()
 @click.pass_context
 def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -> None:
-    """Apply the officers' edits in FILE.xlsx to the ledger (default out/ledger.gpkg).
+    """Import 导入台账: apply the officers' edits in FILE.xlsx to the ledger (default out/ledger.gpkg).
 
     Every value is checked first; one bad value (unknown status, bad date, unknown 问题编号 …) stops the
     import with a list of every bad cell (sheet, row, column), exit 2, and nothing is applied.
@@ -129,7 +129,7 @@ def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -
 @click.option("--as-of", "as_of", default=None, help="Count overdue tasks as of this date (YYYY-MM-DD; default today).")
 @click.pass_context
 def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> None:
-    """Progress per village: tasks and mu by status, overdue tasks. Exit 1 when a task is overdue."""
+    """Status 整改进度: progress per village: tasks and mu by status, overdue tasks. Exit 1 when a task is overdue."""
     try:
         today = datetime.strptime(as_of, "%Y-%m-%d").date() if as_of else date.today()
     except ValueError:

@@ -6,6 +6,7 @@ Declares options only; no command lives here.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -16,6 +17,33 @@ from ..progress import Progress
 
 #: A path argument or option, as a `pathlib.Path`.
 PATH = click.Path(path_type=Path)
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value) -> None:
+    """-v/-q given after the subcommand: they change the root's verbosity like before it."""
+    if not value or ctx.resilient_parsing:
+        return
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    if param.name == "quiet":
+        root.obj["verbose"] = -1
+        logging.getLogger().setLevel(logging.ERROR)
+    elif root.obj.get("verbose", 0) >= 0:
+        root.obj["verbose"] = max(root.obj.get("verbose", 0), 0) + int(value)
+        logging.getLogger().setLevel(logging.DEBUG if root.obj["verbose"] > 1 else logging.INFO)
+
+
+def add_verbosity_options(command: click.Command) -> None:
+    """-v/--verbose and -q/--quiet on a subcommand (`landcheck run -q`), as on the group; a group's
+    subcommands get them too."""
+    command.params += [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbosity,
+                     help="More detail 详细信息 (repeat for debug)."),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_verbosity,
+                     help="Only errors 只显示错误."),
+    ]
+    for sub in getattr(command, "commands", {}).values():
+        add_verbosity_options(sub)
 
 
 def input_options(fn):
@@ -53,7 +81,7 @@ def format_option(help: str | None = None):
                         help=help)
 
 
-def output_option(default: Path | None, help: str = "Output folder."):
+def output_option(default: Path | None, help: str = "Output folder 输出目录."):
     """-o/--output DIR: the folder a command writes into."""
     return click.option("-o", "--output", type=PATH, default=default, show_default=default is not None, help=help)
 
@@ -110,15 +138,15 @@ def job_options(name: str, threads: bool = True, engine: bool = True):
         fn = map_option(name)(fn)
         fn = output_option(Path("out") / name)(fn)
         fn = click.option("--prefix", default=None,
-                          help="Issue-id prefix of new tasks (default: --township, else the township code of the "
+                          help="Issue-id prefix 编号前缀 of new tasks (default: the ledger's, else --township, else the township code of the "
                                "findings, else LC).")(fn)
         fn = click.option("--ledger", type=PATH, default=None,
-                          help="整改台账 GeoPackage to merge the findings into (e.g. out/ledger.gpkg).")(fn)
+                          help="Ledger 整改台账 GeoPackage to merge the findings into (e.g. out/ledger.gpkg).")(fn)
         if threads:
             fn = click.option("--threads", type=int, default=None, help="Threads for the overlay (default: all cores).")(fn)
-        fn = click.option("--township", default="", help="乡镇 name written into the findings.")(fn)
+        fn = click.option("--township", default="", help="Township 乡镇 name written into the findings and the ledger.")(fn)
         fn = click.option("--rules", type=PATH, default=None,
-                          help="TOML overriding the packaged rules, thresholds and tolerances.")(fn)
+                          help="Rules 核查规则: TOML overriding the packaged rules, thresholds and tolerances (unknown keys are errors).")(fn)
         return fn
 
     return deco

@@ -1,6 +1,8 @@
-"""`landcheck run`: the main job on the bundled sample township, or on the layers of a landcheck.toml.
+"""`landcheck run`: the main job on the layers of a landcheck.toml (CONFIG, else ./landcheck.toml), or
+on the bundled sample township when there is none; its first line says which.
 
-Calls `pipeline.run` and prints what it returns; its exit status is the run's (`RunResult.exit_code`).
+Calls `pipeline.run` and prints what it returns. Exit status 0 when the outputs are written (findings
+are a run's normal product), 1 with --fail-on-findings when anything is found, 2 bad input.
 """
 
 from __future__ import annotations
@@ -9,24 +11,58 @@ from pathlib import Path
 
 import click
 
-from ..config import load_run_config, sample_config, vocabulary
+from ..config import RunConfig, load_run_config, sample_config, vocabulary
 from ..pipeline import run as run_pipeline
 from .options import PATH, output_option, unknown_codes_option
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .tables import print_farmland_summary, print_ledger_merge, print_unknown_codes
 
+#: The configuration `landcheck run` uses without an argument, when the current folder has one.
+DEFAULT_CONFIG = Path("landcheck.toml")
+
+
+def chosen_config(config: Path | None) -> RunConfig:
+    """CONFIG, else ./landcheck.toml when it exists, else the bundled sample township."""
+    if config is None and DEFAULT_CONFIG.exists():
+        config = DEFAULT_CONFIG
+    return load_run_config(config) if config else sample_config()
+
+
+def first_line(cfg: RunConfig) -> str:
+    """Which configuration and township the run is on."""
+    if cfg.source is None:
+        return vocabulary().label("cli_run_sample")
+    return vocabulary().label("cli_run_config", township=cfg.township or vocabulary().label("pipeline_township"),
+                              path=cfg.source, prefix=cfg.prefix)
+
+
+def combined_merge(merges: list[dict]) -> dict:
+    """One ledger line for the whole run: the counts of every merge added, the tasks the ledger holds
+    after the last one."""
+    keys = ("n_new", "n_matched", "n_updated", "n_disappeared", "n_out_of_scope")
+    out = {k: sum(int(m.get(k) or 0) for m in merges) for k in keys}
+    out["n_tasks"] = merges[-1]["n_tasks"]
+    for k in ("finished_but_found", "kept_edits"):
+        out[k] = [x for m in merges for x in (m.get(k) or [])]
+    out["backup"] = next((m["backup"] for m in merges if m.get("backup")), None)
+    return out
+
 
 @click.command()
 @click.argument("config", type=PATH, required=False)
-@output_option(None, help="Output folder (default: out/).")
+@output_option(None, help="Output folder 输出目录 (default: [output] dir of the configuration, else out/).")
 @unknown_codes_option
+@click.option("--fail-on-findings", is_flag=True,
+              help="Exit 1 when anything is found 有问题时退出码为1 (for scripts; default: exit 0 once the outputs are written).")
 @click.pass_context
-def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str) -> None:
-    """The main job: all checks on the bundled sample township, or on your layers with CONFIG."""
-    cfg = load_run_config(config) if config else sample_config()
+def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str, fail_on_findings: bool) -> None:
+    """Main job 一键核查: all checks on your layers (CONFIG, else ./landcheck.toml), or on the bundled sample township 示例镇."""
+    cfg = chosen_config(config)
     if output is not None:
         cfg.output_dir = output
     talk = verbosity(ctx) >= 0
+    if talk:
+        console().print(first_line(cfg))
     with progress_bar(talk) as progress:
         result = run_pipeline(cfg, progress, unknown_codes=unknown_codes)
     if talk:
@@ -36,14 +72,16 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_co
     if talk and result.farmland is not None:
         township = cfg.township or vocabulary().label("pipeline_township")
         print_farmland_summary(result.farmland.summary, f"{township} {vocabulary().label('cli_farmland_title')}")
-        if "ledger" in result.farmland.summary:
-            print_ledger_merge(result.farmland.summary["ledger"])
     if talk and result.transfer is not None:
         ts = result.transfer.summary
         console().print(vocabulary().label("cli_run_transfer", n_blocks=ts.get("n_blocks"), min_mu=cfg.min_block_mu,
                               n_below_min=ts.get("n_below_min"), total_mu=ts.get("total_mu"),
                               target_mu=ts.get("target_mu"), progress_pct=ts.get("progress_pct")))
+    merges = [job.summary["ledger"] for job in (result.farmland, result.transfer)
+              if job is not None and "ledger" in job.summary]
+    if talk and merges:
+        print_ledger_merge(combined_merge(merges))
     if talk:
         print_written(result.outputs.values())
     print_warnings(result.warnings, err=True)
-    ctx.exit(result.exit_code)
+    ctx.exit(result.exit_code if fail_on_findings else 0)

@@ -45,7 +45,7 @@ ALWAYS_SHOWN = ("to_other_farmland", "to_construction", "to_unused", "exempt_wat
 @job_options("survey")
 @click.pass_context
 def survey(ctx: click.Context, schema, fail_on, batch, fmt, **values) -> None:
-    """Check a delivered layer PATH: schema, codes, geometry, CRS, topology, and what changed against
+    """Survey layer check 成果质检: a delivered layer PATH: schema, codes, geometry, CRS, topology, and what changed against
     --baseline (exit 1 when a problem at or above --fail-on is found)."""
     talk = verbosity(ctx) >= 0
     new, baseline, farmland = layer_spec(values), layer_spec(values, "baseline"), layer_spec(values, "farmland")

@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import landuse
 from ..errors import LandcheckError
 from .facility_rules import parse_facility
+from .keys import ANY, DATE, NUMBER, check_keys
 from .packaged import TOMLDecodeError, packaged_toml, parse_toml
 from .words import vocabulary
 
@@ -21,6 +22,26 @@ CATEGORIES = ("cultivated", "non_grain_crop", "mixed_crop", "abandoned", "non_gr
               "infrastructure", "other")
 #: Categories that are not findings.
 NOT_FINDINGS = ("cultivated", "infrastructure")
+
+_WORDS = {"category": str, "severity": str, "problem_type": str, "suggested_measure": str}
+_VERDICT = {"severity": str, "problem_type": str, "suggested_measure": str}
+#: Every key a rules file may hold (packaged rules.toml and a --rules override): the farmland tables
+#: parsed here, [facility] (facility_rules), [changes] and [change_patches] (change_rules).
+RULES_KEYS = {
+    "thresholds": {ANY: NUMBER},
+    "classes": {ANY: {**_WORDS, "groups": {ANY: _WORDS}, "codes": {ANY: _WORDS}}},
+    "planting": {ANY: _WORDS},
+    "origin": {"settlement_codes": list,
+               ANY: {o: {"severity": str, "suggested_measure": str, "note": str, "keep_recovery": bool}
+                     for o in ("new", "existing", "unknown")}},
+    "facility": {"cutoff_date": DATE, "plough_layer": {"yes": list, "no": list},
+                 "types": {"exact": {ANY: str}, "keywords": list}, "verdicts": {ANY: _VERDICT}},
+    "changes": {**{k: {**_WORDS, "finding": bool, "by_class": bool}
+                   for k in ("new_construction", "new_on_farmland", "outflow", "inflow", "within_cultivated", "other")},
+                "account": {"exempt_water": list, "exempt_ecological": list, "exempt_disaster": list}},
+    "change_patches": {"problem_type": str, "severity": str, "suggested_measure": str, "unknown_category": str,
+                       "tblx": {ANY: [str, {"name": str, "category": str, "finding": bool, "aliases": list}]}},
+}
 
 
 @dataclass(frozen=True)
@@ -120,9 +141,12 @@ def load_rules(path: str | Path | None = None) -> Rules:
         if not p.exists():
             raise LandcheckError(f"{p}: rules file not found.")
         try:
-            data = _deep_merge(data, parse_toml(p.read_text(encoding="utf-8")))
+            text = p.read_text(encoding="utf-8")
+            override = parse_toml(text)
         except (TOMLDecodeError, UnicodeDecodeError) as exc:
             raise LandcheckError(f"{p}: not valid TOML ({exc}).") from None
+        check_keys(override, RULES_KEYS, str(p), text)
+        data = _deep_merge(data, override)
         source = str(p)
     _validate_rules(data, source)
     return Rules(data=data, source=source)

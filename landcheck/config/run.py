@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LandcheckError
+from .keys import NUMBER, check_keys
 from .packaged import TOMLDecodeError, parse_toml
 
 #: The layers a run knows, with what each is for.
@@ -19,6 +20,16 @@ LAYER_ROLES = {
     "transfer": "流转地块 (land-transfer parcels)",
     "facility_records": "设施农用地备案 (filed facility-farmland records)",
     "baseline": "基期地类图斑 (last year's DLTB: 新增 or 存量 of every farmland finding)",
+}
+
+_LAYER_KEYS = {"path": str, "layer": str, "crs": str, "encoding": str, "fields": {"*": str}}
+#: Every key landcheck.toml may hold (an unknown one is an error naming the closest of these).
+CONFIG_KEYS = {
+    "township": {"name": str, "code": str, "id_prefix": str, "county": str},
+    "monitoring": {"batch": str},
+    "layers": {role: _LAYER_KEYS for role in LAYER_ROLES},
+    "targets": {"transfer_target_mu": NUMBER, "min_block_mu": NUMBER},
+    "output": {"dir": str, "maps": str, "basemap": str},
 }
 
 
@@ -59,13 +70,17 @@ class RunConfig:
         return self.id_prefix or self.township_code or self.township or "LC"
 
 
+#: Where `landcheck run` writes the bundled sample township's results and maps (not out/, maps/).
+SAMPLE_OUTPUT = Path("sample-out")
+
+
 def bundled_layers_dir() -> Path:
     """The `layers/` folder of the bundled sample township (beside the package in a checkout)."""
     return Path(__file__).resolve().parents[2] / "layers"
 
 
 def sample_config() -> RunConfig:
-    """The run configuration of the bundled sample township."""
+    """The run configuration of the bundled sample township (written into sample-out/)."""
     d = bundled_layers_dir()
     if not (d / "survey" / "DLTB.shp").exists():
         raise LandcheckError(
@@ -79,7 +94,9 @@ def sample_config() -> RunConfig:
         "facility_records": LayerSpec(d / "facility_records.gpkg"),
     }
     layers = {k: v for k, v in layers.items() if v.path.exists()}
-    return RunConfig(township="示例镇", township_code="371426104", id_prefix="SL", layers=layers)
+    # its own folder, so that a later run of the township's landcheck.toml (out/, maps/) starts clean
+    return RunConfig(township="示例镇", township_code="371426104", id_prefix="SL", layers=layers,
+                     output_dir=SAMPLE_OUTPUT, maps_dir=SAMPLE_OUTPUT / "maps")
 
 
 def load_run_config(path: str | Path) -> RunConfig:
@@ -88,9 +105,11 @@ def load_run_config(path: str | Path) -> RunConfig:
     if not p.exists():
         raise LandcheckError(f"{p}: config file not found. `landcheck init` writes a template.")
     try:
-        data = parse_toml(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+        data = parse_toml(text)
     except (TOMLDecodeError, UnicodeDecodeError) as exc:
         raise LandcheckError(f"{p}: not valid TOML ({exc}). Compare with the template from `landcheck init`.") from None
+    check_keys(data, CONFIG_KEYS, str(p), text)
     base = p.resolve().parent
     town = data.get("township", {})
     targets = data.get("targets", {})
@@ -134,7 +153,8 @@ def load_run_config(path: str | Path) -> RunConfig:
 
 CONFIG_TEMPLATE = """\
 # landcheck.toml — where your township's layers are and how to read them.
-# Paths are relative to this file. Run:  landcheck run landcheck.toml
+# Paths are relative to this file. Run:  landcheck run   (in this folder; or landcheck run PATH/landcheck.toml)
+# Unknown keys are errors (a typo is named with its line and the closest known key).
 
 [township]
 name = "某某镇"            # 乡镇名称, shown in reports

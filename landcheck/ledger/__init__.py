@@ -19,9 +19,10 @@ from .schema import (
     parse_iso_date, status_roles,
 )
 from .status import ledger_status, overdue_mask
-from .store import Ledger, ledger_transaction, load_ledger, new_ledger, read_tasks, save_ledger
+from .store import IDENTITY_KEYS, Ledger, check_identity, ledger_transaction, load_ledger, new_ledger, read_meta, read_tasks, save_ledger
 
 __all__ = [
+    "IDENTITY_KEYS", "check_identity", "read_meta",
     "BOOK_FIELDS", "DATE_FIELDS", "DECIMALS", "FORMAT_VERSION", "HEADERS", "HISTORY", "HISTORY_COLUMNS", "META",
     "NUMERIC_FIELDS", "PEOPLE_FIELDS", "PLAN_CATEGORIES", "TASK_COLUMNS", "TASKS", "TOOL_FIELDS", "Ledger", "MergeResult", "StatusRoles",
     "apply_people_edits", "empty_tasks", "export_csv", "export_gpkg", "is_blank", "is_violation", "ledger_lock",

@@ -27,7 +27,7 @@ from .disappear import mark_disappeared, may_disappear, status_before_disappeari
 from .related import link_to_farmland
 from .match import Matches, match_by_ids, match_by_key, match_by_overlap
 from .schema import FORMAT_VERSION, NUMERIC_FIELDS, PEOPLE_FIELDS, TOOL_FIELDS, StatusRoles, default_source, differs, normalise_tasks, now, status_roles
-from .store import Ledger, ledger_transaction, load_ledger
+from .store import Ledger, ledger_transaction, load_ledger, update_meta
 from .suggestions import refresh_suggestions, suggestions
 
 #: Ledger.log with the run's origin and time bound: (issue_id, field, old, new)
@@ -287,7 +287,8 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     found again gets back the status it had before. `scope`: the shapes the run looked at (the
     survey's patches, this batch of change patches, the transfer parcels); a task whose shape lies
     outside them cannot disappear (a run on part of a township, or a monthly 卫片 batch, says nothing
-    about the rest). None: the run looked everywhere. `meta`: entries written into the ledger's meta.
+    about the rest). None: the run looked everywhere. `meta`: keys added to the ledger's meta
+    (`store.update_meta`: a township or id prefix other than the ledger's is refused, nothing merged).
     `transfer_blocks`: the transfer check's block registry, saved with the tasks (layer transfer_blocks,
     in the ledger's CRS).
     """
@@ -302,9 +303,9 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     result = MergeResult(ledger_path=path)
     result.backup = backup_older_format(path)
     with ledger_transaction(path, create=True, purpose=f"merge {','.join(sorted(checks))}") as L:
+        update_meta(L, meta, path)
         if L.meta.get("format") != FORMAT_VERSION:
             L.meta["format"] = FORMAT_VERSION
-        L.meta.update(meta or {})
         log: Log = functools.partial(L.log, origin=origin, when=now())
         if L.tasks.crs is None:
             L.tasks = L.tasks.set_crs(findings.crs if findings.crs is not None else units.CGCS2000_GEOGRAPHIC, allow_override=True)

@@ -62,6 +62,43 @@ def new_ledger(crs=None) -> Ledger:
     return Ledger(tasks=empty_tasks(crs), history=pd.DataFrame({c: pd.Series([], dtype="str") for c in HISTORY_COLUMNS}), meta=meta)
 
 
+#: Meta keys that tie a ledger to one township: a run of another township or id prefix may not merge into it.
+IDENTITY_KEYS = ("township", "id_prefix")
+
+
+def check_identity(recorded: dict, meta: dict | None, path: str | Path) -> None:
+    """LandcheckError (one line naming both and the fix) when `meta` names another township or id
+    prefix than the ledger's meta `recorded`; keys blank on either side are not compared."""
+    given = {str(k): str(v) for k, v in (meta or {}).items() if v is not None and str(v) != ""}
+    clash = [k for k in IDENTITY_KEYS if k in given and recorded.get(k, "") not in ("", given[k])]
+    if clash:
+        theirs = ", ".join(f"{k} {recorded[k]}" for k in clash)
+        ours = ", ".join(f"{k} {given[k]}" for k in clash)
+        raise LandcheckError(f"{path}: this ledger belongs to {theirs}, the run is {ours}; findings of another "
+                             f"township are not merged into it. Give the run another output folder (-o, or "
+                             f"[output] dir in landcheck.toml).")
+
+
+def update_meta(ledger: Ledger, meta: dict | None, path: str | Path) -> None:
+    """Add `meta` to the ledger's meta (blank values skipped), after `check_identity`; a ledger
+    recording no township or prefix (older ones) adopts these."""
+    check_identity(ledger.meta, meta, path)
+    given = {str(k): str(v) for k, v in (meta or {}).items() if v is not None and str(v) != ""}
+    if any(ledger.meta.get(k) != v for k, v in given.items()):
+        ledger.meta.update(given)
+        ledger.touched = True
+
+
+def read_meta(path: str | Path) -> dict[str, str]:
+    """The meta of the ledger at `path` ({} when there is no file or no meta layer)."""
+    path = Path(path)
+    try:
+        meta_df = pyogrio.read_dataframe(path, layer=META, read_geometry=False)
+    except Exception:  # absent, or not a ledger: the merge says so
+        return {}
+    return {str(k): stored_text(v) for k, v in zip(meta_df.get("key", []), meta_df.get("value", []))}
+
+
 def load_ledger(path: str | Path) -> Ledger:
     """Read a ledger (tasks, history, meta). Raises LandcheckError when it is missing or not a ledger."""
     path = Path(path)

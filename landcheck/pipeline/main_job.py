@@ -52,11 +52,16 @@ def once_reader() -> Reader:
 def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "warn") -> RunResult:
     """The main job on a configuration: the farmland check (when survey and farmland layers are
     configured) into `{output}/farmland/`, the transfer check (when a transfer layer is) into
-    `{output}/transfer/`, both merged into `{output}/ledger.gpkg`. Exit code 1 when anything is found.
-    `unknown_codes` as in `JobOptions`."""
+    `{output}/transfer/`, both merged into `{output}/ledger.gpkg`. Exit code 1 when anything is found
+    (`landcheck run` exits 0 unless --fail-on-findings). A ledger of another township or id prefix
+    stops the run before anything is written (LandcheckError). `unknown_codes` as in `JobOptions`."""
+    from ..ledger import check_identity, read_meta
+
     result = RunResult(config=config)
     out = Path(config.output_dir)
     ledger_path = out / "ledger.gpkg"
+    if ledger_path.exists():
+        check_identity(read_meta(ledger_path), {"township": config.township, "id_prefix": config.prefix}, ledger_path)
     read = once_reader()
 
     def options(folder: str) -> JobOptions:
@@ -128,5 +133,7 @@ def export_ledger_workbook(ledger_path: Path, xlsx: Path, result: RunResult, pro
     try:
         return {"ledger_xlsx": export_xlsx(ledger_path, xlsx, county=result.config.county)}
     except UnimportedEditsError as exc:
-        result.warnings.append(f"{xlsx} not rewritten: {exc.message}")
+        # the run has no --force: suggest the import, not the overwrite (exc.message names --force)
+        result.warnings.append(f"{xlsx} not rewritten: it has edits not yet imported into the ledger. Import it "
+                               f"(landcheck ledger import {ledger_path} {xlsx}), then run again. ({type(exc).__name__})")
         return {}

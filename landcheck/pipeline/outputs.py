@@ -42,18 +42,27 @@ def default_prefix(findings: gpd.GeoDataFrame, township: str = "") -> str:
     return towns[0] if towns else "LC"
 
 
+def ledger_prefix(ledger_path: Path) -> str:
+    """The id prefix the ledger records ('' when none): a check run without --prefix continues it."""
+    from ..ledger import read_meta
+
+    return read_meta(ledger_path).get("id_prefix", "") if ledger_path.exists() else ""
+
+
 def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str, checks: tuple[str, ...],
-                      progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None, meta: dict | None = None,
-                      transfer_blocks: gpd.GeoDataFrame | None = None) -> dict:
+                      progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None, township: str = "",
+                      meta: dict | None = None, transfer_blocks: gpd.GeoDataFrame | None = None) -> dict:
     """Merge a run's findings into the ledger; returns what changed (for summary.json). `scope`: the
-    layer the run looked at; tasks outside it are not marked 待复核（已消失）; `meta`: entries for the
-    ledger's meta (the farmland run's pbf_gross_m2 / pbf_net_m2); `transfer_blocks`: the block registry
-    saved with them."""
+    layer the run looked at; tasks outside it are not marked 待复核（已消失）. The township (when
+    known) and the prefix are recorded in the ledger's meta with `meta` (the farmland run's
+    pbf_gross_m2 / pbf_net_m2); another township's ledger is refused. `transfer_blocks`: the block
+    registry saved with them."""
     from ..ledger import merge_findings
 
     progress.step(vocabulary().label("pipeline_ledger_merge", name=ledger_path.name))
     return merge_findings(ledger_path, findings, prefix=prefix, checks=checks,
-                          scope=scope.geometry if scope is not None else None, meta=meta,
+                          scope=scope.geometry if scope is not None else None,
+                          meta={**(meta or {}), "township": township, "id_prefix": prefix},
                           transfer_blocks=transfer_blocks).to_dict()
 
 
@@ -132,10 +141,10 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     if result.findings is not None:
         outputs.update(write_findings(result.findings, out))
         if options.ledger_path is not None:
-            prefix = options.prefix or default_prefix(result.findings, options.township)
+            prefix = options.prefix or ledger_prefix(Path(options.ledger_path)) or default_prefix(result.findings, options.township)
             result.summary["ledger"] = merge_into_ledger(result.findings, Path(options.ledger_path), prefix,
                                                          (result.check,), options.progress, scope=result.scope,
-                                                         meta=result.ledger_meta or None,
+                                                         township=options.township, meta=result.ledger_meta or None,
                                                          transfer_blocks=result.ledger_blocks)
             outputs["ledger"] = Path(options.ledger_path)
         if options.map_path is not None:

@@ -63,12 +63,23 @@ def test_run_on_the_bundled_sample(tmp_path, monkeypatch):
 
 
 @needs_sample
-def test_run_cli_prints_village_table_and_exits_1(tmp_path, monkeypatch):
+def test_run_cli_prints_village_table_and_exits_0(tmp_path, monkeypatch):
+    """Findings are a run's normal product: exit 0 once written; --fail-on-findings gives 1 (and -q
+    after the subcommand silences it); the ledger line counts what the ledger holds."""
+    from landcheck.ledger import read_tasks
+
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "o")])
-    assert r.exit_code == 1, r.output
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0].startswith("运行 示例镇（内置示例数据）")
     assert "永久基本农田" in r.output and "分村问题" in r.output
     assert (tmp_path / "o" / "farmland" / "findings.gpkg").exists()
+    n = len(read_tasks(tmp_path / "o" / "ledger.gpkg"))
+    ledger_lines = [x for x in r.output.splitlines() if x.startswith("整改台账:")]
+    assert len(ledger_lines) == 1 and ledger_lines[0].endswith(f"共 {n} 项")
+    r = CliRunner().invoke(cli, ["run", "-o", str(tmp_path / "o"), "--fail-on-findings", "-q"])
+    assert r.exit_code == 1, r.output
+    assert "分村问题" not in r.output
 
 
 @needs_sample

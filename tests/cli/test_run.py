@@ -1,0 +1,80 @@
+"""`landcheck run`: which configuration it runs (./landcheck.toml before the sample), the township
+guard of the ledger, -q/-v after the subcommand, help texts in both languages."""
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from landcheck.cli import cli
+from landcheck.ledger import new_ledger, save_ledger
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def _config(folder: Path, name: str = "乙镇", prefix: str = "YZ") -> Path:
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "dltb.gpkg").write_bytes(b"")
+    cfg = folder / "landcheck.toml"
+    cfg.write_text(f'[township]\nname = "{name}"\nid_prefix = "{prefix}"\n'
+                   '[layers.survey]\npath = "data/dltb.gpkg"\n[layers.farmland]\npath = "data/pbf.gpkg"\n',
+                   encoding="utf-8")
+    return cfg
+
+
+def _ledger_of(path: Path, township: str, prefix: str) -> None:
+    L = new_ledger()
+    L.meta.update({"township": township, "id_prefix": prefix})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_ledger(L, path)
+
+
+def test_run_without_argument_uses_landcheck_toml_and_refuses_another_townships_ledger(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _config(tmp_path)
+    _ledger_of(tmp_path / "out" / "ledger.gpkg", "示例镇", "SL")
+    before = (tmp_path / "out" / "ledger.gpkg").read_bytes()
+    r = invoke("run")
+    assert r.exit_code == 2, r.output
+    first = r.output.splitlines()[0]
+    assert "乙镇" in first and "landcheck.toml" in first and "YZ" in first
+    error = [x for x in r.output.splitlines() if x.startswith("Error:")]
+    assert len(error) == 1 and "示例镇" in error[0] and "乙镇" in error[0] and "SL" in error[0] and "YZ" in error[0]
+    assert "another output folder" in error[0]
+    assert (tmp_path / "out" / "ledger.gpkg").read_bytes() == before
+    assert not (tmp_path / "out" / "farmland").exists()
+
+
+def test_quiet_after_the_subcommand(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _config(tmp_path)
+    _ledger_of(tmp_path / "out" / "ledger.gpkg", "示例镇", "SL")
+    r = invoke("run", "-q")
+    assert r.exit_code == 2
+    assert not any(x.startswith("运行") for x in r.output.splitlines())  # the first line is not printed with -q
+    assert invoke("-q", "run").output == r.output
+    r = invoke("run", "-v")
+    assert r.exit_code == 2 and r.output.startswith("运行 乙镇")
+
+
+def test_help_texts_give_the_chinese_term_beside_the_english():
+    r = invoke("--help")
+    assert r.exit_code == 0 and "一键核查" in r.output and "只显示错误" in r.output
+    r = invoke("run", "--help")
+    assert "--fail-on-findings" in r.output and "-q, --quiet" in r.output
+    for command in ("farmland", "transfer", "survey", "inspect", "init", "ledger", "map"):
+        first = invoke(command, "--help").output.split("\n\n")[1]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in first), (command, first)
+        assert any("a" <= ch.lower() <= "z" for ch in first), (command, first)
+
+
+def test_the_sample_writes_apart_from_the_townships_folders():
+    from landcheck.config.run import SAMPLE_OUTPUT, sample_config
+
+    try:
+        cfg = sample_config()
+    except Exception:  # no bundled sample in this checkout
+        return
+    assert cfg.output_dir == SAMPLE_OUTPUT and cfg.maps_dir == SAMPLE_OUTPUT / "maps"
+    assert cfg.output_dir != Path("out") and cfg.source is None
