@@ -16,8 +16,8 @@ from .. import units
 from ..checks.transfer.parcels import natural_key
 from ..config import vocabulary
 from ..ledger import HEADERS, Ledger
-from .cells import page_setup, put, subtitle, title
-from .layout import TRANSFER_SHEET, township_of
+from .cells import page_setup, put, signature, subtitle, title
+from .layout import TRANSFER_SHEET, first_page_last_col, township_of
 
 
 def current_blocks(L: Ledger):
@@ -81,6 +81,7 @@ def transfer_sheet(wb, fmt, L: Ledger, today: date) -> None:
     for c, wdt in enumerate(widths):
         ws.set_column(c, c, wdt)
     ws.freeze_panes(3, 0)
-    page_setup(ws, 2)
+    signature(ws, fmt, r + 3, 1, first_page_last_col(widths), township_of(L.tasks))
+    page_setup(ws, 2, 1, r + 3, last)
 
 

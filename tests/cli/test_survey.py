@@ -267,8 +267,9 @@ def test_a_weipian_batch_fills_the_county_template(tmp_path, monkeypatch):
     assert "列出 3 项" in said and "未列出 0 项" in said
     ws = openpyxl.load_workbook(out).active
     head = [c.value for c in ws[3]]
-    rows = {row["监测编号"]: row for row in (dict(zip(head, [c.value for c in r])) for r in ws.iter_rows(min_row=4))
-            if row["序号"] != "合计"}
+    data = (dict(zip(head, [c.value for c in r])) for r in ws.iter_rows(min_row=4, max_row=ws.max_row - 2))  # signature last
+    rows = {row["监测编号"]: row for row in data if row["序号"] != "合计"}
+    assert ws.cell(ws.max_row, 2).value.startswith("填报单位")
     assert set(rows) == {"WP001", "WP002", "WP003"}
     assert rows["WP001"]["线索编号"] == "370123SJBG26000001" and rows["WP002"]["线索编号"] is None
     assert rows["WP003"]["监测批次"] == "2026年7月一批" and rows["WP001"]["县名称"] == "示例县"
