@@ -105,6 +105,21 @@ def sum_printed(mu) -> float:
     return cents / 100.0 + 0.0
 
 
+def split_printed(mu: float, weights) -> list[float]:
+    """A printed figure (mu, 2 decimals) shared by `weights` so that the shares, as printed, add up to it:
+    largest remainders get the last hundredths (ties by order); all zero for no positive weight."""
+    w = [float(x) for x in weights]
+    total = sum(w)
+    if not w or total <= 0:
+        return [0.0] * len(w)
+    cents = int(round(mu * 100))
+    exact = [cents * x / total for x in w]
+    out = [int(np.floor(x)) for x in exact]
+    for k in sorted(range(len(out)), key=lambda k: -(exact[k] - out[k]))[:cents - sum(out)]:
+        out[k] += 1
+    return [c / 100 for c in out]
+
+
 def to_lonlat(x, y, crs) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates in `crs` → CGCS2000 lon/lat (EPSG:4490), as arrays; NaN stays NaN."""
     x = np.asarray(x, dtype="float64").ravel()

@@ -256,3 +256,10 @@ def test_printed_total_is_sum_of_printed_rows():
     m2 = np.full(3, 0.005 / 0.0015)  # each row 0.01 printed, the exact sum 0.015 → 0.02
     assert units.printed_total_mu(m2) == 0.03
     assert units.total_mu(m2) == 0.02
+
+
+def test_split_printed_shares_add_up_to_the_printed_figure():
+    assert units.split_printed(0.03, [1, 1, 1]) == [0.01, 0.01, 0.01]
+    shares = units.split_printed(227.56, [224.351, 3.209])
+    assert round(sum(shares), 2) == 227.56 and shares == [224.35, 3.21]
+    assert units.split_printed(1.0, [0, 0]) == [0.0, 0.0]

@@ -63,14 +63,19 @@ def transfer_printed(blocks: pd.DataFrame, summary: dict) -> dict:
     """The transfer check's figures as printed: a block's printed mu is its counted m² (land counted
     once) rounded half-up once; `compliant_mu` and `below_min_mu` sum them, `total_mu` is their sum and
     `remaining_mu` the printed target less it (never below 0); per village the two shares as the
-    summary rounds them and `mu` their sum."""
+    block's printed mu shares out to its villages to the cent (`units.split_printed`), so that the
+    village rows add up to the total as printed."""
     mu = units.area_mu_array(blocks["counted_m2"].to_numpy(dtype="float64")) if len(blocks) else []
     below = blocks["below_min"].to_numpy(dtype=bool) if len(blocks) else []
     compliant_mu = units.sum_printed([m for m, b in zip(mu, below) if not b])
     below_mu = units.sum_printed([m for m, b in zip(mu, below) if b])
     total = units.sum_printed([compliant_mu, below_mu])
-    by_village = {v: {"compliant_mu": e["compliant_mu"], "below_min_mu": e["below_min_mu"],
-                      "mu": units.sum_printed([e["compliant_mu"], e["below_min_mu"]])}
-                  for v, e in summary.get("by_village", {}).items()}
+    cents: dict[str, list[int]] = {v: [0, 0] for v in summary.get("by_village", {})}
+    if len(blocks) and "village_m2" in blocks.columns:
+        for d, m2, b in zip(blocks["village_m2"], blocks["counted_m2"].to_numpy(dtype="float64"), below):
+            d = d or {}
+            for v, x in zip(d, units.split_printed(units.area_mu(m2), list(d.values()))):  # the block's printed mu shared out to the cent
+                cents.setdefault(str(v), [0, 0])[int(bool(b))] += int(round(x * 100))
+    by_village = {v: {"compliant_mu": c / 100, "below_min_mu": b / 100, "mu": (c + b) / 100} for v, (c, b) in cents.items()}
     return {"total_mu": total, "compliant_mu": compliant_mu, "below_min_mu": below_mu,
             "remaining_mu": max(units.sum_printed([summary["target_mu"], -total]), 0.0), "by_village": by_village}

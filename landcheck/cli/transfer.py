@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from ..checks.transfer import TransferResult
+from .. import units
 from ..config import vocabulary
 from ..findings import HEADERS_ZH
 from ..pipeline import transfer_job
@@ -102,6 +103,9 @@ def print_transfer_summary(result: TransferResult, title: str | None = None, max
     for name, e in s["by_village"].items():
         shown = p["by_village"][name]  # 流转 = 达到 + 不足 as printed
         v.add_row(name, _n(shown["mu"]), _n(shown["compliant_mu"]), _n(shown["below_min_mu"]), str(e["n_blocks"]))
+    rows = list(p["by_village"].values())  # each block's printed mu shared out to the cent: the rows add up
+    v.add_row(vocabulary().label("total"), *[_n(units.sum_printed([r[k] for r in rows])) for k in ("mu", "compliant_mu", "below_min_mu")],
+              "", style="bold")
     con.print(v)
     if s["n_overlaps"]:
         con.print(f"[yellow]{vocabulary().label('cli_transfer_overlaps', n=s['n_overlaps'], mu=_n(s['overlap_mu']))}[/yellow]")

@@ -147,6 +147,9 @@ def test_transfer_tables_add_up_as_printed(sample_run):
     assert p["total_mu"] == float(mu(f"{p['compliant_mu']:.2f}") + mu(f"{p['below_min_mu']:.2f}"))
     for e in p["by_village"].values():
         assert float(mu(f"{e['compliant_mu']:.2f}") + mu(f"{e['below_min_mu']:.2f}")) == e["mu"]
+    for key in ("mu", "compliant_mu", "below_min_mu"):  # the village rows add up to the blocks' printed totals
+        want = p["total_mu"] if key == "mu" else p[key]
+        assert sum(mu(f"{e[key]:.2f}") for e in p["by_village"].values()) == mu(f"{want:.2f}"), key
     line = next(line for line in lines if line.startswith("土地流转"))
     assert f"{p['total_mu']:.2f}" in line
 

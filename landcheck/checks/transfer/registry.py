@@ -83,15 +83,7 @@ def stable_ids(parcel_ids, geoms, order_ids, previous: gpd.GeoDataFrame | None) 
 def village_mu(village_m2: dict, block_m2: float) -> dict[str, float]:
     """{village: mu} whose figures add up to the block's printed mu: the cents shared by the villages'
     areas (largest remainder, ties by order)."""
-    total = sum(village_m2.values())
-    if not village_m2 or total <= 0:
-        return {v: 0.0 for v in village_m2}
-    cents = int(round(units.area_mu(block_m2) * 100))
-    exact = [cents * m2 / total for m2 in village_m2.values()]
-    out = [int(np.floor(x)) for x in exact]
-    for k in sorted(range(len(out)), key=lambda k: -(exact[k] - out[k]))[:cents - sum(out)]:
-        out[k] += 1
-    return {v: c / 100 for v, c in zip(village_m2, out)}
+    return dict(zip(village_m2, units.split_printed(units.area_mu(block_m2), list(village_m2.values()))))
 
 
 def registry_frame(blocks: gpd.GeoDataFrame, previous: gpd.GeoDataFrame | None, crs, min_mu: float = 100.0,
