@@ -54,12 +54,16 @@ def combined_merge(merges: list[dict]) -> dict:
 @unknown_codes_option
 @click.option("--fail-on-findings", is_flag=True,
               help="Exit 1 when anything is found 有问题时退出码为1 (for scripts; default: exit 0 once the outputs are written).")
+@click.option("--online-assets", is_flag=True,
+              help="Link the maps' Leaflet/folium files from the CDN 在线加载地图组件 (by default the maps work offline).")
 @click.pass_context
-def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str, fail_on_findings: bool) -> None:
+def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str, fail_on_findings: bool,
+        online_assets: bool) -> None:
     """Main job 一键核查: all checks on your layers (CONFIG, else ./landcheck.toml), or on the bundled sample township 示例镇."""
     cfg = chosen_config(config)
     if output is not None:
         cfg.output_dir = output
+    cfg.online_assets = online_assets
     talk = verbosity(ctx) >= 0
     if talk:
         console().print(first_line(cfg))

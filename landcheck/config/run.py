@@ -61,6 +61,7 @@ class RunConfig:
     min_block_mu: float = 100.0
     output_dir: Path = Path("out")
     maps_dir: Path = Path("maps")
+    online_assets: bool = False  # `run --online-assets`: the maps link Leaflet from the CDN instead of inlining it
     basemap: str = "osm"  # [output] basemap: online tiles of the maps (osm, esri, tianditu*, gaode*, none)
     source: Path | None = None  # the config file, None for the bundled sample
 

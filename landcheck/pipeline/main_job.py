@@ -102,7 +102,7 @@ def write_run_maps(config: RunConfig, ledger_path: Path, progress: Progress = SI
                    transfer: TransferResult | None = None) -> dict[str, Path]:
     """The township map and one page per village (with an index) from the ledger's tasks, over the
     farmland, the survey's land use and the transfer blocks (from `transfer`), into
-    `{maps}/villages/`: assets inlined (they work offline), tiles from `config.basemap`."""
+    `{maps}/villages/`: assets inlined (they work offline) unless `config.online_assets`, tiles from `config.basemap`."""
     import os
 
     from ..maps import (GCJ02_BASEMAPS, check_basemap, prepare_context, prepare_findings, read_source, village_codes,
@@ -118,7 +118,7 @@ def write_run_maps(config: RunConfig, ledger_path: Path, progress: Progress = SI
                           gcj02=config.basemap in GCJ02_BASEMAPS)
     view = prepare_findings(read_source(ledger_path).frame, codes=village_codes(frames.get("survey")))
     pages = write_village_maps(view, Path(config.maps_dir) / "villages", farmland=ctx.get("farmland"),
-                               survey=ctx.get("survey"), blocks=ctx.get("blocks"), block_min_mu=min_mu, offline=True,
+                               survey=ctx.get("survey"), blocks=ctx.get("blocks"), block_min_mu=min_mu, offline=not config.online_assets,
                                basemap=config.basemap, tianditu_key=key,
                                title=f"{config.township or vocabulary().label('pipeline_township')} {vocabulary().label('pipeline_map_title')}")
     return {"map_index": pages["index"], "map_township": pages["township"]}

@@ -1,5 +1,6 @@
-"""What a check leaves behind, written in one place for every check: its own layers, findings.gpkg and
-findings.csv, the ledger merge, the inspection map, its JSON documents and summary.json — in that order.
+"""What a check leaves behind, written in one place for every check: its own layers, the ledger merge,
+findings.gpkg/.csv/.xlsx (with the 关联问题编号 the merge gave), the inspection map, its JSON documents and
+summary.json — in that order.
 
 Writes only what a job hands over; computes no finding.
 """
@@ -64,6 +65,17 @@ def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str
                           scope=scope.geometry if scope is not None else None,
                           meta={**(meta or {}), "township": township, "id_prefix": prefix},
                           transfer_blocks=transfer_blocks).to_dict()
+
+
+def with_related(findings: gpd.GeoDataFrame, related: list[dict]) -> gpd.GeoDataFrame:
+    """The findings with `related_issue` (关联问题编号): the issue id of the task a finding refers to
+    instead of opening its own (ledger merge `related`: finding_key → issue_id), '' for the others."""
+    if not related:
+        return findings
+    ids = {r["finding_key"]: r["issue_id"] for r in related}
+    out = findings.copy()
+    out["related_issue"] = out["finding_key"].map(ids).fillna("").astype(str)
+    return out
 
 
 def write_check_map(findings: gpd.GeoDataFrame, path: Path, check: str, ledger_path: Path | None = None, *,
@@ -139,14 +151,17 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     outputs = {name: write_gpkg(frame, out / f"{name}.gpkg", layer=layer)
                for name, (frame, layer) in result.layers.items()}
     if result.findings is not None:
-        outputs.update(write_findings(result.findings, out))
-        if options.ledger_path is not None:
+        findings, ledger_out = result.findings, {}
+        if options.ledger_path is not None:  # merged first: a finding that refers to a task carries its id
             prefix = options.prefix or ledger_prefix(Path(options.ledger_path)) or default_prefix(result.findings, options.township)
             result.summary["ledger"] = merge_into_ledger(result.findings, Path(options.ledger_path), prefix,
                                                          (result.check,), options.progress, scope=result.scope,
                                                          township=options.township, meta=result.ledger_meta or None,
                                                          transfer_blocks=result.ledger_blocks)
-            outputs["ledger"] = Path(options.ledger_path)
+            findings = with_related(findings, result.summary["ledger"].get("related") or [])
+            ledger_out["ledger"] = Path(options.ledger_path)
+        outputs.update(write_findings(findings, out))
+        outputs.update(ledger_out)
         if options.map_path is not None:
             outputs["map"] = write_check_map(
                 result.findings, Path(options.map_path), result.check, options.ledger_path,

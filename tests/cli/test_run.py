@@ -78,3 +78,29 @@ def test_the_sample_writes_apart_from_the_townships_folders():
         return
     assert cfg.output_dir == SAMPLE_OUTPUT and cfg.maps_dir == SAMPLE_OUTPUT / "maps"
     assert cfg.output_dir != Path("out") and cfg.source is None
+
+
+def test_run_online_assets_links_the_cdn_and_transfer_findings_name_the_task_they_refer_to(tmp_path, monkeypatch):
+    """`run --online-assets` links Leaflet from the CDN (by default every map inlines it); a transfer finding
+    on ground that already has a farmland task carries that task's id (关联问题编号) in its files."""
+    import geopandas as gpd
+
+    from landcheck.config import bundled_layers_dir
+    from landcheck.ledger import load_ledger
+
+    if not (bundled_layers_dir() / "survey" / "DLTB.shp").exists():
+        import pytest
+        pytest.skip("the bundled sample township is not in this checkout")
+    monkeypatch.chdir(tmp_path)
+    r = invoke("run", "-q", "-o", "a", "--online-assets")
+    assert r.exit_code == 0, r.output
+    page = next(Path("sample-out/maps/villages").glob("township.html")).read_text(encoding="utf-8")
+    assert '<script src="http' in page
+    transfer = gpd.read_file("a/transfer/findings.gpkg")
+    linked = transfer[transfer["related_issue"] != ""]
+    tasks = load_ledger("a/ledger.gpkg").tasks
+    assert len(linked) >= 1 and set(linked["related_issue"]) <= set(tasks.loc[tasks["check"] == "farmland", "issue_id"])
+    assert not (tasks["finding_key"].isin(linked["finding_key"])).any()  # no second task for the same ground
+    r = invoke("run", "-q", "-o", "b")
+    assert r.exit_code == 0, r.output
+    assert '<script src="http' not in Path("sample-out/maps/villages/township.html").read_text(encoding="utf-8")
