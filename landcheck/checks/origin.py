@@ -107,11 +107,6 @@ def origin_summary(findings: pd.DataFrame) -> dict:
     g = findings.groupby(["category", "origin"])["area_m2"].sum()
     for c in sorted(set(g.index.get_level_values(0))):
         cells = g.loc[c]
-        exact = units.m2_to_mu(cells.to_numpy(dtype=float)) * 100
-        total = int(round(units.area_mu(float(cells.sum())) * 100))
-        cents = np.floor(exact).astype(int)
-        extra = total - cents.sum()
-        if extra > 0:
-            cents[np.argsort(-(exact - cents), kind="stable")[:extra]] += 1
-        out[c] = {o: round(v / 100, 2) for o, v in zip(cells.index, cents)}
+        shares = units.split_printed(units.area_mu(float(cells.sum())), units.m2_to_mu(cells.to_numpy(dtype=float)))
+        out[c] = dict(zip(cells.index, shares))
     return out

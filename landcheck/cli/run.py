@@ -13,18 +13,18 @@ import click
 
 from ..config import RunConfig, load_run_config, sample_config, vocabulary
 from ..pipeline import run as run_pipeline
+from .local_config import LOCAL_CONFIG
 from .options import PATH, output_option, unknown_codes_option
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .tables import print_farmland_summary, print_ledger_merge, print_unknown_codes
 
 #: The configuration `landcheck run` uses without an argument, when the current folder has one.
-DEFAULT_CONFIG = Path("landcheck.toml")
 
 
 def chosen_config(config: Path | None) -> RunConfig:
     """CONFIG, else ./landcheck.toml when it exists, else the bundled sample township."""
-    if config is None and DEFAULT_CONFIG.exists():
-        config = DEFAULT_CONFIG
+    if config is None and LOCAL_CONFIG.exists():
+        config = LOCAL_CONFIG
     return load_run_config(config) if config else sample_config()
 
 
