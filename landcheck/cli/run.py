@@ -50,7 +50,7 @@ def combined_merge(merges: list[dict]) -> dict:
 
 @click.command()
 @click.argument("config", type=PATH, required=False)
-@output_option(None, help="Output folder 输出目录 (default: [output] dir of the configuration, else out/).")
+@output_option(None, help="Output folder 输出目录 for results, ledger and maps (default: [output] dir and maps of the configuration).")
 @unknown_codes_option
 @click.option("--fail-on-findings", is_flag=True,
               help="Exit 1 when anything is found 有问题时退出码为1 (for scripts; default: exit 0 once the outputs are written).")
@@ -61,8 +61,8 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_co
         online_assets: bool) -> None:
     """Main job 一键核查: all checks on your layers (CONFIG, else ./landcheck.toml), or on the bundled sample township 示例镇."""
     cfg = chosen_config(config)
-    if output is not None:
-        cfg.output_dir = output
+    if output is not None:  # everything the run writes moves with -o: results, ledger and maps
+        cfg.output_dir, cfg.maps_dir = output, output / "maps"
     cfg.online_assets = online_assets
     talk = verbosity(ctx) >= 0
     if talk:

@@ -54,9 +54,14 @@ def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "wa
     configured) into `{output}/farmland/`, the transfer check (when a transfer layer is) into
     `{output}/transfer/`, both merged into `{output}/ledger.gpkg`. Exit code 1 when anything is found
     (`landcheck run` exits 0 unless --fail-on-findings). A ledger of another township or id prefix
-    stops the run before anything is written (LandcheckError). `unknown_codes` as in `JobOptions`."""
-    from ..ledger import check_identity, read_meta
+    stops the run before anything is written (LandcheckError), as does an unknown `[output] basemap`.
+    `unknown_codes` as in `JobOptions`."""
+    import os
 
+    from ..ledger import check_identity, read_meta
+    from ..maps import check_basemap
+
+    check_basemap(config.basemap, os.environ.get("TIANDITU_KEY") or None)  # before any work, not after the checks
     result = RunResult(config=config)
     out = Path(config.output_dir)
     ledger_path = out / "ledger.gpkg"

@@ -94,8 +94,8 @@ def test_run_online_assets_links_the_cdn_and_transfer_findings_name_the_task_the
     monkeypatch.chdir(tmp_path)
     r = invoke("run", "-q", "-o", "a", "--online-assets")
     assert r.exit_code == 0, r.output
-    page = next(Path("sample-out/maps/villages").glob("township.html")).read_text(encoding="utf-8")
-    assert '<script src="http' in page
+    page = Path("a/maps/villages/township.html").read_text(encoding="utf-8")  # maps move with -o
+    assert '<script src="http' in page and not Path("sample-out").exists()
     transfer = gpd.read_file("a/transfer/findings.gpkg")
     linked = transfer[transfer["related_issue"] != ""]
     tasks = load_ledger("a/ledger.gpkg").tasks
@@ -103,4 +103,17 @@ def test_run_online_assets_links_the_cdn_and_transfer_findings_name_the_task_the
     assert not (tasks["finding_key"].isin(linked["finding_key"])).any()  # no second task for the same ground
     r = invoke("run", "-q", "-o", "b")
     assert r.exit_code == 0, r.output
-    assert '<script src="http' not in Path("sample-out/maps/villages/township.html").read_text(encoding="utf-8")
+    assert '<script src="http' not in Path("b/maps/villages/township.html").read_text(encoding="utf-8")
+
+
+def test_an_unknown_basemap_stops_the_run_before_any_check(tmp_path, monkeypatch):
+    """A misspelt `[output] basemap` is said at once, before the checks write anything (it used to
+    surface only at the maps, after the ledger had been merged)."""
+    monkeypatch.chdir(tmp_path)
+    cfg = _config(tmp_path)
+    cfg.write_text(cfg.read_text(encoding="utf-8") + '[output]\nbasemap = "tianditu-imgs"\n', encoding="utf-8")
+    r = invoke("run")
+    assert r.exit_code == 2, r.output
+    error = [x for x in r.output.splitlines() if x.startswith("Error:")]
+    assert len(error) == 1 and "tianditu-imgs" in error[0] and "tianditu-img" in error[0].split("one of", 1)[1]
+    assert not (tmp_path / "out").exists()
