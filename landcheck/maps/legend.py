@@ -55,9 +55,16 @@ def problems_line(view: FindingsView) -> str:
     return vocabulary().label("map_problems", n=n, mu=f"{mu:.2f}") if n else vocabulary().label("map_no_problems")
 
 
+def label_html(label: str) -> str:
+    """A label's HTML that a narrow legend breaks only before a bracket: "其他非耕地（需核实）" wraps as
+    "其他非耕地" / "（需核实）", never inside either part (the workbook's rule, spreadsheet.layout.print_label)."""
+    parts = [p for p in label.replace("（", "\0（").split("\0") if p]
+    return "".join(f'<span class="nb">{html.escape(p)}</span>' for p in parts) or html.escape(label)
+
+
 def _swatch_row(colour: str, label: str, n: str, mu: float, border: str = "solid", alpha: str = "73") -> str:
     return (f'<tr><td><span class="sw" style="background:{colour}{alpha};border-color:{colour};border-style:{border}"></span></td>'
-            f'<td>{html.escape(label)}</td><td class="n">{n}</td><td class="n">{mu:.2f} 亩</td></tr>')
+            f'<td>{label_html(label)}</td><td class="n">{n}</td><td class="n">{mu:.2f} 亩</td></tr>')
 
 
 def _transfer_section(view: FindingsView, context: dict[str, ContextLayer]) -> str:

@@ -645,3 +645,54 @@ def test_popup_says_new_or_existing_and_why():
     values = p["props"]["origin"]
     texts = [values["v"][k] for k in values["i"]] if isinstance(values, dict) else values
     assert texts == ["新增（划定时地类 0103）", "存量（划定时地类 0702）", ""]
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["1280px", "phone"])
+def test_browser_legend_labels_break_only_before_a_bracket_and_are_never_clipped(findings, tmp_path, phone):
+    """Every category's label in the legend (township page width, 1280 px; four-digit mu as a township
+    has): no cell wider than shown, and a label that wraps breaks only before "（" — never inside
+    "其他非耕地" or inside "（需核实）"."""
+    from landcheck.config import vocabulary
+
+    cats = list(vocabulary().categories)
+    many = findings.copy()
+    many["category"] = [cats[i % len(cats)] for i in range(len(many))]
+    many["area_m2"] = 1_234_567.0
+    many["area_mu"] = 1851.85
+    path = maps.write_map(maps.inspection_map(many, title="示例镇 核查"), tmp_path / "m.html")
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium fonts-noto-cjk)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+    with sync_api.sync_playwright() as p:  # with scrollbars, as an officer's browser has (Playwright hides them)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, ignore_default_args=["--hide-scrollbars"])
+        try:
+            _legend_labels_whole(browser, path, phone)
+        finally:
+            browser.close()
+
+
+def _legend_labels_whole(browser, path: Path, phone: bool) -> None:
+    pg = Page(browser, network="blocked", phone=phone)
+    try:
+        page = pg.open(path)
+        page.evaluate("document.querySelector('.lc-legend details').open = true")  # a phone opens it folded
+        page.set_viewport_size({"width": page.viewport_size["width"], "height": 450})  # the legend scrolls: a scrollbar takes its width
+        cells = page.eval_on_selector_all(".lc-legend td:nth-child(2)", """tds => tds.map(td => {
+            const text = td.textContent, tops = [];
+            const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+            for (let n = walker.nextNode(); n; n = walker.nextNode())
+                for (let i = 0; i < n.length; i++) {
+                    const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+                    tops.push(Math.round(r.getBoundingClientRect().top));
+                }
+            const breaks = [];
+            for (let i = 1; i < tops.length; i++) if (tops[i] > tops[i - 1] + 2) breaks.push(text.slice(i));
+            return {text, breaks, clipped: td.scrollWidth > td.clientWidth + 1 || td.getBoundingClientRect().right >
+                    td.closest('.lc-legend').getBoundingClientRect().right + 1};
+        })""")
+        labels = [c["text"] for c in cells]
+        assert "其他非耕地（需核实）" in labels and "设施农用地（需核实备案）" in labels
+        assert [c["text"] for c in cells if c["clipped"]] == []
+        assert [(c["text"], b) for c in cells for b in c["breaks"] if not b.startswith("（")] == []
+    finally:
+        pg.close()
