@@ -649,8 +649,8 @@ def test_popup_says_new_or_existing_and_why():
 
 @pytest.mark.parametrize("phone", [False, True], ids=["1280px", "phone"])
 def test_browser_legend_labels_break_only_before_a_bracket_and_are_never_clipped(findings, tmp_path, phone):
-    """Every category's label in the legend (township page width, 1280 px; four-digit mu as a township
-    has): no cell wider than shown, and a label that wraps breaks only before "（" — never inside
+    """Every category's label in the legend (1280 px and a phone, the legend scrolling so that a scrollbar
+    takes its width; four-digit mu as a township has): no cell wider than shown, and a label that wraps breaks only before "（" — never inside
     "其他非耕地" or inside "（需核实）"."""
     from landcheck.config import vocabulary
 
