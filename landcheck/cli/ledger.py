@@ -14,7 +14,7 @@ import click
 from rich.table import Table
 
 from ..config import vocabulary
-from ..ledger import HEADERS, export_csv, export_gpkg, ledger_status, load_ledger, status_roles
+from ..ledger import HEADERS, cross_village_line, export_csv, export_gpkg, ledger_status, load_ledger, status_roles
 from .local_config import configured
 from .options import PATH, format_option
 from .output import console, verbosity
@@ -152,6 +152,8 @@ def print_status(s: dict) -> None:
     plan = s.get("plan_gaps") or {}
     if plan.get("n"):
         con.print(_status_table(plan, vocab.label("cli_ledger_plan_title", category=vocab.category_label("transfer_below_min"))))
+        for c in plan.get("cross_village") or []:
+            con.print(cross_village_line(c))
     con.print(f"status columns: number of tasks; {vocabulary().label('cli_open_mu')}: mu not {roles.done}/{roles.closed}")
     if s["overdue_tasks"]:
         o = Table(title=f"{vocabulary().label('overdue')} {vocabulary().label('cli_n_places', n=len(s['overdue_tasks']))} "

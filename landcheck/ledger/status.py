@@ -19,6 +19,7 @@ import pandas as pd
 from .. import units
 from ..config import vocabulary
 from ..findings import village_label, village_order
+from .cross_village import cross_village_tasks
 from .schema import is_violation, parse_iso_date, status_roles
 from .store import load_ledger
 
@@ -55,10 +56,13 @@ def ledger_status(ledger_path: str | Path, today: date | None = None) -> dict:
     """Progress of the ledger's violations: tasks and mu by status, not yet finished (`open`: not
     已整改/已销号), per village in village-code order, and the overdue tasks (未整改/整改中 past their
     deadline, violations and plan gaps alike, `plan_gap` telling which). The transfer plan's gaps
-    (blocks under the minimum) in `plan_gaps`, apart, with the same figures. Areas in mu as printed."""
+    (blocks under the minimum) in `plan_gaps`, apart, with the same figures, each under its task's village;
+    `plan_gaps.cross_village`: the blocks over more than one village with their land in each (the block
+    registry's split). Areas in mu as printed."""
     path = Path(ledger_path)
     today = today or date.today()
-    T = load_ledger(path).tasks.reset_index(drop=True)
+    L = load_ledger(path)
+    T = L.tasks.reset_index(drop=True)
     late = overdue_mask(T, today)
     open_ = ~T["status"].isin(status_roles().finished).to_numpy()
     mu = units.area_mu_array(T["area_m2"].to_numpy(dtype="float64"))
@@ -69,6 +73,7 @@ def ledger_status(ledger_path: str | Path, today: date | None = None) -> dict:
     out = {"ledger": str(path), "as_of": today.isoformat(),
            **_progress(T[violation], mu[violation], open_[violation], late[violation], order), "overdue_tasks": []}
     out["plan_gaps"] = _progress(T[plan], mu[plan], open_[plan], late[plan], order)
+    out["plan_gaps"]["cross_village"] = cross_village_tasks(T, L.blocks)
     for t in np.flatnonzero(late):
         r = T.iloc[t]
         out["overdue_tasks"].append({"issue_id": r["issue_id"], "village": village_label(r["village"]), "deadline": r["deadline"],

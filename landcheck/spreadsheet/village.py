@@ -14,7 +14,10 @@ import numpy as np
 from .. import units
 from ..config import vocabulary
 from ..findings import village_label
-from ..ledger import HEADERS, PEOPLE_FIELDS, PLAN_CATEGORIES, Ledger, is_blank, is_violation, status_roles
+from ..ledger import (
+    HEADERS, PEOPLE_FIELDS, PLAN_CATEGORIES, Ledger, cross_village_line, cross_village_tasks, is_blank, is_violation, status_roles,
+    touching,
+)
 from .cells import page_setup, put, signature, title
 from .layout import (
     LINE_HEIGHT, LISTS_SHEET, VILLAGE_COLUMNS, WRAPPED, choices, col_letter, first_page_last_col, print_label, township_of, village_widths,
@@ -66,6 +69,10 @@ def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
         text = print_label(vocab.label("spreadsheet_plan_total", category=category), key_width)
         total_row(ws, fmt, r, text, rows[plan]["area_mu"].to_numpy(), col)
         ws.set_row(r, LINE_HEIGHT * wrapped_lines(text, key_width) + 2)
+    for c in touching(cross_village_tasks(T, L.blocks), village):  # its land here, wherever the task is listed
+        r += 1
+        ws.merge_range(r, 0, r, last, "", fmt["text"])
+        ws.write_string(r, 0, cross_village_line(c), fmt["text"])
     signature(ws, fmt, r + 2, col["issue_id"] + 1, page_end, township_of(rows))
     page_setup(ws, head_row, col["issue_id"], r + 2, last)
     ws.freeze_panes(first, 2)

@@ -198,3 +198,38 @@ def test_survey_problem_counts_add_up_to_the_verdict(tmp_path, monkeypatch):
     verdict = next(line for line in lines if "--fail-on" in line)
     n_err, n_warn = map(int, re.search(r"(\d+) 处, \S+ (\d+) 处", verdict).groups())
     assert sum(int(r[2]) for r in rows) == n_err and sum(int(r[3]) for r in rows) == n_warn
+
+
+@needs_sample
+def test_a_block_over_villages_is_listed_once_and_its_land_told_by_village_as_the_transfer_check_splits_it(sample_run):
+    """A transfer block under 100 mu that lies in two villages: one task, under its task's village (the
+    plan table adds up as printed), and the land in each village told beside it — in `ledger status`
+    and on the sheet of every village it covers — with the same figures as the transfer check's blocks."""
+    import geopandas as gpd
+    import openpyxl
+
+    out, _, lines, s = sample_run
+    cross = s["plan_gaps"]["cross_village"]
+    assert len(cross) >= 1
+    blocks = gpd.read_file(out / "transfer" / "blocks.gpkg")
+    tasks = load_ledger(out / "ledger.gpkg").tasks.set_index("issue_id")
+    text = "\n".join(lines).replace("\n", "")
+    wb = openpyxl.load_workbook(out / "整改台账.xlsx")
+    sheet_text = {ws.title: " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+                  for ws in wb.worksheets}
+    for c in cross:
+        assert len(c["villages"]) > 1 and c["village"] == tasks.at[c["issue_id"], "village"]
+        assert sum(mu(f"{v:.2f}") for v in c["villages"].values()) == mu(f"{c['mu']:.2f}") == mu(f"{tasks.at[c['issue_id'], 'area_mu']:.2f}")
+        block = blocks[blocks["block_id"] == c["block_id"]].iloc[0]
+        assert set(str(block["villages"]).split(",")) == set(c["villages"])  # the transfer check's villages of the block
+        split = "、".join(f"{v} {m:.2f} 亩" for v, m in c["villages"].items())
+        assert split in text  # printed under the plan table
+        for v in c["villages"]:  # on the sheet of every village the block covers (that has a sheet)
+            sheets = [t for t in sheet_text if v in t]
+            assert sheets or v not in set(tasks["village"]), v
+            assert all(split in sheet_text[t] and c["issue_id"] in sheet_text[t] for t in sheets), v
+    # the transfer check's by-village split agrees: each village's share of these blocks is within its printed total
+    ts = json.loads((out / "transfer" / "summary.json").read_text(encoding="utf-8"))
+    for c in cross:
+        for v, m in c["villages"].items():
+            assert ts["printed"]["by_village"][v]["below_min_mu"] >= m
