@@ -40,7 +40,8 @@ def block_villages(blocks: pd.DataFrame | None) -> dict[str, dict[str, float]]:
 def cross_village_tasks(tasks: pd.DataFrame, blocks: pd.DataFrame | None) -> list[dict]:
     """The plan tasks whose block lies in more than one village: [{issue_id, block_id, village (the
     task's), mu (its printed mu), villages {village: mu}}] in issue-id order. A block whose registry
-    shares do not add up to the task's printed mu (a registry of another run) is left out."""
+    shares do not add up to the task's printed mu, or that do not include the task's village (a registry
+    of another run), is left out."""
     shares = block_villages(blocks)
     if not shares or not len(tasks):
         return []
@@ -49,7 +50,7 @@ def cross_village_tasks(tasks: pd.DataFrame, blocks: pd.DataFrame | None) -> lis
     for _, t in plan.sort_values("issue_id").iterrows():
         split = shares.get(str(t["patch_id"]))
         mu = units.area_mu(float(t["area_m2"])) if np.isfinite(float(t["area_m2"])) else 0.0
-        if split and len(split) > 1 and units.sum_printed(list(split.values())) == mu:
+        if split and len(split) > 1 and str(t["village"]) in split and units.sum_printed(list(split.values())) == mu:
             out.append({"issue_id": str(t["issue_id"]), "block_id": str(t["patch_id"]), "village": str(t["village"]),
                         "mu": mu, "villages": split})
     return out

@@ -32,18 +32,22 @@ def overdue_mask(tasks: pd.DataFrame, today: date) -> np.ndarray:
     return open_ & late if len(tasks) else np.zeros(0, dtype=bool)
 
 
-def _progress(T: pd.DataFrame, mu: np.ndarray, open_: np.ndarray, late: np.ndarray, order: list[str]) -> dict:
+def _progress(T: pd.DataFrame, mu: np.ndarray, open_: np.ndarray, late: np.ndarray, order: list[str],
+              counts: np.ndarray | None = None) -> dict:
     """Tasks `T` (their printed mu `mu`): n and mu, by status, not finished, overdue, and the same by
-    village in the order `order` (the totals are the sums of the village rows as printed)."""
+    village in the order `order` (the totals are the sums of the village rows as printed). `counts`:
+    1 where a row counts as a task (default every row); a piece of a task in another village counts 0."""
     statuses = vocabulary().statuses
+    counts = np.ones(len(T), dtype=np.int64) if counts is None else counts
 
     def block(mask) -> dict:
         status = T["status"].to_numpy()[mask]
+        n = counts[mask]
         return {
-            "n": int(mask.sum()), "mu": units.sum_printed(mu[mask]),
-            "by_status": {s: {"n": int((status == s).sum()), "mu": units.sum_printed(mu[mask][status == s])} for s in statuses},
-            "open": {"n": int(open_[mask].sum()), "mu": units.sum_printed(mu[mask & open_])},
-            "overdue": int(late[mask].sum()),
+            "n": int(n.sum()), "mu": units.sum_printed(mu[mask]),
+            "by_status": {s: {"n": int(n[status == s].sum()), "mu": units.sum_printed(mu[mask][status == s])} for s in statuses},
+            "open": {"n": int(n[open_[mask]].sum()), "mu": units.sum_printed(mu[mask & open_])},
+            "overdue": int(n[late[mask]].sum()),
         }
 
     out = block(np.ones(len(T), dtype=bool))
@@ -52,13 +56,30 @@ def _progress(T: pd.DataFrame, mu: np.ndarray, open_: np.ndarray, late: np.ndarr
     return out
 
 
+def by_land(T: pd.DataFrame, mu: np.ndarray, cross: list[dict]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The plan's tasks with each block over villages in one row per village (its share of the printed
+    mu, `cross_village_tasks`), so that the village rows tell the land in each village as `landcheck
+    transfer` does: (rows, their mu, counts — 1 on the row of the task's own village, 0 on the others)."""
+    split = {c["issue_id"]: c["villages"] for c in cross}
+    rows, mus, counts = [], [], []
+    for (_, t), m in zip(T.iterrows(), mu):
+        for v, share in split.get(t["issue_id"], {t["village"]: m}).items():
+            piece = t.copy()
+            piece["village"] = v
+            rows.append(piece)
+            mus.append(share)
+            counts.append(int(v == t["village"]))
+    frame = pd.DataFrame(rows, columns=T.columns).reset_index(drop=True) if rows else T.iloc[0:0]
+    return frame, np.asarray(mus, dtype="float64"), np.asarray(counts, dtype=np.int64)
+
+
 def ledger_status(ledger_path: str | Path, today: date | None = None) -> dict:
     """Progress of the ledger's violations: tasks and mu by status, not yet finished (`open`: not
     已整改/已销号), per village in village-code order, and the overdue tasks (未整改/整改中 past their
     deadline, violations and plan gaps alike, `plan_gap` telling which). The transfer plan's gaps
-    (blocks under the minimum) in `plan_gaps`, apart, with the same figures, each under its task's village;
-    `plan_gaps.cross_village`: the blocks over more than one village with their land in each (the block
-    registry's split). Areas in mu as printed."""
+    (blocks under the minimum) in `plan_gaps`, apart, with the same figures: a task counted in its own
+    village, its mu shared by villages as the transfer check shares a block over villages (`by_land`;
+    `plan_gaps.cross_village` lists those blocks). Areas in mu as printed."""
     path = Path(ledger_path)
     today = today or date.today()
     L = load_ledger(path)
@@ -72,8 +93,11 @@ def ledger_status(ledger_path: str | Path, today: date | None = None) -> dict:
     order = village_order(T)  # village codes from every task (transfer tasks may carry none)
     out = {"ledger": str(path), "as_of": today.isoformat(),
            **_progress(T[violation], mu[violation], open_[violation], late[violation], order), "overdue_tasks": []}
-    out["plan_gaps"] = _progress(T[plan], mu[plan], open_[plan], late[plan], order)
-    out["plan_gaps"]["cross_village"] = cross_village_tasks(T, L.blocks)
+    cross = cross_village_tasks(T, L.blocks)
+    P, pmu, counts = by_land(T[plan], mu[plan], cross)
+    p_open = ~P["status"].isin(status_roles().finished).to_numpy()
+    out["plan_gaps"] = _progress(P, pmu, p_open, overdue_mask(P, today), village_order(pd.concat([T, P])), counts)
+    out["plan_gaps"]["cross_village"] = cross
     for t in np.flatnonzero(late):
         r = T.iloc[t]
         out["overdue_tasks"].append({"issue_id": r["issue_id"], "village": village_label(r["village"]), "deadline": r["deadline"],
