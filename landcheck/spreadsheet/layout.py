@@ -26,7 +26,7 @@ RESERVED_SHEETS = (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET, COUNTY_SHEET, TRANS
 
 #: Columns of a village sheet: (ledger key, kind, minimum width, maximum width). People-filled ones last.
 VILLAGE_COLUMNS = (
-    ("seq", "int", 4, 5), ("issue_id", "text", 12, 15), ("patch_id", "text", 8, 19), ("farmland_id", "text", 8, 18),
+    ("seq", "int", 4, 5), ("issue_id", "text", 12, 21), ("patch_id", "text", 8, 19), ("farmland_id", "text", 8, 18),
     ("problem_type", "text", 10, 18), ("description", "text", 16, 22), ("area_mu", "mu", 7, 8),
     ("lon", "coord", 10, 10), ("lat", "coord", 9, 9),
     ("verdict", "text", 7, 8), ("new_or_stock", "text", 6, 7), ("measure", "text", 10, 20), ("resp_unit", "text", 9, 12), ("resp_person", "text", 7, 10),
@@ -66,7 +66,7 @@ COUNTY_COLUMNS = (
     (_county("rectified"), "text", "center", 8), (_county("method"), "text", "center", 10),
     (_county("major"), "text", "center", 10), (HEADERS["remarks"], "text", "text_wrap", 30),
     (_county("township"), "text", "text_wrap", 10), (HEADERS["monitor_id"], "text", "text", 14),
-    (HEADERS["issue_id"], "text", "text", 15), (HEADERS["orig_dlbm"], "text", "text_wrap", 12),
+    (HEADERS["issue_id"], "text", "text", 20), (HEADERS["orig_dlbm"], "text", "text_wrap", 12),
     (HEADERS["current_use"], "text", "text_wrap", 12), (HEADERS["zzsx"], "text", "text_wrap", 10),
 )
 COUNTY_HEADERS = tuple(h for h, *_ in COUNTY_COLUMNS)

@@ -69,10 +69,13 @@ def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
         text = print_label(vocab.label("spreadsheet_plan_total", category=category), key_width)
         total_row(ws, fmt, r, text, rows[plan]["area_mu"].to_numpy(), col)
         ws.set_row(r, LINE_HEIGHT * wrapped_lines(text, key_width) + 2)
+    note_width = sum(widths[: page_end + 1])
     for c in touching(cross_village_tasks(T, L.blocks), village):  # its land here, wherever the task is listed
         r += 1
-        ws.merge_range(r, 0, r, last, "", fmt["text"])
-        ws.write_string(r, 0, cross_village_line(c), fmt["text"])
+        text = cross_village_line(c)
+        ws.merge_range(r, 0, r, page_end, "", fmt["text_wrap"])  # on the first page, not cut at its edge
+        ws.write_string(r, 0, text, fmt["text_wrap"])
+        ws.set_row(r, LINE_HEIGHT * wrapped_lines(text, note_width) + 2)
     signature(ws, fmt, r + 2, col["issue_id"] + 1, page_end, township_of(rows))
     page_setup(ws, head_row, col["issue_id"], r + 2, last)
     ws.freeze_panes(first, 2)
