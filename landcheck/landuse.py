@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 #: The classes a land-use code can have inside permanent basic farmland (`in_pbf` of the code table).
@@ -186,6 +187,30 @@ def _pad(code: str) -> str:
     return code
 
 
+def _as_objects(values: Iterable) -> np.ndarray:
+    """The values as a 1-d object array (a Series, an array or any iterable)."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=object)
+    values = list(values) if not isinstance(values, np.ndarray) else values
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    return arr
+
+
+def _clean_name(name) -> str | None:
+    return None if (name is None or (isinstance(name, float) and pd.isna(name))) else str(name).strip()
+
+
+def _distinct(values: np.ndarray, clean) -> tuple[list, np.ndarray]:
+    """The distinct values after `clean` (values equal once cleaned are one entry; None for missing)
+    and each row's index into them."""
+    row_to_raw, raw = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    cleaned = pd.Series([clean(v) for v in raw], dtype=object)
+    raw_to_distinct, distinct = pd.factorize(cleaned, use_na_sentinel=False)
+    distinct = [None if v is None or (isinstance(v, float) and v != v) else v for v in distinct]
+    return distinct, raw_to_distinct[row_to_raw] if len(row_to_raw) else np.empty(0, dtype=np.int64)
+
+
 def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading:
     """Normalise a layer's land-use codes (DLBM) with its names (DLMC) when present.
 
@@ -199,33 +224,34 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
     * codes missing but a name given → the code of that name;
     * unknown codes are kept as they are and counted; so are names that give no code.
     """
-    cleaned = pd.Series([clean_code(v) for v in raw], dtype="object")
-    name_s = (
-        pd.Series([None if (n is None or (isinstance(n, float) and pd.isna(n))) else str(n).strip() for n in names], dtype="object")
-        if names is not None
-        else pd.Series([None] * len(cleaned), dtype="object")
-    )
+    codes_in = _as_objects(raw)
+    code_values, code_inv = _distinct(codes_in, clean_code)
+    name_values, name_inv = _distinct(_as_objects(names) if names is not None else np.full(len(codes_in), None, dtype=object),
+                                      _clean_name)
+    # each distinct (code, name) pair once, with its number of rows: the decisions are the same for every row of a pair
+    pair_ids, pair_inv = np.unique(code_inv.astype(np.int64) * max(len(name_values), 1) + name_inv, return_inverse=True)
+    weights = np.bincount(pair_inv, minlength=len(pair_ids))
+    pairs = [(code_values[i // max(len(name_values), 1)], name_values[i % max(len(name_values), 1)]) for i in pair_ids]
     table = code_table()
     erdiao = erdiao_table()
-    short = cleaned.dropna()
-    short = short[short.str.fullmatch(r"\d{1,3}") & ~short.str.fullmatch(r"0\d")]  # `09` is already 三调
+    distinct = [c for c in code_values if c is not None]
+    short = [c for c in distinct if re.fullmatch(r"\d{1,3}", c) and not re.fullmatch(r"0\d", c)]  # `09` is already 三调
     reading = "none"
-    if len(short):
+    if short:
         votes = Counter()
-        for code, name in zip(cleaned, name_s):
+        for (code, name), w in zip(pairs, weights):
             if code is None or not re.fullmatch(r"\d{1,3}", code) or not name:
                 continue
             if name_of(_pad(code)) == name:
-                votes["3"] += 1
+                votes["3"] += int(w)
             if code.zfill(3) in erdiao and erdiao[code.zfill(3)][0] == name:
-                votes["2"] += 1
+                votes["2"] += int(w)
         if votes:
             reading = "3" if votes["3"] >= votes["2"] else "2"
             basis = "its DLMC names"
         else:
-            long_codes = cleaned.dropna()
-            has_three_tiao = long_codes.str.fullmatch(r"\d{4}[A-Z]?|0\d|\d{2}H\d[A-Z]?").any()
-            all_erdiao = short.map(lambda c: c.zfill(3) in erdiao).all()
+            has_three_tiao = any(re.fullmatch(r"\d{4}[A-Z]?|0\d|\d{2}H\d[A-Z]?", c) for c in distinct)
+            all_erdiao = all(c.zfill(3) in erdiao for c in short)
             reading = "3" if has_three_tiao or not all_erdiao else "2"
             basis = "its other codes" if has_three_tiao else "the code list"
     out = []
@@ -234,15 +260,16 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
     unknown_names: Counter = Counter()
     cautious: Counter = Counter()
     old_names = transition_table()
-    for code, name in zip(cleaned, name_s):
+    for (code, name), w in zip(pairs, weights):
+        w = int(w)
         if code is None:
             guess = code_for_name(name)
             if guess is not None:
-                from_names += 1
+                from_names += w
                 if name in old_names and old_names[name].alternatives and guess == old_names[name].code:
-                    cautious[name] += 1
+                    cautious[name] += w
             elif name:
-                unknown_names[name] += 1
+                unknown_names[name] += w
             out.append(guess)
             continue
         if re.fullmatch(r"\d{1,3}", code) and not re.fullmatch(r"0\d", code):
@@ -252,14 +279,19 @@ def normalise_codes(raw: Iterable, names: Iterable | None = None) -> CodeReading
                 fits2 = code.zfill(3) in erdiao and erdiao[code.zfill(3)][0] == name
                 if fits3 != fits2:
                     row = "3" if fits3 else "2"
-                    by_own_name += row != reading
+                    by_own_name += w * (row != reading)
             if row == "2" and code.zfill(3) in erdiao:
                 code = erdiao[code.zfill(3)][1]
             else:
                 code = _pad(code)
         out.append(code)
-    codes = pd.Series(out, dtype="object", index=cleaned.index)
-    unknown = Counter(c for c in codes if c is not None and c not in table)
+    per_pair = np.empty(len(out), dtype=object)
+    per_pair[:] = out
+    codes = pd.Series(per_pair[pair_inv] if len(codes_in) else np.empty(0, dtype=object), dtype="object")
+    unknown = Counter()
+    for c, w in zip(out, weights):
+        if c is not None and c not in table:
+            unknown[c] += int(w)
     if reading == "3":
         note = f"3-digit codes read as 三调 codes missing their leading zero (101 → 0101), judged from {basis}"
     elif reading == "2":

@@ -49,6 +49,25 @@ def record_code_reading(report: ReadReport, reading) -> None:
         report.warn(f"land-use names without a code that match no known class (DLBM left empty): {shown}")
 
 
+def unknown_rows(codes: pd.Series, names: pd.Series | None) -> dict[tuple[str, str], np.ndarray]:
+    """The rows of each normalised code outside the code table (("code", code) → rows) and of each name
+    of a row without a code that gave none (("name", name) → rows), as `_unknown_key` keys them; worked
+    out on the distinct values."""
+    out: dict[tuple[str, str], np.ndarray] = {}
+    ci, cu = pd.factorize(pd.Series(codes.to_numpy(dtype=object), dtype=object))
+    for k, c in enumerate(cu):
+        if landuse.lookup(c) is None:
+            out[("code", str(c))] = np.flatnonzero(ci == k)
+    if names is not None and (ci < 0).any():
+        no_code = np.flatnonzero(ci < 0)
+        text = pd.Series(names.to_numpy(dtype=object)[no_code], dtype=object).map(
+            lambda n: None if _null_to_none(n) is None else (str(n).strip() or None))
+        ni, nu = pd.factorize(text)
+        for k, n in enumerate(nu):
+            out[("name", n)] = no_code[ni == k]
+    return out
+
+
 def _unknown_key(code, name) -> tuple[str, str] | None:
     """("code", code) for a normalised code outside the code table, ("name", name) for a row without a
     code whose name gave none, else None."""
@@ -84,10 +103,7 @@ def normalise_layer_codes(df: pd.DataFrame, report: ReadReport) -> None:
     reading = landuse.normalise_codes(_column(df, "DLBM"), names)
     df["DLBM"] = reading.codes.values
     record_code_reading(report, reading)
-    rows: dict[tuple, list[int]] = {}
-    for i, key in enumerate(_unknown_key(c, n) for c, n in zip(df["DLBM"], _column(df, "DLMC"))):
-        if key is not None:
-            rows.setdefault(key, []).append(i)
+    rows = unknown_rows(df["DLBM"], df["DLMC"] if "DLMC" in df.columns else None)
     geoms = df.geometry.values
     m2 = [float(ellipsoidal_area(geoms[r], df.crs).sum()) if df.crs is not None else np.nan for r in rows.values()]
     report.unknown_table = unknown_table(list(rows), [len(r) for r in rows.values()], m2)

@@ -147,7 +147,10 @@ def feature_ids(df: pd.DataFrame, positions: np.ndarray) -> pd.Series:
     fallback = pd.Series([f"#{n}" for n in positions + 1], index=df.index, dtype="object")
     if "BSM" not in df.columns:
         return fallback
-    bsm = df["BSM"].map(_id_text)
+    col = df["BSM"]
+    if pd.api.types.is_integer_dtype(col) and not col.isna().any():  # the usual BSM: numbers, all present
+        return col.astype("int64").astype(str).astype(object)
+    bsm = col.map(_id_text)
     return bsm.where(bsm.notna(), fallback)
 
 
