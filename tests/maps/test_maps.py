@@ -373,14 +373,27 @@ def _png(rgb=(236, 236, 228), size=256) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (Debian: apt-get install chromium fonts-noto-cjk)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def scrollbar_browser(playwright):
+    """Chromium with scrollbars that take room, as an officer's browser has (Playwright hides them)."""
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, ignore_default_args=["--hide-scrollbars"])
+    yield b
+    b.close()
 
 
 class Page:
@@ -648,7 +661,7 @@ def test_popup_says_new_or_existing_and_why():
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["1280px", "phone"])
-def test_browser_legend_labels_break_only_before_a_bracket_and_are_never_clipped(findings, tmp_path, phone):
+def test_browser_legend_labels_break_only_before_a_bracket_and_are_never_clipped(scrollbar_browser, findings, tmp_path, phone):
     """Every category's label in the legend (1280 px and a phone, the legend scrolling so that a scrollbar
     takes its width; four-digit mu as a township has): no cell wider than shown, and a label that wraps breaks only before "（" — never inside
     "其他非耕地" or inside "（需核实）"."""
@@ -660,19 +673,7 @@ def test_browser_legend_labels_break_only_before_a_bracket_and_are_never_clipped
     many["area_m2"] = 1_234_567.0
     many["area_mu"] = 1851.85
     path = maps.write_map(maps.inspection_map(many, title="示例镇 核查"), tmp_path / "m.html")
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium fonts-noto-cjk)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
-    with sync_api.sync_playwright() as p:  # with scrollbars, as an officer's browser has (Playwright hides them)
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, ignore_default_args=["--hide-scrollbars"])
-        try:
-            _legend_labels_whole(browser, path, phone)
-        finally:
-            browser.close()
-
-
-def _legend_labels_whole(browser, path: Path, phone: bool) -> None:
-    pg = Page(browser, network="blocked", phone=phone)
+    pg = Page(scrollbar_browser, network="blocked", phone=phone)
     try:
         page = pg.open(path)
         page.evaluate("document.querySelector('.lc-legend details').open = true")  # a phone opens it folded

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from landcheck import maps, units
 from landcheck.cli import cli
 from landcheck.config.run import load_run_config
-from tests.maps.test_maps import Page, browser, make_blocks, make_context, make_test_findings  # noqa: F401 (fixture)
+from tests.maps.test_maps import Page, browser, make_blocks, make_context, make_test_findings, playwright  # noqa: F401 (fixtures)
 
 EXTERNAL = re.compile(r'<script[^>]+src=|<link[^>]+stylesheet')
 
