@@ -113,6 +113,50 @@ def crs_id(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
+#: China's extent in lon/lat (with a margin): CGCS2000 data outside it is in another CRS.
+CHINA_LONLAT = (73.0, 3.0, 135.5, 54.0)
+#: How far (degrees of longitude) data may reach beyond the Gauss–Krüger zone its CRS names.
+ZONE_MARGIN_DEG = 0.5
+
+
+def _gk_band(crs: CRS) -> tuple[float, float] | None:
+    """(west, east) of a CGCS2000 Gauss–Krüger zone (EPSG 4491–4554), None for other CRSs."""
+    epsg = crs.to_epsg(min_confidence=70) or 0
+    if not 4491 <= epsg <= 4554:
+        return None
+    tm = _tm_params(crs)
+    if tm is None:
+        return None
+    half = 3.0 if epsg <= 4512 else 1.5
+    return tm[0] - half, tm[0] + half
+
+
+def implausible_cgcs2000(crs: CRS, bounds) -> str | None:
+    """Why a CGCS2000 CRS (EPSG:4490 or a Gauss–Krüger zone) cannot be the data's: its coordinates
+    fall outside China, or more than ZONE_MARGIN_DEG outside the zone; None when they fit (or for
+    another CRS, which is not judged here)."""
+    epsg = crs.to_epsg(min_confidence=70) or 0
+    if epsg != 4490 and not 4491 <= epsg <= 4554:
+        return None
+    minx, miny, maxx, maxy = bounds
+    xs, ys = [minx, maxx, minx, maxx], [miny, miny, maxy, maxy]
+    if epsg == 4490:
+        lon, lat = np.array(xs, dtype="float64"), np.array(ys, dtype="float64")
+    else:
+        lon, lat = units.to_lonlat(xs, ys, crs)
+    w, s_, e, n = CHINA_LONLAT
+    where = f"lon {np.nanmin(lon):.2f}–{np.nanmax(lon):.2f}, lat {np.nanmin(lat):.2f}–{np.nanmax(lat):.2f}"
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return f"its coordinates do not convert to longitude/latitude in {crs_id(crs)}"
+    if lon.min() < w or lon.max() > e or lat.min() < s_ or lat.max() > n:
+        return f"in {crs_id(crs)} the coordinates lie outside China ({where})"
+    band = _gk_band(crs)
+    if band is not None and (lon.min() < band[0] - ZONE_MARGIN_DEG or lon.max() > band[1] + ZONE_MARGIN_DEG):
+        return (f"in {crs_id(crs)} the coordinates lie more than {ZONE_MARGIN_DEG}° outside its zone "
+                f"({band[0]:.1f}–{band[1]:.1f}°E; data {where})")
+    return None
+
+
 def settle_crs(declared: CRS | None, option: str | None, bounds, path: Path, report: ReadReport) -> CRS:
     """Decide the CRS: --crs, else declared (checked against the coordinates), else inferred."""
     extent = f"extent x {bounds[0]:.2f}–{bounds[2]:.2f}, y {bounds[1]:.2f}–{bounds[3]:.2f}"
@@ -148,6 +192,12 @@ def settle_crs(declared: CRS | None, option: str | None, bounds, path: Path, rep
             )
         source = "inferred"
         report.warn(f"no CRS declared; inferred {crs_id(crs)} because {why}")
+    why = implausible_cgcs2000(crs, bounds)
+    if why:  # never judge data placed somewhere else: the wrong file, CRS or unit (e.g. Web Mercator metres)
+        how = {"option": "given with --crs", "declared": "declared", "corrected": "read from the coordinates",
+               "inferred": "inferred"}[source]
+        raise LandcheckError(f"{path}: the CRS {how} cannot be right: {why} ({extent}). Check that this is the right "
+                             f"file; if its .prj is wrong, pass the CRS the coordinates are in with --crs.")
     report.crs = crs_id(crs)
     report.crs_name = crs.name
     report.crs_source = source

@@ -258,9 +258,9 @@ def test_declared_prefixed_crs_with_plain_eastings_is_reported_with_the_likely_o
     df, r = read(write(gdf, tmp_path, "gpkg"))
     assert r.crs_warning and "EPSG:4527" in r.crs_warning and r.likely_crs == "EPSG:4548"
     assert df.crs.to_epsg() == 4548 and r.crs_source == "corrected"
-    # --crs forces the declared one, still warning
-    _, r = read(write(gdf, tmp_path / "b", "gpkg"), crs="EPSG:4527")
-    assert r.crs == "EPSG:4527" and r.crs_source == "option" and r.likely_crs == "EPSG:4548" and "--crs" in r.crs_warning
+    # --crs cannot force it: in EPSG:4527 these eastings lie nowhere in China (issue 15: never judge such data)
+    with pytest.raises(LandcheckError, match="given with --crs cannot be right"):
+        read(write(gdf, tmp_path / "b", "gpkg"), crs="EPSG:4527")
 
 
 def test_declared_plain_crs_with_prefixed_eastings_is_reported_with_the_likely_one(patches, write, tmp_path):
