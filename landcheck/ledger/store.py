@@ -23,6 +23,7 @@ import pyogrio
 
 from ..errors import LandcheckError
 from ..export import atomic_path
+from ..text import clean_frame
 from .lock import ledger_lock
 from .schema import FORMAT_VERSION, HISTORY, HISTORY_COLUMNS, META, TASKS, empty_tasks, history_text, normalise_tasks, now, stored_text
 
@@ -140,7 +141,9 @@ def read_tasks(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def write_tasks(tasks: gpd.GeoDataFrame, target: Path) -> None:
-    """Write (replace) the layer `tasks` of the GeoPackage `target`: polygons as MultiPolygons."""
+    """Write (replace) the layer `tasks` of the GeoPackage `target`: polygons as MultiPolygons, text without
+    control characters."""
+    tasks = clean_frame(tasks)[0]  # a last guard: no control character in any output
     polygonal = set(tasks.geometry.dropna().geom_type) <= {"Polygon", "MultiPolygon"}
     pyogrio.write_dataframe(tasks, target, layer=TASKS, driver="GPKG", geometry_type="MultiPolygon" if polygonal else "Unknown",
                             promote_to_multi=polygonal)

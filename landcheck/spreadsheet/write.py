@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import LandcheckError
 from ..export import atomic_path
 from ..ledger import Ledger, load_ledger
+from ..text import clean_frame
 from .cells import formats
 from .county import county_sheet
 from .layout import legal_sheet_names, village_names
@@ -36,7 +37,7 @@ def export_xlsx(ledger_path: str | Path, out_path: str | Path, template: str = "
         raise LandcheckError(f"unknown template '{template}': use default or county.")
     ledger_path, out_path = Path(ledger_path), Path(out_path)
     today = today or date.today()
-    L = load_ledger(ledger_path)
+    L = without_controls(load_ledger(ledger_path))
     locks = office_lock_files(out_path)
     if locks:
         raise LandcheckError(f"{out_path}: is open in a spreadsheet program ({locks[0].name} exists). Close it first.")
@@ -52,6 +53,15 @@ def export_xlsx(ledger_path: str | Path, out_path: str | Path, template: str = "
     except PermissionError as exc:
         raise LandcheckError(f"{out_path}: cannot be replaced ({exc}). Is it open in Excel or WPS? Close it and retry.") from None
     return out_path
+
+
+def without_controls(L: Ledger) -> Ledger:
+    """The ledger's tasks and blocks without control characters (a last guard: they make the workbook
+    invalid XML; a ledger written by an earlier version may hold them)."""
+    L.tasks = clean_frame(L.tasks)[0]
+    if L.blocks is not None:
+        L.blocks = clean_frame(L.blocks)[0]
+    return L
 
 
 def _write_workbook(L: Ledger, out_path: Path, template: str, county: str, today: date) -> None:

@@ -1,0 +1,88 @@
+"""Text safe in every format (issue 15 item 5): control characters in delivered text (a village name
+with BEL/ESC) never reach an output; what was cleaned is counted in the read report."""
+
+import csv
+import io
+import json
+import re
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+from click.testing import CliRunner
+
+from landcheck import sample
+from landcheck.cli import cli
+from landcheck.layers import read_layer, read_layer_chunks
+from landcheck.text import CONTROL, clean_frame, clean_text
+
+BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|_x00[01][0-9A-F]_")
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def dirty_township(tmp_path_factory):
+    """The sample township whose village names (ZLDWMC of survey and farmland) hold BEL and ESC, the
+    farmland's also a C1 control and U+FFFE (the survey is GBK: it cannot hold those)."""
+    folder = tmp_path_factory.mktemp("dirty")
+    t = sample.make_township(n_patches=1000)
+    for layer in (t.survey, t.farmland):
+        layer["ZLDWMC"] = layer["ZLDWMC"].map(lambda v: v[:1] + "\x07\x1b" + v[1:])
+    t.farmland["ZLDWMC"] = t.farmland["ZLDWMC"] + "\x85\ufffe"
+    clean_names = set(t.survey["ZLDWMC"].map(lambda v: v.replace("\x07\x1b", "")))
+    return sample.write_township(t, folder / "layers"), clean_names, folder
+
+
+def test_clean_text_keeps_tab_newline_and_text_removes_controls():
+    assert clean_text("镇\x07\x1b中\x00社区\x85\x9f\x7f\ufffe") == "镇中社区"
+    assert clean_text("a\tb\nc\r") == "a\tb\nc\r" and clean_text(3) == 3 and clean_text(None) is None
+    df, counts = clean_frame(pd.DataFrame({"a": ["x\x0by", "ok", None], "n": [1, 2, 3]}))
+    assert df["a"].tolist()[:2] == ["xy", "ok"] and df["a"].isna().iat[2] and counts == {"a": 1}
+
+
+def test_reader_cleans_and_counts_whole_and_chunked(dirty_township):
+    paths, names, _ = dirty_township
+    for role in ("survey", "farmland"):
+        df, rep = read_layer(paths[role])
+        chunks = read_layer_chunks(paths[role], chunk_size=300)
+        whole = pd.concat(list(chunks))
+        assert set(df["ZLDWMC"]) <= names and not df["ZLDWMC"].map(lambda v: bool(CONTROL.search(v))).any()
+        assert rep.text_cleaned == {"ZLDWMC": len(df)} == chunks.report.text_cleaned
+        assert any("control characters removed" in w and "ZLDWMC" in w for w in rep.warnings)
+        assert rep.to_dict() == chunks.report.to_dict() and whole["ZLDWMC"].tolist() == df["ZLDWMC"].tolist()
+
+
+def test_farmland_and_ledger_export_outputs_all_open_with_clean_names(dirty_township):
+    paths, names, folder = dirty_township
+    out = folder / "out"
+    r = invoke("farmland", "--survey", paths["survey"], "--farmland", paths["farmland"], "--facility-records",
+               paths["facility_records"], "--ledger", out / "ledger.gpkg", "-o", out, "--map", out / "map.html")
+    assert r.exit_code == 1, r.output
+    for suffix in ("xlsx", "csv"):
+        e = invoke("ledger", "export", out / "ledger.gpkg", "-o", out / f"export.{suffix}")
+        assert e.exit_code == 0, e.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"), strict=True)
+    assert summary["read_report"]["survey"]["text_cleaned"] == {"ZLDWMC": summary["read_report"]["survey"]["n_read"]}
+    assert summary["read_report"]["farmland"]["text_cleaned"]["ZLDWMC"] > 0
+    villages = set()
+    for book in ("findings.xlsx", "export.xlsx"):
+        wb = openpyxl.load_workbook(out / book)  # invalid XML raises here
+        cells = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+        assert not any(BAD.search(v) for v in cells + wb.sheetnames), book
+        villages |= names & set(cells + wb.sheetnames)
+    assert villages == names
+    for gpkg, layer in (("findings.gpkg", "findings"), ("ledger.gpkg", "tasks")):
+        df = pyogrio.read_dataframe(out / gpkg, layer=layer)
+        assert set(df["village"]) <= names and len(df), gpkg
+    for name in ("findings.csv", "export.csv"):
+        text = (out / name).read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert len(rows) > 1 and not BAD.search(text), name
+    for name in ("summary.json", "map.html"):
+        assert not BAD.search((out / name).read_text(encoding="utf-8")), name
+    assert set(gpd.read_file(out / "findings.gpkg")["village"]) <= names
