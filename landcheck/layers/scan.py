@@ -20,6 +20,7 @@ from .clean import check_polygonal, clean_geometry, drop_stage, measure_repairs,
 from .codes import codes_dtype, count_code_pairs, has_codes, plan_codes
 from .crs import settle_crs
 from ..text import clean_text, control_mask
+from .collisions import READER_FIELDS, collision_renames, record_collisions
 from .controls import record_cleaned
 from .encoding import apply_fixes, field_name_repairs, is_text, mojibake_fixes, suspicious_values
 from .fields import feature_ids, map_fields, record_field_map, rename_fields, require_landuse_field, warn_duplicate_ids
@@ -67,6 +68,7 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
     renames: dict = {}
     fmap: dict = {}
     field_renames: dict = {}
+    collide: dict = {}  # fields named like the reader's own → their new names
     after: list = []
     controls: dict = {}  # column → values with control characters (not counting suspicious ones)
     high: dict = {}  # column → {suspicious value: rows}, values in order of first appearance
@@ -96,6 +98,9 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
             field_renames = {v: k for k, v in fmap.items() if v != k}
             mapped = pd.Index([field_renames.get(c, c) for c in columns])
             after = list(mapped[~mapped.duplicated()])
+            collide = collision_renames([c for c in after if c != geom_name], READER_FIELDS)
+            field_renames.update(collide)
+            after = [collide.get(c, c) for c in after]
             if len(df) == 0:
                 break
             if require_landuse:
@@ -170,6 +175,7 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
             controls.pop(c, None)
     record_cleaned(report, {c: controls[c] for c in columns if c in controls})
     record_field_map(report, [c for c in columns if c != geom_name], fmap)
+    record_collisions(report, collide)
     # ids: BSM (after its mojibake repair) or #n
     if bsm_parts:
         bsm = pd.concat(bsm_parts, ignore_index=True)
