@@ -86,3 +86,69 @@ def test_farmland_and_ledger_export_outputs_all_open_with_clean_names(dirty_town
     for name in ("summary.json", "map.html"):
         assert not BAD.search((out / name).read_text(encoding="utf-8")), name
     assert set(gpd.read_file(out / "findings.gpkg")["village"]) <= names
+
+
+# ------------------------------------------------------------------------------------------
+# Input fields named like landcheck's own
+# ------------------------------------------------------------------------------------------
+#: Fields of a delivery named like the reader's columns and transfer's outputs (but for case).
+COLLIDING = {"feature_id": "a", "FEATURE_NO": "b", "PARCEL_ID": "c", "AREA_MU": "d", "Block_ID": "e", "Village": "v"}
+
+
+@pytest.fixture(scope="module")
+def colliding_township(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("collide")
+    t = sample.make_township(n_patches=1000)
+    for layer in (t.survey, t.farmland, t.transfer):
+        for name, value in COLLIDING.items():
+            layer[name] = value
+    return sample.write_township(t, folder / "layers"), folder
+
+
+def _renamed(report: dict) -> set[str]:
+    return {w.split("'")[1] for w in report["warnings"] if "renamed" in w and w.endswith("a field of that name")}
+
+
+def test_farmland_and_survey_rename_fields_named_like_the_readers(colliding_township):
+    paths, folder = colliding_township
+    r = invoke("farmland", "--survey", paths["survey"], "--farmland", paths["farmland"], "-o", folder / "farmland")
+    assert r.exit_code == 1, r.output
+    s = json.loads((folder / "farmland" / "summary.json").read_text(encoding="utf-8"))
+    for role in ("survey", "farmland"):
+        rep = s["read_report"][role]
+        assert _renamed(rep) == {"feature_id", "FEATURE_NO"}
+        assert rep["field_map"]["feature_id_src"] == "feature_id" and rep["field_map"]["FEATURE_NO_src"] == "FEATURE_NO"
+    ids = pyogrio.read_dataframe(folder / "farmland" / "findings.gpkg")["patch_id"]
+    assert len(ids) and not (ids == "a").any()  # the patches keep their own ids (BSM), not the colliding field
+    r = invoke("survey", paths["survey"], "-o", folder / "survey")
+    assert r.exit_code in (0, 1), r.output
+    s = json.loads((folder / "survey" / "summary.json").read_text(encoding="utf-8"))
+    assert _renamed(s["read_report"]["layer"]) == {"feature_id", "FEATURE_NO"}
+
+
+def test_transfer_renames_fields_named_like_its_outputs(colliding_township):
+    paths, folder = colliding_township
+    out = folder / "transfer"
+    r = invoke("transfer", paths["transfer"], "--by", "Village", "--farmland", paths["farmland"], "--survey",
+               paths["survey"], "-o", out)
+    assert r.exit_code == 1, r.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert _renamed(s["read_report"]["transfer"]) == set(COLLIDING)
+    assert s["n_groups"] == 1  # --by still finds the renamed field: one value, one group
+    parcels = pyogrio.read_dataframe(out / "parcels.gpkg")
+    cols = list(parcels.columns)
+    assert {"parcel_id", "area_mu", "village", "PARCEL_ID_src", "AREA_MU_src", "Block_ID_src", "Village_src"} <= set(cols)
+    assert len({c.casefold() for c in cols}) == len(cols)
+    assert (parcels["PARCEL_ID_src"] == "c").all() and (parcels["Village_src"] == "v").all()
+    assert (parcels["village"] != "v").all()
+
+
+def test_transfer_on_the_latvian_fiboa_parcels(real_file, tmp_path):
+    """lv/1_100.xml carries PARCEL_ID: transfer crashed after writing blocks.gpkg."""
+    path = real_file("fiboa-cli-fixtures/lv/1_100.xml")
+    r = invoke("transfer", path, "-o", tmp_path / "out")
+    assert r.exit_code in (0, 1), r.output
+    s = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert _renamed(s["read_report"]["transfer"]) == {"PARCEL_ID"} and s["n_parcels"] == 100
+    parcels = pyogrio.read_dataframe(tmp_path / "out" / "parcels.gpkg")
+    assert {"parcel_id", "PARCEL_ID_src"} <= set(parcels.columns) and parcels["PARCEL_ID_src"].notna().all()
