@@ -151,17 +151,20 @@ def write_tasks(tasks: gpd.GeoDataFrame, target: Path) -> None:
 
 def _write_layers(ledger: Ledger, target: Path, append_history: bool) -> None:
     """Write tasks (replacing that layer), the new history rows (appended), meta and the block registry
-    (when the ledger has one) into `target`."""
+    (when the ledger has one) into `target`; text without control characters in every layer (alike, so
+    that an issue id stays the same in tasks and history)."""
     write_tasks(ledger.tasks, target)
-    rows = pd.DataFrame(ledger.new_history, columns=list(HISTORY_COLUMNS)).astype("str") if ledger.new_history else None
+    rows = clean_frame(pd.DataFrame(ledger.new_history, columns=list(HISTORY_COLUMNS)).astype("str"))[0] \
+        if ledger.new_history else None
     if not append_history:
-        pyogrio.write_dataframe(rows if rows is not None else ledger.history.astype("str"), target, layer=HISTORY, driver="GPKG")
+        pyogrio.write_dataframe(rows if rows is not None else clean_frame(ledger.history.astype("str"))[0], target,
+                                layer=HISTORY, driver="GPKG")
     elif rows is not None:
         pyogrio.write_dataframe(rows, target, layer=HISTORY, driver="GPKG", append=True)
     meta = pd.DataFrame({"key": list(ledger.meta), "value": [str(v) for v in ledger.meta.values()]}, dtype="str")
-    pyogrio.write_dataframe(meta, target, layer=META, driver="GPKG")
+    pyogrio.write_dataframe(clean_frame(meta)[0], target, layer=META, driver="GPKG")
     if ledger.blocks is not None:
-        pyogrio.write_dataframe(ledger.blocks, target, layer=BLOCKS, driver="GPKG", geometry_type="Unknown")
+        pyogrio.write_dataframe(clean_frame(ledger.blocks)[0], target, layer=BLOCKS, driver="GPKG", geometry_type="Unknown")
 
 
 def save_ledger(ledger: Ledger, path: str | Path) -> Path:

@@ -61,21 +61,32 @@ def test_farmland_and_ledger_export_outputs_all_open_with_clean_names(dirty_town
     paths, names, folder = dirty_township
     out = folder / "out"
     r = invoke("farmland", "--survey", paths["survey"], "--farmland", paths["farmland"], "--facility-records",
-               paths["facility_records"], "--ledger", out / "ledger.gpkg", "-o", out, "--map", out / "map.html")
+               paths["facility_records"], "--ledger", out / "ledger.gpkg", "-o", out, "--map", out / "map.html",
+               "--township", "示例\x07镇\x1b")  # a typed name too: it makes the issue ids
     assert r.exit_code == 1, r.output
     for suffix in ("xlsx", "csv"):
         e = invoke("ledger", "export", out / "ledger.gpkg", "-o", out / f"export.{suffix}")
         assert e.exit_code == 0, e.output
+    e = invoke("ledger", "export", out / "ledger.gpkg", "-o", out / "county.xlsx", "--template", "county", "--county", "示例\x07县")
+    assert e.exit_code == 0, e.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"), strict=True)
     assert summary["read_report"]["survey"]["text_cleaned"] == {"ZLDWMC": summary["read_report"]["survey"]["n_read"]}
     assert summary["read_report"]["farmland"]["text_cleaned"]["ZLDWMC"] > 0
+    tasks = pyogrio.read_dataframe(out / "ledger.gpkg", layer="tasks")
+    history = pyogrio.read_dataframe(out / "ledger.gpkg", layer="history")
+    assert tasks["issue_id"].str.startswith("示例镇-").all() and set(history["issue_id"]) == set(tasks["issue_id"])
+    for layer in ("history", "meta"):
+        frame = pyogrio.read_dataframe(out / "ledger.gpkg", layer=layer)
+        assert not any(BAD.search(str(v)) for v in frame.to_numpy().ravel()), layer
     villages = set()
-    for book in ("findings.xlsx", "export.xlsx"):
+    for book in ("findings.xlsx", "export.xlsx", "county.xlsx"):
         wb = openpyxl.load_workbook(out / book)  # invalid XML raises here
         cells = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
         assert not any(BAD.search(v) for v in cells + wb.sheetnames), book
         villages |= names & set(cells + wb.sheetnames)
     assert villages == names
+    assert any("示例县" in v for ws in openpyxl.load_workbook(out / "county.xlsx").worksheets
+               for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str))
     for gpkg, layer in (("findings.gpkg", "findings"), ("ledger.gpkg", "tasks")):
         df = pyogrio.read_dataframe(out / gpkg, layer=layer)
         assert set(df["village"]) <= names and len(df), gpkg
