@@ -14,6 +14,7 @@ import pandas as pd
 
 #: What no output may hold (tab, newline and carriage return are kept: XML, CSV and JSON allow them).
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_NO_SURROGATES = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]"
 
 
 def clean_text(value):
@@ -31,6 +32,8 @@ def control_mask(s: pd.Series) -> pd.Series:
     """True where a value of `s` is text holding a control character."""
     if not is_text_column(s):
         return pd.Series(False, index=s.index)
+    if isinstance(s.dtype, pd.StringDtype):  # Arrow or Python strings: vectorised (they hold no lone surrogate)
+        return s.str.contains(_CONTROL_NO_SURROGATES, regex=True, na=False).astype(bool)
     return s.map(lambda v: isinstance(v, str) and CONTROL.search(v) is not None).astype(bool)
 
 
