@@ -180,16 +180,20 @@ def _validate(key: str, v) -> tuple[str | None, str | None]:
 
 def _header(rows) -> tuple[int | None, dict[int, str], dict[int, str]]:
     """The header row among the first ten (the one with a 问题编号 column), its columns' keys and its
-    headers that landcheck does not write (by column)."""
+    headers that landcheck does not write (by column). Without a 问题编号 column: (None, {}, {}), or
+    (-row, its keys, {}) when a row has people's columns (a sheet whose 问题编号 header was renamed)."""
+    people_row = None
     for r_no, row in enumerate(rows, start=1):
         keys = {c: _header_key(v) for c, v in enumerate(row or ())}
         if "issue_id" in keys.values():
             unknown = {c: str(v).strip() for c, v in enumerate(row) if not is_blank(v) and not keys[c]
                        and not isinstance(v, Formula) and not _known_header(v)}
             return r_no, {c: k for c, k in keys.items() if k}, unknown
+        if people_row is None and sum(1 for k in keys.values() if k) >= 2:
+            people_row = (-r_no, {c: k for c, k in keys.items() if k}, {})
         if r_no >= 10:
             break
-    return None, {}, {}
+    return people_row or (None, {}, {})
 
 
 def _unknown_columns(sheet: str, header_row: int, unknown: dict[int, str], filled: dict[int, int], colmap: dict,
@@ -233,6 +237,12 @@ def parse_workbook(wb, L: Ledger) -> Parsed:
         rows = _values(wb[name])
         header_row, colmap, unknown = _header(rows)
         filled: dict[int, int] = {}  # unknown column → first row with a value
+        if header_row is not None and header_row < 0:
+            problems.append(Problem(name, -header_row, "", issue_id, None,
+                                    f"this sheet has the columns {', '.join(HEADERS[k] for k in colmap.values())} but no "
+                                    f"{issue_id} column, so its rows cannot be matched to tasks; give the column back its "
+                                    f"header {issue_id}"))
+            continue
         if header_row is None:
             skipped.append(name)
             continue

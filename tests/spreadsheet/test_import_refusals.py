@@ -123,3 +123,11 @@ def test_an_officers_own_column_is_kept_out_with_a_warning(exported):
     res = import_xlsx(led, out)
     assert any("联系电话" in w and "not imported" in w for w in res.warnings)
     assert load_ledger(led).tasks.set_index("issue_id").at[iid, "resp_person"] == "李四"
+
+
+def test_a_renamed_issue_id_header_is_an_error_not_a_skipped_sheet(exported):
+    led, out, sheet, h, row, iid, _ = exported
+    _edit(out, sheet, (2, h["问题编号"], "编号"), (row, h["责任人"], "李四"))
+    problems = _refused(led, out)
+    assert [(p.sheet, p.row, p.header) for p in problems] == [(sheet, 2, "问题编号")]
+    assert "整改状态" in problems[0].message
