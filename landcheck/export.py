@@ -15,6 +15,8 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from .text import clean_frame, clean_nested, clean_text
+
 #: A text cell starting with one of these would become a formula in Excel/LibreOffice.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,15 +52,17 @@ def _json_default(o):
 
 
 def write_json(data: dict, target: str | Path) -> Path:
-    """Write JSON (UTF-8, Chinese kept readable) atomically."""
+    """Write JSON (UTF-8, Chinese kept readable, control characters removed) atomically."""
     with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+        tmp.write_text(json.dumps(clean_nested(data), ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
     return Path(target)
 
 
 def formula_safe(value):
     """Text that a spreadsheet would take as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
-    leading single quote, so it stays text (OWASP's CSV-injection advice). Other values unchanged."""
+    leading single quote, so it stays text (OWASP's CSV-injection advice); control characters are
+    removed (`text.clean_text`). Other values unchanged."""
+    value = clean_text(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -81,7 +85,8 @@ def write_csv(df: pd.DataFrame, target: str | Path) -> Path:
 
 
 def write_gpkg(gdf, target: str | Path, layer: str) -> Path:
-    """Write one layer as a new GeoPackage, replacing `target` atomically (pyogrio)."""
+    """Write one layer as a new GeoPackage (text without control characters), replacing `target`
+    atomically (pyogrio)."""
     with atomic_path(target) as tmp:
-        gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+        clean_frame(gdf)[0].to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
     return Path(target)

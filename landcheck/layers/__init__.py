@@ -6,6 +6,8 @@ decided, changed or dropped on the way: `read_layer` whole, `read_layer_chunks` 
     raw.py         the raw features, with the right text encoding (raw_chunks.py: chunk by chunk)
     encoding.py    .cpg, DBF language byte, detection, mojibake repair
     fields.py      field aliases → canonical names, the land-use field, feature ids
+    collisions.py  fields named like landcheck's own renamed <name>_src
+    controls.py    control characters removed from text
     clean.py       polygons kept, repaired (measured) or dropped
     crs.py         the CRS: declared, checked against the coordinates, or inferred
     codes.py       land-use codes normalised and their reading reported
@@ -19,6 +21,7 @@ This floor decides nothing about violations; it reads, cleans and reports.
 
 from .chunks import LayerChunks, read_layer_chunks
 from .clean import clean_geometry
+from .collisions import READER_FIELDS, rename_collisions
 from .crs import check_crs, crs_id, infer_crs, settle_crs
 from .describe import code_histogram, describe_layer
 from .encoding import detect_bytes_encoding, detect_shapefile_encoding, repair_mojibake, unmojibake
@@ -28,8 +31,8 @@ from .report import ReadReport
 from .sources import LAYER_HINTS, Source, choose_layer, list_layers, resolve_source
 
 __all__ = [
-    "FIELD_ALIASES", "LANDUSE_FIELDS", "LAYER_HINTS", "LayerChunks", "ReadReport", "Source", "check_crs",
+    "FIELD_ALIASES", "LANDUSE_FIELDS", "LAYER_HINTS", "LayerChunks", "READER_FIELDS", "ReadReport", "Source", "check_crs",
     "choose_layer", "clean_geometry", "code_histogram", "crs_id", "describe_layer", "detect_bytes_encoding",
     "detect_shapefile_encoding", "feature_ids", "infer_crs", "list_layers", "map_fields", "read_layer",
-    "read_layer_chunks", "repair_mojibake", "resolve_source", "settle_crs", "unmojibake",
+    "read_layer_chunks", "rename_collisions", "repair_mojibake", "resolve_source", "settle_crs", "unmojibake",
 ]

@@ -15,6 +15,7 @@ import numpy as np
 from pyproj import CRS
 
 from ..errors import LandcheckError
+from ..text import clean_frame
 from .clean import clean_geometry, kept_features
 from .codes import apply_code_map
 from .encoding import apply_fixes
@@ -73,11 +74,12 @@ def _harmonise(df: gpd.GeoDataFrame, dtypes: dict) -> gpd.GeoDataFrame:
 
 
 def _apply_text_plan(df: gpd.GeoDataFrame, plan: ChunkPlan) -> gpd.GeoDataFrame:
-    """Mojibake repairs (whole-layer decisions), field aliases, as `read_layer` does."""
+    """Mojibake repairs (whole-layer decisions), control characters removed, field aliases, as `read_layer` does."""
     if plan.renames:
         df = df.rename(columns=plan.renames)
     for col, fixes in plan.fixes.items():
         df[col] = apply_fixes(df[col], fixes)
+    df, _ = clean_frame(df)  # counted by the scan
     return rename_fields(df, plan.field_renames)
 
 

@@ -1,8 +1,10 @@
 """`read_layer`: a delivered layer read whole into a clean GeoDataFrame and its `ReadReport`.
 
-The steps in order: choose the layer, read it with the right text encoding, repair mojibake, map
-field aliases, keep polygons (repairs and drops recorded), settle the CRS, normalise land-use codes,
-give every feature an id. Each step lives in its own module; this one only runs them in order.
+The steps in order: choose the layer, read it with the right text encoding, repair mojibake,
+remove control characters from text, map field aliases (fields named like
+the reader's own renamed), keep polygons (repairs and drops recorded),
+settle the CRS, normalise land-use codes, give every feature an id. Each step lives in its own module;
+this one only runs them in order.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import numpy as np
 import shapely
 
 from .clean import check_polygonal, clean_geometry, kept_features, measure_repairs, no_polygon_left
+from .collisions import READER_FIELDS, rename_collisions
+from .controls import clean_controls
 from .codes import normalise_layer_codes
 from .crs import settle_crs
 from .encoding import repair_mojibake
@@ -49,11 +53,13 @@ def read_layer(
     if len(df) == 0:
         raise empty_layer(src, name)
     df = repair_mojibake(df, report)
+    df = clean_controls(df, report)
 
     columns = list(df.columns.drop(df.geometry.name))
     fmap = map_fields(columns, fields)
     record_field_map(report, columns, fmap)
     df = rename_fields(df, {v: k for k, v in fmap.items() if v != k})
+    df = rename_collisions(df, READER_FIELDS, report)
     if require_landuse:
         require_landuse_field(list(df.columns.drop(df.geometry.name)), src.path, name)
     positions = np.arange(len(df))

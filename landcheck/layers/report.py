@@ -34,6 +34,8 @@ class ReadReport:
     repaired: list[dict] = field(default_factory=list)
     dropped: list[dict] = field(default_factory=list)
     mojibake_repaired: dict[str, int] = field(default_factory=dict)
+    # field → values whose control characters were removed (landcheck.text.clean_text)
+    text_cleaned: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:

@@ -19,6 +19,9 @@ from pyproj import CRS
 from .clean import check_polygonal, clean_geometry, drop_stage, measure_repairs, no_polygon_left
 from .codes import codes_dtype, count_code_pairs, has_codes, plan_codes
 from .crs import settle_crs
+from ..text import clean_text, control_mask
+from .collisions import READER_FIELDS, collision_renames, record_collisions
+from .controls import record_cleaned
 from .encoding import apply_fixes, field_name_repairs, is_text, mojibake_fixes, suspicious_values
 from .fields import feature_ids, map_fields, record_field_map, rename_fields, require_landuse_field, warn_duplicate_ids
 from .raw import empty_layer
@@ -65,7 +68,9 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
     renames: dict = {}
     fmap: dict = {}
     field_renames: dict = {}
+    collide: dict = {}  # fields named like the reader's own → their new names
     after: list = []
+    controls: dict = {}  # column → values with control characters (not counting suspicious ones)
     high: dict = {}  # column → {suspicious value: rows}, values in order of first appearance
     bsm_parts: list = []
     types: set[int] = set()
@@ -93,6 +98,9 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
             field_renames = {v: k for k, v in fmap.items() if v != k}
             mapped = pd.Index([field_renames.get(c, c) for c in columns])
             after = list(mapped[~mapped.duplicated()])
+            collide = collision_renames([c for c in after if c != geom_name], READER_FIELDS)
+            field_renames.update(collide)
+            after = [collide.get(c, c) for c in after]
             if len(df) == 0:
                 break
             if require_landuse:
@@ -111,6 +119,9 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
                 continue
             s = df[c]
             vals = suspicious_values(s)
+            ctrl = control_mask(s) & ~s.isin(vals)  # suspicious values are counted once their repair is known
+            if ctrl.any():
+                controls[c] = controls.get(c, 0) + int(ctrl.sum())
             if vals:
                 counts = s[s.isin(vals)].value_counts()
                 bucket = high.setdefault(c, {})
@@ -155,13 +166,23 @@ def scan_layer(raw: RawChunks, report: ReadReport, crs_option: str | None, field
         if fixes:
             fixes_by_col[c] = fixes
             report.mojibake_repaired[c] = int(sum(vals[v] for v in fixes))
+    for c in columns:  # control characters, counted on the values as repaired (as read_layer does)
+        n = controls.get(c, 0) + sum(k for v, k in high.get(c, {}).items()
+                                     if clean_text(fixes_by_col.get(c, {}).get(v, v)) != fixes_by_col.get(c, {}).get(v, v))
+        if n:
+            controls[c] = n
+        else:
+            controls.pop(c, None)
+    record_cleaned(report, {c: controls[c] for c in columns if c in controls})
     record_field_map(report, [c for c in columns if c != geom_name], fmap)
+    record_collisions(report, collide)
     # ids: BSM (after its mojibake repair) or #n
     if bsm_parts:
         bsm = pd.concat(bsm_parts, ignore_index=True)
         fix = fixes_by_col.get(fmap.get("BSM", "BSM"))
         if fix:
             bsm = apply_fixes(bsm, fix)
+        bsm = bsm.map(clean_text)
         ids = feature_ids(pd.DataFrame({"BSM": bsm}), np.arange(n_read))
     else:
         ids = feature_ids(pd.DataFrame(index=range(n_read)), np.arange(n_read))

@@ -23,6 +23,7 @@ import pyogrio
 
 from ..errors import LandcheckError
 from ..export import atomic_path
+from ..text import clean_frame
 from .lock import ledger_lock
 from .schema import FORMAT_VERSION, HISTORY, HISTORY_COLUMNS, META, TASKS, empty_tasks, history_text, normalise_tasks, now, stored_text
 
@@ -140,7 +141,9 @@ def read_tasks(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def write_tasks(tasks: gpd.GeoDataFrame, target: Path) -> None:
-    """Write (replace) the layer `tasks` of the GeoPackage `target`: polygons as MultiPolygons."""
+    """Write (replace) the layer `tasks` of the GeoPackage `target`: polygons as MultiPolygons, text without
+    control characters."""
+    tasks = clean_frame(tasks)[0]  # a last guard: no control character in any output
     polygonal = set(tasks.geometry.dropna().geom_type) <= {"Polygon", "MultiPolygon"}
     pyogrio.write_dataframe(tasks, target, layer=TASKS, driver="GPKG", geometry_type="MultiPolygon" if polygonal else "Unknown",
                             promote_to_multi=polygonal)
@@ -148,17 +151,20 @@ def write_tasks(tasks: gpd.GeoDataFrame, target: Path) -> None:
 
 def _write_layers(ledger: Ledger, target: Path, append_history: bool) -> None:
     """Write tasks (replacing that layer), the new history rows (appended), meta and the block registry
-    (when the ledger has one) into `target`."""
+    (when the ledger has one) into `target`; text without control characters in every layer (alike, so
+    that an issue id stays the same in tasks and history)."""
     write_tasks(ledger.tasks, target)
-    rows = pd.DataFrame(ledger.new_history, columns=list(HISTORY_COLUMNS)).astype("str") if ledger.new_history else None
+    rows = clean_frame(pd.DataFrame(ledger.new_history, columns=list(HISTORY_COLUMNS)).astype("str"))[0] \
+        if ledger.new_history else None
     if not append_history:
-        pyogrio.write_dataframe(rows if rows is not None else ledger.history.astype("str"), target, layer=HISTORY, driver="GPKG")
+        pyogrio.write_dataframe(rows if rows is not None else clean_frame(ledger.history.astype("str"))[0], target,
+                                layer=HISTORY, driver="GPKG")
     elif rows is not None:
         pyogrio.write_dataframe(rows, target, layer=HISTORY, driver="GPKG", append=True)
     meta = pd.DataFrame({"key": list(ledger.meta), "value": [str(v) for v in ledger.meta.values()]}, dtype="str")
-    pyogrio.write_dataframe(meta, target, layer=META, driver="GPKG")
+    pyogrio.write_dataframe(clean_frame(meta)[0], target, layer=META, driver="GPKG")
     if ledger.blocks is not None:
-        pyogrio.write_dataframe(ledger.blocks, target, layer=BLOCKS, driver="GPKG", geometry_type="Unknown")
+        pyogrio.write_dataframe(clean_frame(ledger.blocks)[0], target, layer=BLOCKS, driver="GPKG", geometry_type="Unknown")
 
 
 def save_ledger(ledger: Ledger, path: str | Path) -> Path:

@@ -9,6 +9,8 @@ import json
 import numpy as np
 import shapely
 
+from ..text import clean_text
+
 
 # ------------------------------------------------------------------------------------------
 # Encoding for the page
@@ -87,7 +89,7 @@ def encode_geometries(geoms, decimals: int) -> tuple[str, int]:
 
 def encode_column(values) -> object:
     """A text column for the page: plain list, or {"v": distinct values, "i": codes} when values repeat."""
-    vals = ["" if v is None else str(v) for v in values]
+    vals = ["" if v is None else clean_text(str(v)) for v in values]
     uniq = {}
     codes = [uniq.setdefault(v, len(uniq)) for v in vals]
     if len(uniq) * 2 <= len(vals):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..progress import SILENT, Progress
 from ..roles import Reader, read_role
+from ..text import clean_text
 from ..engine import Engine, EngineOptions
 from .engines import engine_for
 
@@ -36,6 +37,11 @@ class JobOptions:
     progress: Progress = SILENT
     read: Reader = read_role
     unknown_codes: str = "warn"
+
+    def __post_init__(self) -> None:
+        # names typed by the user reach every output (ledger ids, titles): no control characters
+        self.township = clean_text(self.township)
+        self.prefix = clean_text(self.prefix)
 
     def make_engine(self) -> Engine:
         """The engine these options ask for."""

@@ -16,6 +16,7 @@ from ..checks.printed import transfer_printed
 from ..checks.transfer.registry import registry_frame
 from ..config import LayerSpec, load_rules, vocabulary
 from ..errors import LandcheckError
+from ..layers import rename_collisions
 from .options import JobOptions
 from .outputs import CheckOutputs, write_outputs
 
@@ -66,6 +67,7 @@ def transfer_job(
     reports = {}
     progress.step(vocabulary().label("pipeline_read_transfer", name=transfer.path.name))
     parcels, reports["transfer"] = read("transfer", transfer)
+    parcels = rename_collisions(parcels, PARCEL_COLUMNS + BLOCK_COLUMNS, reports["transfer"])  # parcels.gpkg's own
     fmap = reports["transfer"].field_map
     column = None
     if by is not None:
@@ -125,6 +127,7 @@ def blocks_for_output(blocks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def parcels_for_output(parcels: gpd.GeoDataFrame, field_map: dict[str, str]) -> gpd.GeoDataFrame:
     """The check's columns, then the layer's own fields under the names the file gave them."""
     out = parcels.drop(columns=[c for c in ("feature_id",) if c in parcels.columns]).copy()
-    taken = set(map(str, out.columns))
-    renames = {c: o for c, o in field_map.items() if c in out.columns and c not in PARCEL_COLUMNS and o not in taken}
+    taken = {str(c).casefold() for c in out.columns}
+    renames = {c: o for c, o in field_map.items()
+               if c in out.columns and c not in PARCEL_COLUMNS and o.casefold() not in taken}
     return _rounded(out.rename(columns=renames))

@@ -18,6 +18,7 @@ import pandas as pd
 from ..config import vocabulary
 from ..export import atomic_path
 from ..ledger import HEADERS
+from ..text import clean_frame
 
 #: Sheet name of findings.xlsx.
 SHEET = "问题清单"
@@ -62,7 +63,7 @@ def write_findings_book(findings: pd.DataFrame, target: str | Path) -> Path:
     """Write `findings` (without geometry; areas as findings.csv has them) as findings.xlsx, atomically."""
     import xlsxwriter
 
-    frame = findings.drop(columns=[c for c in findings.columns if c == "geometry"])
+    frame, _ = clean_frame(findings.drop(columns=[c for c in findings.columns if c == "geometry"]))
     target = Path(target)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,

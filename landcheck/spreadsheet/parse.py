@@ -17,7 +17,7 @@ import numpy as np
 from .. import units
 from ..config import vocabulary
 from ..ledger import DATE_FIELDS, HEADERS, PEOPLE_FIELDS, Ledger, is_blank, status_roles
-from .layout import LISTS_SHEET, RECORD_SHEET, SUMMARY_SHEET, choices
+from .layout import COUNTY_HEADERS, LISTS_SHEET, RECORD_SHEET, SHEET_PEOPLE, SUMMARY_SHEET, choices
 
 _PARENS = str.maketrans({"(": "（", ")": "）"})
 
@@ -31,6 +31,16 @@ _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月?$"), re.compile(r"^(\d{4})(\d{2})$"),
 )
 _EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell as read (its text, e.g. ``=B3*2``): an import takes no formula."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -57,14 +67,30 @@ class Parsed:
     skipped: list[str]
 
 
+def _norm(text) -> str:
+    return re.sub(r"\s+", "", str(text)).translate(_PARENS)
+
+
 def _header_key(text) -> str | None:
     if text is None:
         return None
-    t = re.sub(r"\s+", "", str(text)).translate(_PARENS)
+    t = _norm(text)
     for key in ("issue_id",) + PEOPLE_FIELDS:
-        if re.sub(r"\s+", "", HEADERS[key]).translate(_PARENS) == t:
+        if _norm(HEADERS[key]) == t:
             return key
     return None
+
+
+def _known_header(text) -> bool:
+    """Is `text` a header landcheck writes (any ledger column, the county template's)?"""
+    return _norm(text) in {_norm(h) for h in (*HEADERS.values(), *COUNTY_HEADERS)}
+
+
+def _values(ws):
+    """The rows of a worksheet as value tuples, formula cells as `Formula` (the workbook is read with
+    formulas, not their cached values: an import must not take a value a formula computed)."""
+    for row in ws.iter_rows():
+        yield tuple(Formula(str(c.value)) if getattr(c, "data_type", None) == "f" else c.value for c in row)
 
 
 def _parse_date(v) -> date | None:
@@ -117,6 +143,8 @@ def _cell_text(v) -> str:
 
 def _validate(key: str, v) -> tuple[str | None, str | None]:
     """(canonical value, None) or (None, message)."""
+    if isinstance(v, Formula):
+        return None, f"'{v.text[:40]}' is a formula; type the value itself (an import takes no formula)"
     words = vocabulary()
     allowed = choices().get(key)
     if allowed is not None:
@@ -150,15 +178,41 @@ def _validate(key: str, v) -> tuple[str | None, str | None]:
     return _cell_text(v), None
 
 
-def _header(rows) -> tuple[int | None, dict[int, str]]:
-    """The header row among the first ten (the one with a 问题编号 column) and its columns' keys."""
+def _header(rows) -> tuple[int | None, dict[int, str], dict[int, str]]:
+    """The header row among the first ten (the one with a 问题编号 column), its columns' keys and its
+    headers that landcheck does not write (by column). Without a 问题编号 column: (None, {}, {}), or
+    (-row, its keys, {}) when a row has people's columns (a sheet whose 问题编号 header was renamed)."""
+    people_row = None
     for r_no, row in enumerate(rows, start=1):
         keys = {c: _header_key(v) for c, v in enumerate(row or ())}
         if "issue_id" in keys.values():
-            return r_no, {c: k for c, k in keys.items() if k}
+            unknown = {c: str(v).strip() for c, v in enumerate(row) if not is_blank(v) and not keys[c]
+                       and not isinstance(v, Formula) and not _known_header(v)}
+            return r_no, {c: k for c, k in keys.items() if k}, unknown
+        if people_row is None and sum(1 for k in keys.values() if k) >= 2:
+            people_row = (-r_no, {c: k for c, k in keys.items() if k}, {})
         if r_no >= 10:
             break
-    return None, {}
+    return people_row or (None, {}, {})
+
+
+def _unknown_columns(sheet: str, header_row: int, unknown: dict[int, str], filled: dict[int, int], colmap: dict,
+                     problems: list, warnings: list) -> None:
+    """Columns under a header landcheck did not write that hold values. While one of the people's columns
+    is missing from the sheet, such a column may be it renamed (整改状态 → 状态): an error, as its values
+    would be silently left out. Otherwise it is the officers' own column (kept out, with a warning)."""
+    from openpyxl.utils import get_column_letter
+
+    missing = [HEADERS[k] for k in SHEET_PEOPLE if k not in colmap.values()]
+    for c, first in filled.items():
+        letter, text = get_column_letter(c + 1), unknown[c]
+        if missing:
+            problems.append(Problem(sheet, header_row, letter, text, None,
+                                    f"the header '{text}' is not a column landcheck wrote and this sheet has no column "
+                                    f"{', '.join(missing)}: its values (e.g. row {first}) would not be imported; give the "
+                                    f"column back its exported header, or clear it"))
+        else:
+            warnings.append(f"sheet '{sheet}' column {letter} ('{text}'): not a column landcheck wrote; not imported")
 
 
 def parse_workbook(wb, L: Ledger) -> Parsed:
@@ -180,8 +234,15 @@ def parse_workbook(wb, L: Ledger) -> Parsed:
     for name in wb.sheetnames:
         if name in (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET):
             continue
-        rows = wb[name].iter_rows(values_only=True)
-        header_row, colmap = _header(rows)
+        rows = _values(wb[name])
+        header_row, colmap, unknown = _header(rows)
+        filled: dict[int, int] = {}  # unknown column → first row with a value
+        if header_row is not None and header_row < 0:
+            problems.append(Problem(name, -header_row, "", issue_id, None,
+                                    f"this sheet has the columns {', '.join(HEADERS[k] for k in colmap.values())} but no "
+                                    f"{issue_id} column, so its rows cannot be matched to tasks; give the column back its "
+                                    f"header {issue_id}"))
+            continue
         if header_row is None:
             skipped.append(name)
             continue
@@ -201,6 +262,13 @@ def parse_workbook(wb, L: Ledger) -> Parsed:
                 continue
             n_rows += 1
             letter = get_column_letter(id_col + 1)
+            for c in unknown:
+                if c not in filled and not is_blank(raw_id) and not is_blank(get(c)):
+                    filled[c] = r_no
+            if isinstance(raw_id, Formula):
+                problems.append(Problem(name, r_no, letter, issue_id, raw_id, f"'{raw_id.text[:40]}' is a formula; "
+                                        f"an import takes no formula, type the {issue_id} itself"))
+                continue
             if is_blank(raw_id):
                 problems.append(Problem(name, r_no, letter, issue_id, None,
                                         f"this row has values but no {issue_id} (new rows cannot be imported; tasks come from runs)"))
@@ -233,5 +301,8 @@ def parse_workbook(wb, L: Ledger) -> Parsed:
             if st in roles.finished and rem and float(rem) > 0:
                 warnings.append(f"sheet '{name}' row {r_no}: {iid} is {st} but {remaining} is {rem} {mu}")
             if rem and float(rem) > float(area.get(iid, np.inf)) + 0.005:
-                warnings.append(f"sheet '{name}' row {r_no}: {iid} {remaining} {rem} {mu} is more than its area {area[iid]:.2f} {mu}")
+                rem_col = row_vals["remaining_mu"][3]
+                problems.append(Problem(name, r_no, rem_col, HEADERS["remaining_mu"], rem,
+                                        f"{remaining} {rem} {mu} is more than the task's area {float(area[iid]):.2f} {mu}"))
+        _unknown_columns(name, header_row, unknown, filled, colmap, problems, warnings)
     return Parsed(cells, problems, warnings, n_rows, sheets, skipped)

@@ -53,7 +53,8 @@ def office_lock_files(path: Path) -> list[Path]:
 
 
 def open_workbook(xlsx: Path):
-    """The workbook, read-only with cached values (openpyxl). LandcheckError when it is missing or no .xlsx."""
+    """The workbook, read-only, formulas as formulas (openpyxl; an import refuses them). LandcheckError when it
+    is missing or no .xlsx."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -62,7 +63,7 @@ def open_workbook(xlsx: Path):
     if not xlsx.exists():
         raise LandcheckError(f"{xlsx}: file not found.")
     try:
-        return load_workbook(xlsx, read_only=True, data_only=True)
+        return load_workbook(xlsx, read_only=True)  # formulas as formulas: an import refuses them
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise LandcheckError(f"{xlsx}: cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc}).") from None
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import LandcheckError
 from ..export import atomic_path
 from ..ledger import Ledger, load_ledger
+from ..text import clean_frame, clean_text
 from .cells import formats
 from .county import county_sheet
 from .layout import legal_sheet_names, village_names
@@ -36,7 +37,7 @@ def export_xlsx(ledger_path: str | Path, out_path: str | Path, template: str = "
         raise LandcheckError(f"unknown template '{template}': use default or county.")
     ledger_path, out_path = Path(ledger_path), Path(out_path)
     today = today or date.today()
-    L = load_ledger(ledger_path)
+    L = without_controls(load_ledger(ledger_path))
     locks = office_lock_files(out_path)
     if locks:
         raise LandcheckError(f"{out_path}: is open in a spreadsheet program ({locks[0].name} exists). Close it first.")
@@ -48,10 +49,20 @@ def export_xlsx(ledger_path: str | Path, out_path: str | Path, template: str = "
                 f"export to another file, or use --force to overwrite it."
             )
     try:
-        _write_workbook(L, out_path, template, county, today)
+        _write_workbook(L, out_path, template, clean_text(county), today)
     except PermissionError as exc:
         raise LandcheckError(f"{out_path}: cannot be replaced ({exc}). Is it open in Excel or WPS? Close it and retry.") from None
     return out_path
+
+
+def without_controls(L: Ledger) -> Ledger:
+    """The ledger's tasks, blocks and meta without control characters (a last guard: they make the workbook
+    invalid XML; a ledger written by an earlier version may hold them)."""
+    L.tasks = clean_frame(L.tasks)[0]
+    L.meta = {clean_text(k): clean_text(v) for k, v in L.meta.items()}
+    if L.blocks is not None:
+        L.blocks = clean_frame(L.blocks)[0]
+    return L
 
 
 def _write_workbook(L: Ledger, out_path: Path, template: str, county: str, today: date) -> None:
