@@ -27,6 +27,7 @@ from ..config import CATEGORIES, NOT_FINDINGS, Rule, Rules, vocabulary
 from ..findings import empty_findings, make_findings
 from ..overlay import concat, deoverlap
 from ..progress import Progress
+from . import plausibility
 from .judge import Judgement, judge_findings
 from .origin import origin_summary
 from .printed import farmland_printed
@@ -148,6 +149,9 @@ class FarmlandPartial:
     #: 耕地 patches on slopes (GDPDJB ≥ 2) without a 田坎 deduction: their positions and areas (m²)
     gross_order: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     gross_m2: np.ndarray = field(default_factory=lambda: np.empty(0, "float64"))
+    #: survey values out of range (`plausibility.value_flags`) and the owned polygons the survey reaches
+    flags: dict = field(default_factory=dict)
+    in_extent: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
 
 
 def farmland_partial(
@@ -255,6 +259,7 @@ def farmland_partial(
         p_main=main, p_cand=cand_mask, p_sliver=sliver_mask, findings=findings, f_ia=f_ia, f_ib=f_ib,
         n_patches_read=len(sv), n_farmland_read=len(fm), gross_order=s_order[gross],
         gross_m2=units.ellipsoidal_area(s_geom[gross], work_crs),
+        flags=plausibility.value_flags(sv, s_order), in_extent=plausibility.in_extent(f_geom, s_geom),
     )
 
 
@@ -347,6 +352,9 @@ def farmland_reduce(
         summary["tiankan_not_deducted"] = {"n_patches": int(len(g_order)), "mu": gross_mu}
         notes.append(vocabulary().label("farmland_tiankan_gross", n=len(g_order), mu=gross_mu))
     summary["warnings"] = notes
+    summary["inputs"] = {"values": plausibility.merge_flags([p.flags for p in partials]),  # judged by the job
+                         "coverage": plausibility.coverage_share(cat("pbf_m2", "float64")[fo], cat("uncovered_m2", "float64")[fo],
+                                                                 cat("in_extent", bool)[fo])}
     summary["printed"] = farmland_printed(pbf_m2, pbf_m2 - tiankan_m2, totals, sliver_m2, uncovered_m2, findings)
     return FarmlandResult(findings=findings, summary=summary, farmland_overlaps=overlap_frame, notes=notes)
 

@@ -127,11 +127,20 @@ def unknown_codes_option(fn):
                              "them and reads them as other land (to verify); error stops with exit 2 naming them.")(fn)
 
 
+def allow_partial_option(fn):
+    """--allow-partial: the inputs are meant to cover a part of each other."""
+    return click.option("--allow-partial", is_flag=True,
+                        help="Check a part on purpose 允许部分覆盖: farmland or a baseline that lies mostly off the survey is "
+                             "checked (with a warning) instead of refused, and tasks not found again may be marked "
+                             "待复核（已消失）.")(fn)
+
+
 def job_options(name: str, threads: bool = True, engine: bool = True):
     """The options of a check's job: --rules, --township, --threads, --ledger, --prefix, -o/--output
-    (default out/NAME), --map (default maps/NAME.html), --unknown-codes and the engine options."""
+    (default out/NAME), --map (default maps/NAME.html), --unknown-codes, --allow-partial and the engine options."""
 
     def deco(fn):
+        fn = allow_partial_option(fn)
         fn = unknown_codes_option(fn)
         if engine:
             fn = engine_options(fn)
@@ -163,4 +172,4 @@ def job_options_from(values: dict, progress: Progress) -> JobOptions:
                       ledger_path=values.pop("ledger"), prefix=values.pop("prefix"), map_path=values.pop("map_path"),
                       map_online_assets=values.pop("online_assets", False),
                       threads=values.pop("threads", None), engine=engine, progress=progress,
-                      unknown_codes=values.pop("unknown_codes", "warn"))
+                      unknown_codes=values.pop("unknown_codes", "warn"), allow_partial=values.pop("allow_partial", False))

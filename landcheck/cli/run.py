@@ -14,7 +14,7 @@ import click
 from ..config import RunConfig, load_run_config, sample_config, vocabulary
 from ..pipeline import run as run_pipeline
 from .local_config import LOCAL_CONFIG
-from .options import PATH, output_option, unknown_codes_option
+from .options import PATH, allow_partial_option, output_option, unknown_codes_option
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .tables import print_farmland_summary, print_ledger_merge, print_unknown_codes
 
@@ -39,7 +39,7 @@ def first_line(cfg: RunConfig) -> str:
 def combined_merge(merges: list[dict]) -> dict:
     """One ledger line for the whole run: the counts of every merge added, the tasks the ledger holds
     after the last one."""
-    keys = ("n_new", "n_matched", "n_updated", "n_disappeared", "n_out_of_scope")
+    keys = ("n_new", "n_matched", "n_updated", "n_disappeared", "n_out_of_scope", "n_not_rechecked")
     out = {k: sum(int(m.get(k) or 0) for m in merges) for k in keys}
     out["n_tasks"] = merges[-1]["n_tasks"]
     for k in ("finished_but_found", "kept_edits"):
@@ -52,13 +52,14 @@ def combined_merge(merges: list[dict]) -> dict:
 @click.argument("config", type=PATH, required=False)
 @output_option(None, help="Output folder 输出目录 for results, ledger and maps (default: [output] dir and maps of the configuration).")
 @unknown_codes_option
+@allow_partial_option
 @click.option("--fail-on-findings", is_flag=True,
               help="Exit 1 when anything is found 有问题时退出码为1 (for scripts; default: exit 0 once the outputs are written).")
 @click.option("--online-assets", is_flag=True,
               help="Link the maps' Leaflet/folium files from the CDN 在线加载地图组件 (by default the maps work offline).")
 @click.pass_context
-def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str, fail_on_findings: bool,
-        online_assets: bool) -> None:
+def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str, allow_partial: bool,
+        fail_on_findings: bool, online_assets: bool) -> None:
     """Main job 一键核查: all checks on your layers (CONFIG, else ./landcheck.toml), or on the bundled sample township 示例镇."""
     cfg = chosen_config(config)
     if output is not None:  # everything the run writes moves with -o: results, ledger and maps
@@ -68,7 +69,7 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_co
     if talk:
         console().print(first_line(cfg))
     with progress_bar(talk) as progress:
-        result = run_pipeline(cfg, progress, unknown_codes=unknown_codes)
+        result = run_pipeline(cfg, progress, unknown_codes=unknown_codes, allow_partial=allow_partial)
     if talk:
         for job in (result.farmland, result.transfer):
             if job is not None:

@@ -29,6 +29,9 @@ def print_ledger_merge(m: dict) -> None:
                  disappeared=roles.disappeared, n_disappeared=m["n_disappeared"], n_tasks=m["n_tasks"])
     if m.get("n_out_of_scope"):
         text += vocabulary().label("cli_ledger_out_of_scope", n=m["n_out_of_scope"])
+    if m.get("n_not_rechecked"):
+        text += "; [yellow]" + vocabulary().label("cli_ledger_not_rechecked", n=m["n_not_rechecked"],
+                                                  disappeared=roles.disappeared) + "[/yellow]"
     if m.get("finished_but_found"):
         found = vocabulary().label("cli_ledger_finished_but_found", done=roles.done, closed=roles.closed, n=len(m["finished_but_found"]))
         text += f"; [yellow]{found}[/yellow]"

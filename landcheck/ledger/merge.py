@@ -57,6 +57,8 @@ class MergeResult:
     related: list[dict] = field(default_factory=list)
     #: issue id of every finding, indexed like the findings given
     issue_ids: pd.Series | None = None
+    #: tasks not found again that a run it should not trust (`complete=False`) left as they were
+    not_rechecked: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -65,6 +67,7 @@ class MergeResult:
             "n_reappeared": len(self.reappeared), "new": self.new, "updated": self.updated, "disappeared": self.disappeared,
             "reappeared": self.reappeared, "finished_but_found": self.finished_but_found,
             "n_out_of_scope": self.n_out_of_scope, "related": self.related, "kept_edits": self.kept_edits, "backup": self.backup,
+            "n_not_rechecked": len(self.not_rechecked), "not_rechecked": self.not_rechecked,
         }
 
 
@@ -272,7 +275,7 @@ def _link_related(L: Ledger, T, f, found, geoms, orig_index, roles: StatusRoles,
 def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefix: str, run_date: date | None = None,
                    source: str | None = None, checks: Iterable[str] | None = None,
                    scope: gpd.GeoSeries | None = None, meta: dict | None = None,
-                   transfer_blocks: gpd.GeoDataFrame | None = None) -> MergeResult:
+                   transfer_blocks: gpd.GeoDataFrame | None = None, complete: bool = True) -> MergeResult:
     """Merge one run's findings into the ledger at `ledger_path` (created when absent).
 
     A finding matches an existing task of the same check when it has the same `finding_key`; else the
@@ -290,7 +293,9 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
     about the rest). None: the run looked everywhere. `meta`: keys added to the ledger's meta
     (`store.update_meta`: a township or id prefix other than the ledger's is refused, nothing merged).
     `transfer_blocks`: the transfer check's block registry, saved with the tasks (layer transfer_blocks,
-    in the ledger's CRS).
+    in the ledger's CRS). `complete` False: the run warned about its inputs or dropped features in
+    reading — its findings add and update tasks, but a task it did not find is left as it was (listed
+    in `not_rechecked`), never marked 待复核（已消失）.
     """
     path = Path(ledger_path)
     run_date = run_date or date.today()
@@ -353,8 +358,12 @@ def merge_findings(ledger_path: str | Path, findings: gpd.GeoDataFrame, *, prefi
             ids_by_row = {int(r): iid for r, iid in zip(fresh, ids)}
             result.new = list(ids)
 
-        result.disappeared = mark_disappeared(T, [t for t in cand if t not in m.used and t in can_disappear],
-                                              roles, run_date.isoformat(), log)
+        gone = [t for t in cand if t not in m.used and t in can_disappear]
+        if complete:
+            result.disappeared = mark_disappeared(T, gone, roles, run_date.isoformat(), log)
+        else:  # a run it should not trust says nothing about what it did not find
+            result.not_rechecked = sorted(str(T.at[t, "issue_id"]) for t in gone
+                                          if T.at[t, "status"] not in roles.finished and T.at[t, "status"] != roles.disappeared)
         L.tasks = T
         if transfer_blocks is not None:
             L.blocks = transfer_blocks.to_crs(T.crs) if transfer_blocks.crs != T.crs else transfer_blocks

@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..checks.farmland import FarmlandResult
-from ..config import LayerSpec, load_rules, vocabulary
+from ..checks import plausibility
+from ..config import LayerSpec, Rules, load_rules, vocabulary
+from ..errors import LandcheckError
 from .options import JobOptions
 from .outputs import CheckOutputs, write_outputs
 
@@ -32,9 +34,22 @@ def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
     result.summary["read_report"] = run.read_reports
     if "facility_records" in run.read_reports:  # the records' types and dates, as the judgment read them
         run.read_reports["facility_records"]["warnings"] += result.summary["facility_records"]["notes"]
+    refuse_implausible(result.summary, survey, farmland, rules, options.allow_partial)
     s = result.summary  # 永久基本农田 gross and net of 田坎 (domain.md §9.8) in the ledger's meta
     outputs = write_outputs(CheckOutputs(
         "farmland", result.summary, result.findings, scope=run.survey, map_title=vocabulary().label("pipeline_map_farmland"),
         map_layers={"farmland": run.farmland, "survey": run.survey},
         ledger_meta={"pbf_gross_m2": f"{s['areas_m2']['pbf']:.2f}", "pbf_net_m2": f"{s['pbf_net_m2']:.2f}"}), options)
     return result, outputs
+
+
+def refuse_implausible(summary: dict, survey: LayerSpec, farmland: LayerSpec, rules: Rules, allow_partial: bool) -> None:
+    """Refuse (LandcheckError: nothing written, the ledger untouched) a run whose inputs cannot be what
+    they claim (`plausibility.judge`); its softer doubts go to summary.json `plausibility.warnings`."""
+    refuse, warn = plausibility.judge(summary.get("inputs") or {}, str(survey.path), str(farmland.path),
+                                      rules.threshold("min_coverage_share"), rules.threshold("warn_coverage_share"),
+                                      allow_partial)
+    if refuse:
+        raise LandcheckError(" ".join(refuse))
+    summary["plausibility"] = {"warnings": warn, "allow_partial": allow_partial}
+    summary.setdefault("warnings", []).extend(warn)

@@ -23,7 +23,8 @@ class JobOptions:
     new tasks (None: the township, else the findings' township code, else LC); map_path: an
     inspection map to write (None: no map), its assets inlined unless map_online_assets; read: how an input is read (a run shares its frames);
     unknown_codes: `warn` (land-use codes and names of a survey layer that map to no class are
-    listed, the check goes on) or `error` (such a layer is bad input: nothing is written)."""
+    listed, the check goes on) or `error` (such a layer is bad input: nothing is written);
+    allow_partial: see the field."""
 
     output_dir: Path
     township: str = ""
@@ -37,6 +38,9 @@ class JobOptions:
     progress: Progress = SILENT
     read: Reader = read_role
     unknown_codes: str = "warn"
+    #: the inputs are meant to cover a part (--allow-partial): coverage refusals become warnings, and
+    #: tasks the run did not find may be marked 待复核（已消失） even after a warning
+    allow_partial: bool = False
 
     def __post_init__(self) -> None:
         # names typed by the user reach every output (ledger ids, titles): no control characters

@@ -52,19 +52,32 @@ def ledger_prefix(ledger_path: Path) -> str:
 
 def merge_into_ledger(findings: gpd.GeoDataFrame, ledger_path: Path, prefix: str, checks: tuple[str, ...],
                       progress: Progress = SILENT, scope: gpd.GeoDataFrame | None = None, township: str = "",
-                      meta: dict | None = None, transfer_blocks: gpd.GeoDataFrame | None = None) -> dict:
+                      meta: dict | None = None, transfer_blocks: gpd.GeoDataFrame | None = None,
+                      complete: bool = True) -> dict:
     """Merge a run's findings into the ledger; returns what changed (for summary.json). `scope`: the
     layer the run looked at; tasks outside it are not marked 待复核（已消失）. The township (when
     known) and the prefix are recorded in the ledger's meta with `meta` (the farmland run's
     pbf_gross_m2 / pbf_net_m2); another township's ledger is refused. `transfer_blocks`: the block
-    registry saved with them."""
+    registry saved with them. `complete` False (a run with doubts, `trusted_run`): no task is marked
+    待复核（已消失）."""
     from ..ledger import merge_findings
 
     progress.step(vocabulary().label("pipeline_ledger_merge", name=ledger_path.name))
     return merge_findings(ledger_path, findings, prefix=prefix, checks=checks,
                           scope=scope.geometry if scope is not None else None,
                           meta={**(meta or {}), "township": township, "id_prefix": prefix},
-                          transfer_blocks=transfer_blocks).to_dict()
+                          transfer_blocks=transfer_blocks, complete=complete).to_dict()
+
+
+def trusted_run(summary: dict, allow_partial: bool = False) -> bool:
+    """Whether a run may mark the tasks it did not find 待复核（已消失）: it had no doubt about its inputs
+    (summary `plausibility.warnings`) and dropped no feature in reading (`read_report[*].dropped`), or
+    --allow-partial says its scope is intended."""
+    if allow_partial:
+        return True
+    doubts = (summary.get("plausibility") or {}).get("warnings")
+    dropped = any((rep or {}).get("dropped") for rep in (summary.get("read_report") or {}).values())
+    return not (doubts or dropped)
 
 
 def with_related(findings: gpd.GeoDataFrame, related: list[dict]) -> gpd.GeoDataFrame:
@@ -157,7 +170,8 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
             result.summary["ledger"] = merge_into_ledger(result.findings, Path(options.ledger_path), prefix,
                                                          (result.check,), options.progress, scope=result.scope,
                                                          township=options.township, meta=result.ledger_meta or None,
-                                                         transfer_blocks=result.ledger_blocks)
+                                                         transfer_blocks=result.ledger_blocks,
+                                                         complete=trusted_run(result.summary, options.allow_partial))
             findings = with_related(findings, result.summary["ledger"].get("related") or [])
             ledger_out["ledger"] = Path(options.ledger_path)
         outputs.update(write_findings(findings, out))

@@ -84,10 +84,12 @@ def survey_job(
         progress.step(vocabulary().label("pipeline_compare", n_new=len(layer), n_base=len(base)))
         changes = ch.compare_baseline(layer, base, rules, farmland=fm, township=township, threads=threads,
                                        progress=progress)
+        changes.summary["plausibility"] = baseline_overlap(changes.summary, new, baseline, rules, options.allow_partial)
 
     summary = dict(quality.summary)
     if changes is not None:
         summary["changes"] = changes.summary
+        summary.setdefault("warnings", []).extend((changes.summary.get("plausibility") or {}).get("warnings", []))
     summary["fail_on"] = fail_on
     summary["engine"] = engine.info()
     summary["read_report"] = {k: r if isinstance(r, dict) else r.to_dict() for k, r in reports.items()}
@@ -111,3 +113,21 @@ def survey_job(
         written.map_layers = {"farmland": fm, "survey": layer if quality.schema == "dltb" else base}
     outputs = write_outputs(written, options)
     return SurveyJobResult(quality, changes, summary, report, code), outputs
+
+
+def baseline_overlap(changes: dict, new: LayerSpec, baseline: LayerSpec, rules, allow_partial: bool) -> dict:
+    """How much of the new survey the baseline covers (share of its area); a baseline that covers less
+    than `min_coverage_share` of it is refused (LandcheckError: another township, year or CRS — its
+    "变化 0 处" would be false), unless `allow_partial`; less than `warn_coverage_share` is a warning."""
+    a = changes.get("areas_m2") or {}
+    new_m2, only = float(a.get("new_m2") or 0.0), float(a.get("new_only_m2") or 0.0)
+    share = round(1.0 - only / new_m2, 4) if new_m2 > 0 else None
+    low, warn_at = rules.threshold("min_coverage_share"), rules.threshold("warn_coverage_share")
+    warnings = []
+    if share is not None and share < warn_at:
+        msg = (f"{baseline.path}: covers only {share * 100:.1f} % of {new.path}; the rest is 新增 ground without a "
+               f"baseline (another township, year or CRS?)")
+        if share < low and not allow_partial:
+            raise LandcheckError(f"{msg}. Check the baseline (--allow-partial compares the part it covers).")
+        warnings.append(msg + ".")
+    return {"baseline_share": share, "warnings": warnings, "allow_partial": allow_partial}

@@ -104,7 +104,9 @@ def test_run_with_own_config_and_field_overrides(tmp_path):
         '[output]\ndir = "results"\n', encoding="utf-8")
     conf = load_run_config(cfg)
     assert conf.prefix == "371426999"
-    r = CliRunner().invoke(cli, ["run", str(cfg)])
+    r = CliRunner().invoke(cli, ["run", str(cfg)])  # a part of the survey against the whole farmland …
+    assert r.exit_code == 2 and "--allow-partial" in r.output, r.output  # … is refused as implausible
+    r = CliRunner().invoke(cli, ["run", str(cfg), "--allow-partial"])  # unless meant
     assert r.exit_code in (0, 1), r.output
     s = json.loads((tmp_path / "results" / "farmland" / "summary.json").read_text(encoding="utf-8"))
     assert s["read_report"]["survey"]["field_map"]["DLBM"] == "CODE_X"

@@ -194,8 +194,8 @@ def _attribute_checks(P, work, ids, order, geoms, area, tol: SurveyTolerances) -
             lambda c, v: f"地类 {c or '（空）'} 不应填种植属性代码 ZZSXDM（“{v}”）：只用于耕地及可恢复的园地/林地/坑塘/其他草地")
     col = field_column(cols, "KCXS")
     if col is not None:
-        text = text_values(work[col])
         x = field_numbers(work[col], n)
+        text = np.where(np.isinf(x), np.where(x > 0, "inf", "-inf"), text_values(work[col]))  # inf is no blank
         notnum = (text != "") & ~np.isfinite(x)
         add(notnum, "error", "KCXS", text, lambda c, v: f"扣除地类系数 KCXS “{v}” 不是数值")
         out = np.isfinite(x) & ((x < 0) | (x > tol.max_kcxs))
