@@ -11,7 +11,7 @@ from ..config import LayerSpec, vocabulary
 from ..pipeline import farmland_job
 from .options import PATH, job_options, job_options_from, layer_spec, named_input
 from .output import print_written, progress_bar, verbosity
-from .tables import print_farmland_summary, print_ledger_merge, print_unknown_codes
+from .tables import print_farmland_summary, print_ledger_merge, print_losses, print_unknown_codes
 
 
 @click.command()
@@ -32,6 +32,7 @@ def farmland(ctx: click.Context, facility_records, **values) -> None:
         result, outputs = farmland_job(survey, farmland, job_options_from(values, progress), facility_records=records,
                                        baseline=baseline)
     if talk:
+        print_losses(result.summary.get("losses"))
         print_unknown_codes(result.summary["read_report"])
         print_farmland_summary(result.summary, vocabulary().label("cli_farmland_title"))
         if "ledger" in result.summary:

@@ -135,11 +135,19 @@ def allow_partial_option(fn):
                              "待复核（已消失）.")(fn)
 
 
+def allow_drops_option(fn):
+    """--allow-drops: check what is left of a layer that lost features in reading."""
+    return click.option("--allow-drops", is_flag=True,
+                        help="Check what is left 允许丢弃要素 of a layer that lost more than 0.1 % of its features in reading "
+                             "(max_dropped_share; by default such a check stops with exit 2).")(fn)
+
+
 def job_options(name: str, threads: bool = True, engine: bool = True):
     """The options of a check's job: --rules, --township, --threads, --ledger, --prefix, -o/--output
-    (default out/NAME), --map (default maps/NAME.html), --unknown-codes, --allow-partial and the engine options."""
+    (default out/NAME), --map (default maps/NAME.html), --unknown-codes, --allow-partial, --allow-drops and the engine options."""
 
     def deco(fn):
+        fn = allow_drops_option(fn)
         fn = allow_partial_option(fn)
         fn = unknown_codes_option(fn)
         if engine:
@@ -172,4 +180,5 @@ def job_options_from(values: dict, progress: Progress) -> JobOptions:
                       ledger_path=values.pop("ledger"), prefix=values.pop("prefix"), map_path=values.pop("map_path"),
                       map_online_assets=values.pop("online_assets", False),
                       threads=values.pop("threads", None), engine=engine, progress=progress,
-                      unknown_codes=values.pop("unknown_codes", "warn"), allow_partial=values.pop("allow_partial", False))
+                      unknown_codes=values.pop("unknown_codes", "warn"), allow_partial=values.pop("allow_partial", False),
+                      allow_drops=values.pop("allow_drops", False))

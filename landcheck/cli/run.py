@@ -14,9 +14,9 @@ import click
 from ..config import RunConfig, load_run_config, sample_config, vocabulary
 from ..pipeline import run as run_pipeline
 from .local_config import LOCAL_CONFIG
-from .options import PATH, allow_partial_option, output_option, unknown_codes_option
+from .options import PATH, allow_drops_option, allow_partial_option, output_option, unknown_codes_option
 from .output import console, print_warnings, print_written, progress_bar, verbosity
-from .tables import print_farmland_summary, print_ledger_merge, print_unknown_codes
+from .tables import print_farmland_summary, print_ledger_merge, print_losses, print_unknown_codes
 
 #: The configuration `landcheck run` uses without an argument, when the current folder has one.
 
@@ -53,13 +53,14 @@ def combined_merge(merges: list[dict]) -> dict:
 @output_option(None, help="Output folder 输出目录 for results, ledger and maps (default: [output] dir and maps of the configuration).")
 @unknown_codes_option
 @allow_partial_option
+@allow_drops_option
 @click.option("--fail-on-findings", is_flag=True,
               help="Exit 1 when anything is found 有问题时退出码为1 (for scripts; default: exit 0 once the outputs are written).")
 @click.option("--online-assets", is_flag=True,
               help="Link the maps' Leaflet/folium files from the CDN 在线加载地图组件 (by default the maps work offline).")
 @click.pass_context
 def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str, allow_partial: bool,
-        fail_on_findings: bool, online_assets: bool) -> None:
+        allow_drops: bool, fail_on_findings: bool, online_assets: bool) -> None:
     """Main job 一键核查: all checks on your layers (CONFIG, else ./landcheck.toml), or on the bundled sample township 示例镇."""
     cfg = chosen_config(config)
     if output is not None:  # everything the run writes moves with -o: results, ledger and maps
@@ -69,11 +70,14 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_co
     if talk:
         console().print(first_line(cfg))
     with progress_bar(talk) as progress:
-        result = run_pipeline(cfg, progress, unknown_codes=unknown_codes, allow_partial=allow_partial)
+        result = run_pipeline(cfg, progress, unknown_codes=unknown_codes, allow_partial=allow_partial,
+                              allow_drops=allow_drops)
     if talk:
-        for job in (result.farmland, result.transfer):
-            if job is not None:
-                print_unknown_codes(job.summary.get("read_report", {}))
+        jobs = [job for job in (result.farmland, result.transfer) if job is not None]
+        # each input once, though both checks read the survey
+        print_losses({f"{role} {e['path']}": e for job in jobs for role, e in (job.summary.get("losses") or {}).items()})
+        for job in jobs:
+            print_unknown_codes(job.summary.get("read_report", {}))
     if talk and result.farmland is not None:
         township = cfg.township or vocabulary().label("pipeline_township")
         print_farmland_summary(result.farmland.summary, f"{township} {vocabulary().label('cli_farmland_title')}")

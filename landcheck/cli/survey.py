@@ -19,7 +19,7 @@ from ..pipeline import SurveyJobResult, survey_job
 from .options import PATH, format_option, input_options, job_options, job_options_from, layer_spec, named_input
 from .local_config import configured
 from .output import console, print_warnings, print_written, progress_bar, verbosity
-from .tables import print_ledger_merge, print_unknown_codes
+from .tables import print_ledger_merge, print_losses, print_unknown_codes
 
 #: The summary's change figures shown on the terminal, in order (their words: cli_change_KEY); the
 #: 耕地 account is a table of its own (`account_rows`).
@@ -55,6 +55,7 @@ def survey(ctx: click.Context, schema, fail_on, batch, fmt, **values) -> None:
     if fmt == "json":
         sys.stdout.write(json.dumps(result.report, ensure_ascii=False, indent=2, default=str) + "\n")
     elif talk:
+        print_losses(result.summary.get("losses"))
         print_unknown_codes(result.summary.get("read_report", {}))
         print_survey_summary(result, new.path)
         if "ledger" in result.summary:

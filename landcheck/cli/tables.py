@@ -42,6 +42,29 @@ def print_ledger_merge(m: dict) -> None:
         console().print(vocabulary().label("cli_ledger_backup", path=m["backup"]))
 
 
+def print_losses(found: dict) -> None:
+    """One line per input that lost or guessed anything in reading (summary.json `losses`): features
+    dropped (with the reasons and first ids) and repaired, text repaired or cleaned, a CRS or encoding
+    guessed — so that no loss lives only in summary.json."""
+    vocab = vocabulary()
+    for role, e in (found or {}).items():
+        parts = []
+        if e["n_dropped"]:
+            why = "、".join(f"{r} ×{n}" for r, n in e["reasons"].items())
+            parts.append(vocab.label("cli_losses_dropped", n=e["n_dropped"], n_read=e["n_read"], why=why,
+                                     ids="、".join(e["dropped_ids"])))
+        if e["n_repaired"]:
+            parts.append(vocab.label("cli_losses_repaired", n=e["n_repaired"], ids="、".join(e["repaired_ids"])))
+        if e["crs"]:
+            parts.append(vocab.label(f"cli_losses_crs_{e['crs']}"))
+        if e["encoding"]:
+            parts.append(vocab.label("cli_losses_encoding", encoding=e["encoding"]))
+        if e["mojibake"] or e["text_cleaned"]:
+            parts.append(vocab.label("cli_losses_text", n=e["mojibake"] + e["text_cleaned"]))
+        name = Path(str(e["path"])).name
+        console().print(f"[yellow]{vocab.label('cli_losses', name=name)}{'；'.join(parts)}[/yellow]")
+
+
 def print_unknown_codes(read_reports: dict, roles=SURVEY_ROLES) -> None:
     """For each survey layer, a table of its land-use codes and names that map to no class: the code
     or name, its features, mu and what the checks do with it (nothing when there is none)."""

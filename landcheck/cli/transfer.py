@@ -16,7 +16,7 @@ from ..findings import HEADERS_ZH
 from ..pipeline import transfer_job
 from .options import PATH, input_options, job_options, job_options_from, layer_spec, named_input
 from .output import console, print_warnings, print_written, progress_bar, verbosity
-from .tables import print_ledger_merge, print_unknown_codes
+from .tables import print_ledger_merge, print_losses, print_unknown_codes
 
 
 @click.command()
@@ -45,6 +45,7 @@ def transfer(ctx: click.Context, by, min_mu, gap_m, target_mu, **values) -> None
         result, outputs = transfer_job(parcels, job_options_from(values, progress), by=by, min_mu=min_mu, gap_m=gap_m,
                                        target_mu=target_mu, farmland=farmland, survey=survey)
     if talk:
+        print_losses(result.summary.get("losses"))
         print_unknown_codes(result.summary.get("read_report", {}))
         print_transfer_summary(result)
         if "ledger" in result.summary:

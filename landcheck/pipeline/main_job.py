@@ -49,13 +49,14 @@ def once_reader() -> Reader:
     return read
 
 
-def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "warn", allow_partial: bool = False) -> RunResult:
+def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "warn", allow_partial: bool = False,
+        allow_drops: bool = False) -> RunResult:
     """The main job on a configuration: the farmland check (when survey and farmland layers are
     configured) into `{output}/farmland/`, the transfer check (when a transfer layer is) into
     `{output}/transfer/`, both merged into `{output}/ledger.gpkg`. Exit code 1 when anything is found
     (`landcheck run` exits 0 unless --fail-on-findings). A ledger of another township or id prefix
     stops the run before anything is written (LandcheckError), as does an unknown `[output] basemap`.
-    `unknown_codes` and `allow_partial` as in `JobOptions`."""
+    `unknown_codes`, `allow_partial` and `allow_drops` as in `JobOptions`."""
     import os
 
     from ..ledger import check_identity, read_meta
@@ -71,7 +72,8 @@ def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "wa
 
     def options(folder: str) -> JobOptions:
         return JobOptions(out / folder, township=config.township, ledger_path=ledger_path, prefix=config.prefix,
-                          progress=progress, read=read, unknown_codes=unknown_codes, allow_partial=allow_partial)
+                          progress=progress, read=read, unknown_codes=unknown_codes, allow_partial=allow_partial,
+                          allow_drops=allow_drops)
 
     if "survey" in config.layers and "farmland" in config.layers:
         fr, outputs = farmland_job(config.layers["survey"], config.layers["farmland"], options("farmland"),

@@ -41,6 +41,8 @@ class JobOptions:
     #: the inputs are meant to cover a part (--allow-partial): coverage refusals become warnings, and
     #: tasks the run did not find may be marked 待复核（已消失） even after a warning
     allow_partial: bool = False
+    #: check what is left of a layer that lost more than `max_dropped_share` of its features in reading
+    allow_drops: bool = False
 
     def __post_init__(self) -> None:
         # names typed by the user reach every output (ledger ids, titles): no control characters

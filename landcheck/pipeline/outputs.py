@@ -16,8 +16,9 @@ from ..errors import LandcheckError
 from ..export import write_csv, write_gpkg, write_json
 from ..findings import for_output
 from ..progress import SILENT, Progress
+from .losses import losses, refuse_drops
 from .options import JobOptions
-from ..config import vocabulary
+from ..config import load_rules, vocabulary
 
 
 def write_findings(findings: gpd.GeoDataFrame, out: Path) -> dict[str, Path]:
@@ -154,11 +155,21 @@ def refuse_unknown_codes(read_reports: dict, policy: str, roles=SURVEY_ROLES) ->
         raise LandcheckError("; ".join(parts) + "; correct DLBM/DLMC or run with --unknown-codes warn.")
 
 
+def refuse_lossy_reading(summary: dict, options: JobOptions) -> None:
+    """summary.json `losses` (what reading dropped, repaired or guessed, `losses.losses`), and a
+    LandcheckError when a layer lost more than `max_dropped_share` of its features (unless --allow-drops)."""
+    summary["losses"] = losses(summary.get("read_report") or {})
+    judged = {r: e for r, e in summary["losses"].items() if r != "layer"}  # the survey check reports its own drops
+    refuse_drops(judged, load_rules(options.rules_path).threshold("max_dropped_share"), options.allow_drops)
+
+
 def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     """Write a check's outputs into `options.output_dir` (and the ledger and the map the options
     name); returns every path written, by name, in the order written. With `--unknown-codes error`
-    a survey layer with codes or names of no class stops the job before anything is written."""
+    a survey layer with codes or names of no class stops the job before anything is written; so does a
+    layer that lost more than `max_dropped_share` of its features in reading (unless --allow-drops)."""
     refuse_unknown_codes(result.summary.get("read_report") or {}, options.unknown_codes)
+    refuse_lossy_reading(result.summary, options)
     options.progress.step(vocabulary().label("pipeline_write"))
     out = Path(options.output_dir)
     outputs = {name: write_gpkg(frame, out / f"{name}.gpkg", layer=layer)

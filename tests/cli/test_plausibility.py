@@ -171,3 +171,50 @@ def test_a_baseline_of_another_place_is_refused_unless_allowed(township, tmp_pat
     assert r.exit_code in (0, 1), r.output
     s = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
     assert s["changes"]["plausibility"]["baseline_share"] == 0.0 and s["changes"]["plausibility"]["warnings"]
+
+
+def test_a_truncated_survey_is_refused_naming_what_was_dropped(township, tmp_path):
+    """A .shp cut short (a copy interrupted): reading drops most patches as null geometries; the check
+    used to report a handful of findings and 99 % 调查未覆盖, exit 1."""
+    import shutil
+
+    paths, _ = township
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    for f in Path(paths["survey"]).parent.glob("DLTB.*"):
+        shutil.copy(f, folder / f.name)
+    shp = folder / "DLTB.shp"
+    with open(shp, "r+b") as fh:
+        fh.truncate(shp.stat().st_size // 20)
+    r = farmland_run(paths, tmp_path / "o", None, shp)
+    assert r.exit_code == 2, r.output
+    error = [x for x in r.output.splitlines() if x.startswith("Error:")]
+    assert len(error) == 1 and "DLTB.shp" in error[0] and "features dropped in reading" in error[0] and "--allow-drops" in error[0]
+    assert not (tmp_path / "o").exists()
+    r = farmland_run(paths, tmp_path / "p", None, shp, "--allow-drops", "--allow-partial")
+    assert r.exit_code in (0, 1), r.output
+    assert "读取 DLTB.shp：剔除" in r.output.replace("\n", "")  # said on the console, not only in summary.json
+    s = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
+    assert s["losses"]["survey"]["n_dropped"] > 0.9 * s["losses"]["survey"]["n_read"]
+
+
+def test_a_broken_farmland_geometry_is_said_and_keeps_the_ledger_from_marking_its_tasks_gone(township, tmp_path):
+    """The farmland polygon with the most findings delivered without geometry (1 % of the layer): refused
+    by default; with --allow-drops the check goes on, says the drop on the console, and its tasks — not
+    found, since their polygon is gone — are not re-checked instead of 待复核（已消失）."""
+    paths, _ = township
+    led = tmp_path / "ledger.gpkg"
+    assert farmland_run(paths, tmp_path / "a", None, None, "--ledger", led).exit_code == 1
+    found = gpd.read_file(tmp_path / "a" / "findings.gpkg")
+    fm = gpd.read_file(paths["farmland"])
+    worst = found["farmland_id"].value_counts().index[0]
+    fm.loc[fm["YJJBNTTBBH"].astype(str) == worst, "geometry"] = None
+    broken = tmp_path / "broken.gpkg"
+    fm.to_file(broken, engine="pyogrio")
+    r = farmland_run(paths, tmp_path / "b", broken, None, "--ledger", led)
+    assert r.exit_code == 2 and "broken.gpkg" in r.output, r.output
+    r = farmland_run(paths, tmp_path / "c", broken, None, "--ledger", led, "--allow-drops")
+    assert r.exit_code == 1, r.output
+    assert "读取 broken.gpkg：剔除 1/" in r.output.replace("\n", "")
+    s = json.loads((tmp_path / "c" / "summary.json").read_text(encoding="utf-8"))
+    assert s["ledger"]["n_disappeared"] == 0 and s["ledger"]["n_not_rechecked"] >= 1
