@@ -134,19 +134,33 @@ def _index_html(rows: list[dict], title: str, from_ledger: bool, overview: str |
 MARKER = ".landcheck-maps"
 
 
+def own_files(folder: Path) -> set[str]:
+    """The files landcheck wrote in a village-maps folder: listed in its marker (a marker of an older
+    version lists none: then its .html pages), and the marker itself."""
+    marker = folder / MARKER
+    listed = [x.strip() for x in marker.read_text(encoding="utf-8").splitlines()[1:] if x.strip()] if marker.exists() else []
+    return set(listed or [p.name for p in folder.glob("*.html")]) | {MARKER}
+
+
 def _replace_dir(tmp: Path, target: Path) -> None:
-    """Put the freshly written folder `tmp` in place of `target` (two renames)."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        try:
-            os.replace(tmp, target)
-        except BaseException:
-            os.replace(old, target)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
+    """Put the freshly written folder `tmp` in place of `target` (two renames), then move into it what
+    an officer put in the old one (a photos/ folder, notes): only landcheck's own files are replaced."""
+    if not target.exists():
         os.replace(tmp, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    ours = own_files(old)
+    for p in sorted(old.iterdir()):
+        if p.name not in ours and not (target / p.name).exists():
+            os.replace(p, target / p.name)
+    if not any(p.name not in ours for p in old.iterdir()):  # nothing of the officer's left behind
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=None, blocks=None,
@@ -154,7 +168,8 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
                        overview: bool = True, margin_deg: float = 0.01) -> dict[str, Path]:
     """One page per village (zoomed to its findings, with a printable task table), an `index.html`
     listing villages with counts, mu and links, and (with `overview`) `township.html` of all
-    findings. The folder is replaced as a whole; a folder that landcheck did not write is refused.
+    findings. landcheck's files in the folder are replaced as a whole (the files listed in its marker);
+    files an officer added there are kept; a folder that landcheck did not write is refused.
     Returns {"index": …, "township": …, village label: page path}."""
     check_basemap(basemap, tianditu_key)
     out = Path(out_dir)
@@ -174,7 +189,7 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the pages are meant to be shared
     result: dict[str, Path] = {}
     try:
-        (tmp / MARKER).write_text("written by landcheck map; this folder is replaced as a whole\n", encoding="utf-8")
+        marker = "written by landcheck map; these files are replaced by the next run, any other file is kept:\n"
         rows = []
         used: set[str] = set()
         for n, v in enumerate(villages, 1):
@@ -208,6 +223,7 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
             result["township"] = out / overview_name
         (tmp / "index.html").write_text(_index_html(rows, title, view.from_ledger, overview_name), encoding="utf-8")
         result["index"] = out / "index.html"
+        (tmp / MARKER).write_text(marker + "".join(f"{p.name}\n" for p in sorted(tmp.iterdir())), encoding="utf-8")
         _replace_dir(tmp, out)
     finally:
         if tmp.exists():

@@ -306,7 +306,7 @@ def test_a_finding_without_shape_is_drawn_at_its_lon_lat(findings):
     assert got[0]["pts"][0] == pytest.approx((f.loc[0, "lon"], f.loc[0, "lat"]), abs=1e-7)
 
 
-def test_village_pages_index_and_whole_folder_replacement(findings, tmp_path):
+def test_village_pages_index_replacement_that_keeps_the_officers_files(findings, tmp_path):
     out = tmp_path / "villages"
     farmland, survey = make_context(findings)
     got = maps.write_village_maps(findings, out, farmland=farmland, survey=survey, title="示例镇")
@@ -320,9 +320,18 @@ def test_village_pages_index_and_whole_folder_replacement(findings, tmp_path):
         assert page.index("folium-map") < page.index("核查任务表"), "the table is under the map"
         assert len(page_payloads(page)["findings"]["geom"]["f"]) == n
         assert set(page_payloads(page)["farmland"]["geom"]["k"]) == {"A"}, "context is clipped to the village, polygons only"
-    (out / "stale.html").write_text("old", encoding="utf-8")
-    maps.write_village_maps(findings.iloc[:6], out)
-    assert not (out / "stale.html").exists(), "the folder is replaced as a whole"
+    # an officer's photos and notes in the folder (issue 15: they used to be deleted with the old pages)
+    (out / "photos").mkdir()
+    (out / "photos" / "东村-整改前.jpg").write_bytes(b"\xff\xd8 photo")
+    (out / "核查记录.html").write_text("mine", encoding="utf-8")
+    fewer = findings[findings["village"] != "南村"]
+    again = maps.write_village_maps(fewer, out)
+    assert not got["南村"].exists() and "南村" not in again, "landcheck's own page of a village without tasks is gone"
+    assert (out / "photos" / "东村-整改前.jpg").read_bytes() == b"\xff\xd8 photo"
+    assert (out / "核查记录.html").read_text(encoding="utf-8") == "mine"
+    assert not list(tmp_path.glob(".villages.*")), "no folder left behind"
+    maps.write_village_maps(fewer, out)  # and again: still kept
+    assert (out / "photos" / "东村-整改前.jpg").exists() and (out / "核查记录.html").exists()
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep", encoding="utf-8")
