@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from .errors import LandcheckError
 from .text import clean_frame, clean_nested, clean_text
 
 #: A text cell starting with one of these would become a formula in Excel/LibreOffice.
@@ -34,6 +35,11 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("pyogrio", "sqlite3"):  # GDAL/SQLite cannot write: the disk, not a bug
+            raise LandcheckError(f"{target}: cannot be written ({str(exc)[:160]}). Is the disk full or read-only, or the "
+                                 f"file open in another program? Free space or write elsewhere, then run again.") from None
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -51,10 +57,24 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+def strict_nested(data):
+    """A JSON-like structure as strict JSON can hold it (RFC 8259): NaN and ±Infinity become null,
+    numpy scalars plain numbers."""
+    if isinstance(data, dict):
+        return {k: strict_nested(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [strict_nested(v) for v in data]
+    if isinstance(data, (float, np.floating)):
+        return float(data) if np.isfinite(data) else None
+    return data
+
+
 def write_json(data: dict, target: str | Path) -> Path:
-    """Write JSON (UTF-8, Chinese kept readable, control characters removed) atomically."""
+    """Write strict JSON (UTF-8, Chinese kept readable, control characters removed, NaN/Infinity as null)
+    atomically."""
     with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(clean_nested(data), ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+        tmp.write_text(json.dumps(strict_nested(clean_nested(data)), ensure_ascii=False, indent=2, default=_json_default,
+                                  allow_nan=False), encoding="utf-8")
     return Path(target)
 
 

@@ -62,6 +62,8 @@ def round_half_up(value: float, ndigits: int = 2) -> float:
     """
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return value
+    if abs(float(value)) >= 1e15:  # beyond a float's cents: nothing to round (and Decimal's 28 digits overflow)
+        return float(value)
     quantum = Decimal(1).scaleb(-ndigits)
     return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 

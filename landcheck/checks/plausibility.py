@@ -15,15 +15,17 @@ import shapely
 
 #: How many feature ids a message names.
 SHOWN = 5
+#: No survey patch is larger than this (m²: 1 000 km²); a TBMJ above it is a wrong unit or a broken value.
+MAX_PATCH_M2 = 1e9
 
 
 def value_flags(sv: pd.DataFrame, order: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
     """The survey rows whose value cannot be what the field means: KCXS (扣除系数, a share of the patch)
-    outside [0, 1) or not finite; TBMJ (m²) negative or not finite. {field: {order, value, id}} (blank
-    and non-numeric text are the survey check's; here numbers only)."""
+    outside [0, 1) or not finite; TBMJ (m²) negative, not finite or above MAX_PATCH_M2. {field: {order,
+    value, id}} (blank and non-numeric text are the survey check's; here numbers only)."""
     out = {}
     ids = sv["feature_id"].astype(str).to_numpy(dtype=object) if "feature_id" in sv.columns else np.full(len(sv), "", object)
-    for name, bad in (("KCXS", lambda x: ~np.isfinite(x) | (x < 0) | (x >= 1)), ("TBMJ", lambda x: ~np.isfinite(x) | (x < 0))):
+    for name, bad in (("KCXS", lambda x: ~np.isfinite(x) | (x < 0) | (x >= 1)), ("TBMJ", lambda x: ~np.isfinite(x) | (x < 0) | (x > MAX_PATCH_M2))):
         if name not in sv.columns:
             continue
         x = pd.to_numeric(sv[name], errors="coerce").to_numpy(dtype="float64")
@@ -59,7 +61,7 @@ def merge_flags(parts: list[dict]) -> dict[str, dict]:
         _, first = np.unique(order, return_index=True)
         value, ids = value[first], ids[first]
         out[name] = {"n": int(len(first)), "percent_like": int(((value >= 1) & (value < 100)).sum()),
-                     "values": [[str(i), float(v) if np.isfinite(v) else str(v)] for i, v in zip(ids[:SHOWN], value[:SHOWN])]}
+                     "values": [[str(i), f"{v:.6g}"] for i, v in zip(ids[:SHOWN], value[:SHOWN])]}
     return out
 
 
@@ -91,7 +93,8 @@ def judge(figures: dict, survey_path: str, farmland_path: str, min_share: float,
     t = values.get("TBMJ")
     if t:
         shown = ", ".join(f"{i} = {v}" for i, v in t["values"])
-        refuse.append(f"{survey_path}: TBMJ of {t['n']} patches is negative or not finite ({shown}); correct the field (m²).")
+        refuse.append(f"{survey_path}: TBMJ of {t['n']} patches is negative, not finite or absurd ({shown}); correct the "
+                      f"field (the patch's area in m²).")
     cov = figures.get("coverage") or {}
     share = cov.get("share")
     if cov and not cov.get("n_in_extent"):

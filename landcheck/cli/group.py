@@ -28,8 +28,17 @@ from .run import run
 from .survey import survey
 from .transfer import transfer
 
-#: OSErrors that are the machine's state, not a bug: exit 2 like bad input.
-ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+#: OSErrors that are the machine's state or a wrong path, not a bug: exit 2 like bad input.
+ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EEXIST, errno.ENOTDIR,
+                      errno.EISDIR, errno.ENAMETOOLONG, errno.EFBIG}
+#: What to do about them, said after the error.
+ENVIRONMENT_FIXES = {errno.EEXIST: "a file is where a folder is needed: give another output folder",
+                     errno.ENOTDIR: "a file is where a folder is needed: give another output folder",
+                     errno.EISDIR: "a folder is where a file is needed: give a file",
+                     errno.ENOSPC: "the disk is full: free space or write elsewhere",
+                     errno.EFBIG: "the file is larger than this system allows: write elsewhere",
+                     errno.EROFS: "the disk is read-only: write elsewhere", errno.EACCES: "no permission: write elsewhere",
+                     errno.EPERM: "no permission: write elsewhere"}
 
 
 def write_crash_report(exc: BaseException) -> str | None:
@@ -64,7 +73,8 @@ class LandcheckGroup(click.Group):
             if exc.errno not in ENVIRONMENT_ERRNOS:
                 self.crash(ctx, exc)
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"Error: {where}{exc.strerror}.", err=True)
+            fix = ENVIRONMENT_FIXES.get(exc.errno)
+            click.echo(f"Error: {where}{exc.strerror}" + (f"; {fix}." if fix else "."), err=True)
             ctx.exit(2)
         except Exception as exc:
             self.crash(ctx, exc)

@@ -17,6 +17,7 @@ from ..pipeline.outputs import refuse_unknown_codes
 from .output import console
 from .tables import print_unknown_codes
 from ..config import vocabulary
+from ..export import strict_nested
 
 
 @click.command()
@@ -47,8 +48,8 @@ def inspect(path: Path, layer, crs, encoding, fmt: str, unknown_codes: str) -> N
     refuse_unknown_codes({f"layer{i}": r.get("read_report") for i, r in enumerate(results)}, unknown_codes,
                          roles=[f"layer{i}" for i in range(len(results))])
     if fmt == "json":
-        click.echo(json.dumps(results[0] if len(results) == 1 else {"path": str(path), "layers": results},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps(strict_nested(results[0] if len(results) == 1 else {"path": str(path), "layers": results}),
+                              ensure_ascii=False, indent=2, allow_nan=False))
         return
     for res in results:
         print_description(res)

@@ -14,6 +14,7 @@ import click
 from rich.table import Table
 
 from ..config import vocabulary
+from ..export import strict_nested
 from ..ledger import HEADERS, cross_village_line, export_csv, export_gpkg, ledger_status, load_ledger, status_roles
 from .local_config import configured
 from .options import PATH, format_option
@@ -98,7 +99,7 @@ def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -
         raise click.UsageError(f"{xlsx}: give the .xlsx workbook (exported by `landcheck ledger export`).")
     result = import_xlsx(ledger_path, xlsx)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(strict_nested(result.to_dict()), ensure_ascii=False, indent=2, allow_nan=False))
         return
     if verbosity(ctx) < 0:
         return
@@ -136,7 +137,7 @@ def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> N
         raise click.BadParameter(f"'{as_of}' is not a date like 2026-09-30.", param_hint="--as-of") from None
     s = ledger_status(path, today=today)
     if fmt == "json":
-        click.echo(json.dumps(s, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(strict_nested(s), ensure_ascii=False, indent=2, allow_nan=False))
     elif verbosity(ctx) >= 0:
         print_status(s)
     ctx.exit(1 if s["overdue"] or s["plan_gaps"]["overdue"] else 0)

@@ -160,7 +160,8 @@ def job_options(name: str, threads: bool = True, engine: bool = True):
         fn = click.option("--ledger", type=PATH, default=None,
                           help="Ledger 整改台账 GeoPackage to merge the findings into (e.g. out/ledger.gpkg).")(fn)
         if threads:
-            fn = click.option("--threads", type=int, default=None, help="Threads for the overlay (default: all cores).")(fn)
+            fn = click.option("--threads", type=click.IntRange(min=1), default=None,
+                              help="Threads for the overlay (default: all cores).")(fn)
         fn = click.option("--township", default="", help="Township 乡镇 name written into the findings and the ledger.")(fn)
         fn = click.option("--rules", type=PATH, default=None,
                           help="Rules 核查规则: TOML overriding the packaged rules, thresholds and tolerances (unknown keys are errors).")(fn)

@@ -15,6 +15,7 @@ import click
 from rich.table import Table
 
 from ..config import vocabulary
+from ..export import strict_nested
 from ..pipeline import SurveyJobResult, survey_job
 from .options import PATH, format_option, input_options, job_options, job_options_from, layer_spec, named_input
 from .local_config import configured
@@ -53,7 +54,7 @@ def survey(ctx: click.Context, schema, fail_on, batch, fmt, **values) -> None:
         result, outputs = survey_job(new, job_options_from(values, progress), baseline=baseline, farmland=farmland,
                                      schema=schema, fail_on=fail_on, batch=configured(batch, "batch"))
     if fmt == "json":
-        sys.stdout.write(json.dumps(result.report, ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(strict_nested(result.report), ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n")
     elif talk:
         print_losses(result.summary.get("losses"))
         print_unknown_codes(result.summary.get("read_report", {}))

@@ -7,6 +7,8 @@ Parses and validates tables; applies no rule to a layer.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +58,27 @@ class Rule:
     @property
     def is_finding(self) -> bool:
         return self.category not in NOT_FINDINGS
+
+
+#: Upper bounds of thresholds beyond which a value is absurd (a 1e9 m sliver makes every finding a
+#: sliver); shares are at most 1. Every threshold is a finite number, not negative.
+THRESHOLD_MAX = {"sliver_width_m": 5.0, "min_area_m2": 100.0, "overlap_tolerance_m2": 100.0, "survey_gap_width_m": 50.0,
+                 "survey_gap_area_m2": 1e6, "survey_gap_min_area_m2": 100.0, "tbmj_tolerance_m2": 100.0,
+                 "tbmj_tolerance_pct": 100.0, "derived_area_tolerance_m2": 100.0, "rural_road_max_width_m": 50.0,
+                 "kcxs_max": 1.0, "min_block_mu": 1e5, "gap_m": 1000.0, "min_coverage_share": 1.0,
+                 "warn_coverage_share": 1.0, "max_dropped_share": 1.0}
+
+
+def check_thresholds(thresholds: dict, source: str) -> None:
+    """LandcheckError (naming file and key) unless every threshold is a finite number from 0 to its
+    upper bound (THRESHOLD_MAX)."""
+    for key, value in thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise LandcheckError(f"{source}: [thresholds] {key} must be a number, not {str(value)[:40]!r}.")
+        top = THRESHOLD_MAX.get(key, float("inf"))
+        if not math.isfinite(value) or value < 0 or value > top:
+            raise LandcheckError(f"{source}: [thresholds] {key} = {value:.6g} is out of range: a finite number from 0"
+                                 + (f" to {top:g}." if math.isfinite(top) else "."))
 
 
 @dataclass
@@ -183,10 +206,6 @@ def _validate_rules(data: dict, source: str) -> None:
             known = vocab.knows_problem_type(e[key]) if key == "problem_type" else e[key] in allowed
             if not known:
                 raise LandcheckError(f"{source}: [{where}] {key} '{e[key]}' is not in the vocabulary ({', '.join(allowed)}).")
-    for key in ("sliver_width_m", "min_area_m2"):
-        try:
-            float(data["thresholds"][key])
-        except (KeyError, TypeError, ValueError):
-            raise LandcheckError(f"{source}: [thresholds] {key} must be a number.") from None
+    check_thresholds(data.get("thresholds") or {}, source)
     if "facility" in data:
         parse_facility(data["facility"], source)

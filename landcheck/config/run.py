@@ -100,11 +100,26 @@ def sample_config() -> RunConfig:
                      output_dir=SAMPLE_OUTPUT, maps_dir=SAMPLE_OUTPUT / "maps")
 
 
+def positive(value, table: str, key: str, path: Path) -> float:
+    """A target in mu: a finite number above 0 (LandcheckError naming file and key otherwise)."""
+    import math
+
+    v = float(value)
+    if not math.isfinite(v) or v <= 0 or v > 1e7:
+        raise LandcheckError(f"{path}: [{table}] {key} = {v:.6g} is out of range: a number of mu above 0 (at most 1e7).")
+    return v
+
+
 def load_run_config(path: str | Path) -> RunConfig:
     """Read a `landcheck.toml`; layer paths are relative to the file's folder."""
     p = Path(path)
     if not p.exists():
         raise LandcheckError(f"{p}: config file not found. `landcheck init` writes a template.")
+    if p.is_dir():  # `landcheck run .`: the folder's own landcheck.toml, when it has one
+        if not (p / "landcheck.toml").is_file():
+            raise LandcheckError(f"{p}: is a folder, not a configuration file; give its landcheck.toml "
+                                 f"(`landcheck init {p / 'landcheck.toml'}` writes a template).")
+        p = p / "landcheck.toml"
     try:
         text = p.read_text(encoding="utf-8")
         data = parse_toml(text)
@@ -141,8 +156,8 @@ def load_run_config(path: str | Path) -> RunConfig:
             batch=str(data.get("monitoring", {}).get("batch", "")),
             id_prefix=str(town.get("id_prefix", "")),
             layers=layers,
-            transfer_target_mu=float(targets.get("transfer_target_mu", 5000.0)),
-            min_block_mu=float(targets.get("min_block_mu", 100.0)),
+            transfer_target_mu=positive(targets.get("transfer_target_mu", 5000.0), "targets", "transfer_target_mu", p),
+            min_block_mu=positive(targets.get("min_block_mu", 100.0), "targets", "min_block_mu", p),
             output_dir=base / output.get("dir", "out"),
             maps_dir=base / output.get("maps", "maps"),
             basemap=str(output.get("basemap", "osm")),

@@ -172,6 +172,7 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     refuse_lossy_reading(result.summary, options)
     options.progress.step(vocabulary().label("pipeline_write"))
     out = Path(options.output_dir)
+    out.mkdir(parents=True, exist_ok=True)  # a file in its place stops the job here, before the ledger changes
     outputs = {name: write_gpkg(frame, out / f"{name}.gpkg", layer=layer)
                for name, (frame, layer) in result.layers.items()}
     if result.findings is not None:

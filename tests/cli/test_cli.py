@@ -163,7 +163,7 @@ def test_no_permission_is_the_environment_exit_2(tmp_path, monkeypatch):
     monkeypatch.setattr(inspect_command, "describe_layer", denied)
     r = invoke("inspect", _patches(tmp_path))
     assert r.exit_code == 2
-    assert r.output.strip() == "Error: out/summary.json: Permission denied."
+    assert r.output.strip() == "Error: out/summary.json: Permission denied; no permission: write elsewhere."
 
 
 def test_farmland_with_a_baseline_says_new_or_existing(tmp_path):

@@ -44,8 +44,12 @@ _COLUMNS = ["code", "severity", "feature_id", "field", "value", "message", "area
 
 
 def fmt_number(x: float, nd: int = 2) -> str:
-    """A number for a message: rounded half-up to `nd` decimals, all of them shown."""
-    return f"{units.round_half_up(float(x), nd):.{nd}f}"
+    """A number for a message: rounded half-up to `nd` decimals, all of them shown; an absurd one
+    (1e15 or more) in scientific notation, so that a message stays one short line."""
+    x = float(x)
+    if np.isfinite(x) and abs(x) >= 1e15:
+        return f"{x:.3e}"
+    return f"{units.round_half_up(x, nd):.{nd}f}"
 
 
 class ProblemCollector:
