@@ -8,6 +8,7 @@ traceback goes to a file whose path is printed), 130 interrupted. Holds no comma
 
 from __future__ import annotations
 
+import atexit
 import errno
 import logging
 import sys
@@ -54,6 +55,14 @@ def write_crash_report(exc: BaseException) -> str | None:
         return None
 
 
+def quiet_dask_exit() -> None:
+    """After Ctrl-C during a dask run: no traceback from distributed's exit hook closing a local cluster
+    that was being started (its worker processes got the same Ctrl-C and are gone)."""
+    spec = sys.modules.get("distributed.deploy.spec")
+    if spec is not None and hasattr(spec, "close_clusters"):
+        atexit.unregister(spec.close_clusters)
+
+
 class LandcheckGroup(click.Group):
     """A click group that turns landcheck's own errors into one line and exit status 2, and any
     unexpected error (a bug) into one line, a traceback file and exit status 3."""
@@ -67,6 +76,7 @@ class LandcheckGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
+            quiet_dask_exit()
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
         except OSError as exc:

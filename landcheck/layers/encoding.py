@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..errors import LandcheckError
 from .report import ReadReport
 from .sources import Source, read_member
 
@@ -132,12 +133,33 @@ def unmojibake(text: str) -> str | None:
     return None
 
 
+#: How much of a DBF the .cpg is checked against (bytes from its start).
+CPG_SAMPLE_BYTES = 4 << 20
+
+
+def refuse_contradicted_cpg(src: Source, enc: str, said: str) -> None:
+    """LandcheckError when the DBF's text bytes contradict its .cpg: UTF-8 text under a .cpg that says
+    GBK (it would read as 鐧藉潑鏉…), or GBK text under one that says UTF-8. Looks at the first
+    CPG_SAMPLE_BYTES of the DBF."""
+    sample = dbf_text_bytes(read_member(src.dbf, CPG_SAMPLE_BYTES))
+    if not re.search(rb"[\x80-\xff]", sample):
+        return
+    found = detect_bytes_encoding(sample)
+    chinese = enc in ("GBK", "GB18030", "CP950")
+    if (chinese and found == "UTF-8") or (enc == "UTF-8" and found in ("GBK", "GB18030")):
+        raise LandcheckError(f"{src.path}: its .cpg says {said} but the text is {found}: read as {enc} it would be garbled. "
+                             f"Give the encoding {found} (the layer's --…-encoding option, e.g. --survey-encoding {found}, or "
+                              f"`encoding = \"{found}\"` in landcheck.toml) and correct the .cpg.")
+
+
 def detect_shapefile_encoding(src: Source) -> tuple[str, str]:
     """(encoding, how it was found) of a shapefile's DBF text: .cpg, language byte, or detection."""
     if src.cpg is not None:
         raw = read_member(src.cpg).decode("ascii", "ignore").strip().upper()
         enc = _CPG.get(raw) or _CPG.get(raw.replace("ANSI ", ""))
         if enc:
+            if src.dbf is not None:
+                refuse_contradicted_cpg(src, enc, raw)
             return enc, "cpg"
     if src.dbf is None:
         return "UTF-8", "default"

@@ -37,6 +37,16 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2, *, memory_limi
     except ImportError:
         raise LandcheckError("the dask engine needs dask, distributed and dask-geopandas: "
                              "pip install 'landcheck[dask]' (on every worker too).") from None
+    # the scheduler's and client's INFO lines ("Scheduler closing all comms" …) only with -v: the level of
+    # landcheck's own log (WARNING unless -v), never more talkative than it
+    level = max(logging.getLogger("landcheck").getEffectiveLevel(), logging.getLogger().getEffectiveLevel())
+    for name in ("distributed", "distributed.scheduler", "distributed.core", "distributed.nanny", "distributed.worker",
+                 "distributed.http.proxy", "distributed.batched", "distributed.client"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING) if level > logging.INFO else level)
+    if level > logging.INFO:  # "Port 8787 is already in use …": distributed's own business, not the officer's
+        import warnings
+
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"distributed(\..*)?")
 
     if scheduler:
         try:

@@ -178,7 +178,7 @@ def test_utf8_shapefile_without_cpg(patches, write, tmp_path):
 
 def test_encoding_option_overrides(gbk_shapefile, tmp_path):
     path = gbk_shapefile(cpg="UTF-8")  # a lying .cpg: a clear error, then --encoding
-    with pytest.raises(LandcheckError, match="is not UTF-8.*--encoding"):
+    with pytest.raises(LandcheckError, match="says UTF-8 but the text is GBK.*encoding GBK"):
         read(path)
     df, r = read(path, encoding="GBK")
     assert df["DLMC"].tolist() == NAMES and r.encoding == "GBK" and r.encoding_source == "option"
