@@ -2,8 +2,8 @@
 out as "问题 0 处" (issue 15): KCXS a share in [0, 1) (not percent, not inf), TBMJ finite and not
 negative, the farmland on the survey's coverage where the survey reaches, the baseline over the survey.
 
-`value_flags`, `in_extent`, `coverage_share` are pure functions on frames and arrays; `judge` turns
-their figures into refusals (bad input: nothing is written) and warnings. The CRS's plausibility is
+`value_flags`, `in_extent`, `coverage_share` are pure functions on frames and arrays; `judge` and
+`judge_baseline` turn their figures into refusals (bad input: nothing is written) and warnings. The CRS's plausibility is
 the reader's (`layers.crs.implausible_cgcs2000`).
 """
 
@@ -110,3 +110,20 @@ def judge(figures: dict, survey_path: str, farmland_path: str, min_share: float,
         warn.append(f"{farmland_path}: {share * 100:.1f} % of the farmland where the survey reaches lies on its patches: "
                     f"the rest is reported 调查未覆盖 (--allow-partial if the survey is meant to cover a part).")
     return refuse, warn
+
+
+def judge_baseline(areas_m2: dict, new_path: str, baseline_path: str, min_share: float, warn_share: float,
+                   allow_partial: bool) -> tuple[float | None, list[str], list[str]]:
+    """(share, refusals, warnings) of a comparison with a baseline, from its `areas_m2` (new_m2 and
+    new_only_m2: the new survey's ground the baseline does not cover): under `min_share` the baseline
+    cannot be this survey's (another township, year or CRS; its "变化 0 处" would be false) — refused
+    unless `allow_partial`; under `warn_share` a warning."""
+    new_m2, only = float(areas_m2.get("new_m2") or 0.0), float(areas_m2.get("new_only_m2") or 0.0)
+    share = round(1.0 - only / new_m2, 4) if new_m2 > 0 else None
+    if share is None or share >= warn_share:
+        return share, [], []
+    msg = (f"{baseline_path}: covers only {share * 100:.1f} % of {new_path}; the rest is 新增 ground without a "
+           f"baseline (another township, year or CRS?)")
+    if share < min_share and not allow_partial:
+        return share, [f"{msg}. Check the baseline (--allow-partial compares the part it covers)."], []
+    return share, [], [msg + "."]

@@ -65,7 +65,8 @@ def by_land(T: pd.DataFrame, mu: np.ndarray, cross: list[dict]) -> tuple[pd.Data
     for (_, t), m in zip(T.iterrows(), mu):
         for v, share in split.get(t["issue_id"], {t["village"]: m}).items():
             piece = t.copy()
-            piece["village"] = v
+            if v != t["village"]:  # the task's village code is not this village's (village_order takes the least code)
+                piece["village"], piece["village_code"] = v, ""
             rows.append(piece)
             mus.append(share)
             counts.append(int(v == t["village"]))

@@ -34,7 +34,7 @@ def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
     result.summary["read_report"] = run.read_reports
     if "facility_records" in run.read_reports:  # the records' types and dates, as the judgment read them
         run.read_reports["facility_records"]["warnings"] += result.summary["facility_records"]["notes"]
-    refuse_lossy_reading(result.summary, options)  # a truncated file is said as such, before its coverage
+    refuse_lossy_reading(result.summary, options, rules)  # a truncated file is said as such, before its coverage
     refuse_implausible(result.summary, survey, farmland, rules, options.allow_partial)
     s = result.summary  # 永久基本农田 gross and net of 田坎 (domain.md §9.8) in the ledger's meta
     outputs = write_outputs(CheckOutputs(

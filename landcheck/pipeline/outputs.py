@@ -155,12 +155,17 @@ def refuse_unknown_codes(read_reports: dict, policy: str, roles=SURVEY_ROLES) ->
         raise LandcheckError("; ".join(parts) + "; correct DLBM/DLMC or run with --unknown-codes warn.")
 
 
-def refuse_lossy_reading(summary: dict, options: JobOptions) -> None:
+def refuse_lossy_reading(summary: dict, options: JobOptions, rules=None) -> None:
     """summary.json `losses` (what reading dropped, repaired or guessed, `losses.losses`), and a
-    LandcheckError when a layer lost more than `max_dropped_share` of its features (unless --allow-drops)."""
+    LandcheckError when a layer lost more than `max_dropped_share` of its features (unless --allow-drops).
+    Once per summary (a job may call it before its own judgment; `write_outputs` then does not again);
+    `rules`: the job's, else loaded from the options."""
+    if "losses" in summary:
+        return
     summary["losses"] = losses(summary.get("read_report") or {})
     judged = {r: e for r, e in summary["losses"].items() if r != "layer"}  # the survey check reports its own drops
-    refuse_drops(judged, load_rules(options.rules_path).threshold("max_dropped_share"), options.allow_drops)
+    rules = rules if rules is not None else load_rules(options.rules_path)
+    refuse_drops(judged, rules.threshold("max_dropped_share"), options.allow_drops)
 
 
 def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..checks import plausibility
 from ..config import LayerSpec, load_rules, vocabulary
 from ..errors import LandcheckError
 from ..roles import SCHEMA_KIND
@@ -116,18 +117,11 @@ def survey_job(
 
 
 def baseline_overlap(changes: dict, new: LayerSpec, baseline: LayerSpec, rules, allow_partial: bool) -> dict:
-    """How much of the new survey the baseline covers (share of its area); a baseline that covers less
-    than `min_coverage_share` of it is refused (LandcheckError: another township, year or CRS — its
-    "变化 0 处" would be false), unless `allow_partial`; less than `warn_coverage_share` is a warning."""
-    a = changes.get("areas_m2") or {}
-    new_m2, only = float(a.get("new_m2") or 0.0), float(a.get("new_only_m2") or 0.0)
-    share = round(1.0 - only / new_m2, 4) if new_m2 > 0 else None
-    low, warn_at = rules.threshold("min_coverage_share"), rules.threshold("warn_coverage_share")
-    warnings = []
-    if share is not None and share < warn_at:
-        msg = (f"{baseline.path}: covers only {share * 100:.1f} % of {new.path}; the rest is 新增 ground without a "
-               f"baseline (another township, year or CRS?)")
-        if share < low and not allow_partial:
-            raise LandcheckError(f"{msg}. Check the baseline (--allow-partial compares the part it covers).")
-        warnings.append(msg + ".")
+    """summary.json `changes.plausibility` of a comparison with a baseline (`plausibility.judge_baseline`);
+    a baseline that cannot be this survey's is refused (LandcheckError) before anything is written."""
+    share, refuse, warnings = plausibility.judge_baseline(changes.get("areas_m2") or {}, str(new.path), str(baseline.path),
+                                                          rules.threshold("min_coverage_share"),
+                                                          rules.threshold("warn_coverage_share"), allow_partial)
+    if refuse:
+        raise LandcheckError(" ".join(refuse))
     return {"baseline_share": share, "warnings": warnings, "allow_partial": allow_partial}

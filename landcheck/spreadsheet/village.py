@@ -25,7 +25,9 @@ from .layout import (
 )
 
 
-def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
+def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str, cross: list[dict] | None = None) -> None:
+    """A village's sheet: its tasks, 合计 rows, the cross-village blocks covering it, the signature line.
+    `cross`: the ledger's cross-village blocks (`ledger.cross_village_tasks`), worked out once per workbook."""
     T = L.tasks
     rows = T[T["village"] == village]
     plan = ~is_violation(rows)
@@ -70,7 +72,8 @@ def village_sheet(wb, fmt, L: Ledger, village: str, sheet: str) -> None:
         total_row(ws, fmt, r, text, rows[plan]["area_mu"].to_numpy(), col)
         ws.set_row(r, LINE_HEIGHT * wrapped_lines(text, key_width) + 2)
     note_width = sum(widths[: page_end + 1])
-    for c in touching(cross_village_tasks(T, L.blocks), village):  # its land here, wherever the task is listed
+    cross = cross_village_tasks(T, L.blocks) if cross is None else cross
+    for c in touching(cross, village):  # its land here, wherever the task is listed
         r += 1
         text = cross_village_line(c)
         ws.merge_range(r, 0, r, page_end, "", fmt["text_wrap"])  # on the first page, not cut at its edge

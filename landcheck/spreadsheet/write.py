@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import LandcheckError
 from ..export import atomic_path
-from ..ledger import Ledger, load_ledger
+from ..ledger import Ledger, cross_village_tasks, load_ledger
 from ..text import clean_frame, clean_text
 from .cells import formats
 from .county import county_sheet
@@ -79,8 +79,9 @@ def _write_workbook(L: Ledger, out_path: Path, template: str, county: str, today
                 names = village_names(L.tasks)
                 sheets = legal_sheet_names(names)
                 summary_sheet(wb, fmt, L, names, sheets, today)
+                cross = cross_village_tasks(L.tasks, L.blocks)
                 for v in names:
-                    village_sheet(wb, fmt, L, v, sheets[v])
+                    village_sheet(wb, fmt, L, v, sheets[v], cross)
                 transfer_sheet(wb, fmt, L, today)  # only when the ledger's block registry holds blocks
                 lists_sheet(wb)
             write_record(wb, L, template)
