@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LandcheckError
+from .dbf_text import BLOCK_RECORDS, open_dbf, read_layout, sample_text, stream_text
 from .report import ReadReport
 from .sources import Source, read_member
 
@@ -31,40 +32,6 @@ _CPG = {"UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8", "936": "GBK", "CP93
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_BY_LATIN = re.compile(r"(?<=[A-Za-z])[\u3400-\u9fff]|[\u3400-\u9fff](?=[A-Za-z])")
 _HIGH_LATIN = re.compile(r"[\u0080-\u00ff]")  # a Latin-1 letter: text that may be mojibake
-
-
-def dbf_text_bytes(data: bytes) -> bytes:
-    """The bytes of a DBF's field names and character (C) fields, one value per line; binary header
-    words and numeric fields are left out so that they cannot spoil the detection."""
-    if len(data) < 32:
-        return b""
-    n_records = int.from_bytes(data[4:8], "little")
-    header_len = int.from_bytes(data[8:10], "little")
-    record_len = int.from_bytes(data[10:12], "little")
-    names, slices, offset = [], [], 1  # byte 0 of a record is the deletion flag
-    for pos in range(32, min(header_len, len(data)) - 1, 32):
-        desc = data[pos:pos + 32]
-        if not desc or desc[0] == 0x0D or len(desc) < 32:
-            break
-        names.append(desc[:11].split(b"\x00")[0])
-        ftype, flen = chr(desc[11]), desc[16]
-        if ftype == "C":
-            flen += desc[17] << 8  # some writers use the decimal byte as a length extension for C
-            slices.append((offset, offset + flen))
-        offset += flen
-    body = data[header_len:header_len + n_records * record_len]
-    n = len(body) // record_len if record_len else 0
-    if n == 0 or not slices:
-        return b"\n".join(names)
-    rec = np.frombuffer(body[: n * record_len], dtype=np.uint8).reshape(n, record_len)
-    parts = [b"\n".join(names)]
-    for a, b in slices:
-        block = rec[:, a:b]
-        # keep only rows with a non-ASCII byte: the rest cannot decide anything
-        rows = block[(block >= 0x80).any(axis=1)]
-        if len(rows):
-            parts.append(b"\n".join(bytes(r).rstrip(b" \x00") for r in rows))
-    return b"\n".join(parts)
 
 
 def _gbk_plausible(data: bytes) -> bool:
@@ -133,15 +100,12 @@ def unmojibake(text: str) -> str | None:
     return None
 
 
-#: How much of a DBF the .cpg is checked against (bytes from its start).
-CPG_SAMPLE_BYTES = 4 << 20
-
-
 def refuse_contradicted_cpg(src: Source, enc: str, said: str) -> None:
     """LandcheckError when the DBF's text bytes contradict its .cpg: UTF-8 text under a .cpg that says
-    GBK (it would read as 鐧藉潑鏉…), or GBK text under one that says UTF-8. Looks at the first
-    CPG_SAMPLE_BYTES of the DBF."""
-    sample = dbf_text_bytes(read_member(src.dbf, CPG_SAMPLE_BYTES))
+    GBK (it would read as 鐧藉潑鏉…), or GBK text under one that says UTF-8. Looks at a bounded sample
+    of the DBF's records: the first, the last and evenly spread blocks (`dbf_text.sample_text`)."""
+    with open_dbf(src.dbf) as fh:
+        sample = sample_text(fh, read_layout(fh))
     if not re.search(rb"[\x80-\xff]", sample):
         return
     found = detect_bytes_encoding(sample)
@@ -153,7 +117,8 @@ def refuse_contradicted_cpg(src: Source, enc: str, said: str) -> None:
 
 
 def detect_shapefile_encoding(src: Source) -> tuple[str, str]:
-    """(encoding, how it was found) of a shapefile's DBF text: .cpg, language byte, or detection."""
+    """(encoding, how it was found) of a shapefile's DBF text: .cpg, language byte, or detection from a
+    bounded sample of records confirmed on the whole table read as a stream (`detect_dbf_encoding`)."""
     if src.cpg is not None:
         raw = read_member(src.cpg).decode("ascii", "ignore").strip().upper()
         enc = _CPG.get(raw) or _CPG.get(raw.replace("ANSI ", ""))
@@ -167,7 +132,36 @@ def detect_shapefile_encoding(src: Source) -> tuple[str, str]:
     ldid = header[29] if len(header) > 29 else 0
     if ldid in _LDID:
         return _LDID[ldid], "dbf_language_byte"
-    return detect_bytes_encoding(dbf_text_bytes(read_member(src.dbf))), "detected"
+    return detect_dbf_encoding(src.dbf), "detected"
+
+
+def _decodes(text: bytes, enc: str) -> bool:
+    try:
+        text.decode(enc)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def detect_dbf_encoding(dbf: tuple[str, str | None], tries: int = 3) -> str:
+    """The encoding of a DBF's text, detected from a bounded sample of its records (the first, the last
+    and evenly spread blocks: `dbf_text.sample_text`) and confirmed on every record read as a stream
+    a chunk at a time (memory bounded by the chunk, not the table). A chunk that does not decode adds
+    its own text to the evidence and the confirmation starts again (at most `tries` times; then
+    ISO-8859-1, every byte as it is)."""
+    with open_dbf(dbf) as fh:
+        lay = read_layout(fh)
+        evidence = sample_text(fh, lay)
+        for _ in range(tries):
+            enc = detect_bytes_encoding(evidence)
+            if enc == "ISO-8859-1":
+                return enc
+            bad = next((chunk for chunk in stream_text(fh, lay) if not _decodes(chunk, enc)), None)
+            if bad is None:
+                return enc
+            cut = BLOCK_RECORDS * lay.record_len  # whole lines of the chunk, as many as a sampled block
+            evidence += b"\n" + (bad if len(bad) <= cut else bad[:max(bad.rfind(b"\n", 0, cut), 0)])
+    return "ISO-8859-1"
 
 
 def is_named(how: str) -> bool:

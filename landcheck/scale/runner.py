@@ -60,16 +60,53 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2, *, memory_limi
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           memory_limit=memory_limit, silence_logs=logging.ERROR)
+    cluster = None
     try:
+        with sigint_ignored():  # the worker processes inherit it: Ctrl-C reaches this process only, which stops them
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   memory_limit=memory_limit, silence_logs=logging.ERROR)
         client = Client(cluster, timeout=timeout)
         try:
             yield client
         finally:
             client.close()
+    except KeyboardInterrupt:
+        names = [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]
+        for name in ("distributed", "asyncio", "tornado", *names):  # an interrupted cluster's shutdown logs lost tasks
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        ignore_sigint()  # … and a second Ctrl-C would break it off with a traceback
+        raise
     finally:
-        cluster.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def ignore_sigint() -> None:
+    """Ignore SIGINT from now on (in the main thread only: elsewhere it cannot be set)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored inside (in the main thread; elsewhere nothing changes): the processes started
+    here (dask's workers) inherit it, so that Ctrl-C in a terminal (sent to every process of the group)
+    interrupts this process only, which shuts them down in order. (A signal mask would not do: the
+    workers are started from other threads. A Ctrl-C while the local cluster starts is lost: press it again.)"""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_tasks(client, fn, args: list[tuple], shared: list, label: str, progress: Advance | None,
