@@ -18,6 +18,9 @@ import pandas as pd
 from .errors import LandcheckError
 from .text import clean_frame, clean_nested, clean_text
 
+#: Temporary files and folders start with this, then the writer's process id (stale ones: manifest.clean_stale).
+TMP_PREFIX = ".lc-tmp-"
+
 #: A text cell starting with one of these would become a formula in Excel/LibreOffice.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,7 +31,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     failure it is removed and `target` is left as it was."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-{target.stem}.", suffix=target.suffix,
+                               dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # writers (GDAL) want to create the file themselves
     tmp_path = Path(tmp)

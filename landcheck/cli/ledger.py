@@ -45,8 +45,10 @@ def ledger() -> None:
 @click.pass_context
 def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: str, county: str, force: bool) -> None:
     """Export 导出台账: write the ledger PATH as Excel (or CSV / GeoPackage by the output's suffix)."""
+    from ..manifest import verify
     from ..spreadsheet import export_xlsx
 
+    verify(path.parent)  # the run that wrote the ledger's folder finished
     if output is None:
         output = path.with_name(path.stem + ("-county" if template == "county" else "") + ".xlsx")
     suffix = output.suffix.lower()

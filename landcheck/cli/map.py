@@ -41,6 +41,7 @@ DEFAULT_DIR = Path("maps")
 def map_command(ctx: click.Context, source: Path, by, output, online_assets, offline, tianditu_key, basemap, title, **values) -> None:
     """Inspection map 现场核查图 of SOURCE (findings.gpkg or the ledger) for field verification."""
     from .. import maps
+    from ..manifest import verify
 
     maps.check_basemap(basemap, tianditu_key)
     if online_assets and offline:
@@ -59,6 +60,7 @@ def map_command(ctx: click.Context, source: Path, by, output, online_assets, off
         raise click.BadParameter(f"{output}: --by village writes a folder of pages; give a folder name.", param_hint="-o/--output")
     with progress_bar(talk) as progress:
         progress.step(vocabulary().label("pipeline_read_layer", name=source.name))
+        verify(source.parent)  # a results folder whose files are not one run is refused
         src = maps.read_source(source)
         fm = sv = None
         if farmland is not None:

@@ -22,6 +22,8 @@ from .. import units
 from ..config import vocabulary
 from ..findings import village_label, village_order
 from ..errors import LandcheckError
+from ..export import TMP_PREFIX
+from ..manifest import clean_stale
 from .style import BASEMAP_CHOICES, CATEGORY_COLOUR, GCJ02_BASEMAPS, LANDUSE_GROUP_STYLE
 from .gcj02 import gcj02_from_wgs84, gcj02_geoms, out_of_china
 from .encode import encode_geometries, js_json
@@ -183,7 +185,8 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
     geoms = view.geoms if not gcj02 else gcj02_geoms(view.geoms)
     villages = village_order(view.table)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    clean_stale(out.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-{out.name}.", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the pages are meant to be shared

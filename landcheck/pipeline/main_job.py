@@ -15,6 +15,7 @@ from ..checks.farmland import FarmlandResult
 from ..checks.transfer import TransferResult
 from ..config import LayerSpec, RunConfig, vocabulary
 from ..layers import ReadReport
+from ..manifest import clean_stale, write_manifest
 from ..progress import SILENT, Progress
 from ..roles import Reader, read_role
 from .farmland import farmland_job
@@ -68,6 +69,7 @@ def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "wa
     ledger_path = out / "ledger.gpkg"
     if ledger_path.exists():
         check_identity(read_meta(ledger_path), {"township": config.township, "id_prefix": config.prefix}, ledger_path)
+    clean_stale(out)  # its own files (ledger, workbook) are listed at the end; a refused run leaves its manifest
     read = once_reader()
 
     def options(folder: str) -> JobOptions:
@@ -102,6 +104,8 @@ def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "wa
         result.outputs["ledger"] = ledger_path
         result.outputs.update(export_ledger_workbook(ledger_path, out / vocabulary().label("pipeline_workbook_file"), result, progress))
         result.outputs.update(write_run_maps(config, ledger_path, progress, read=read, transfer=result.transfer))
+    own = [p for p in result.outputs.values() if Path(p).parent.resolve() == out.resolve()]
+    write_manifest(out, own, keep=True, mutable=own)  # the ledger and its workbook change by officers' hands
     return result
 
 

@@ -1,6 +1,10 @@
 """What a check leaves behind, written in one place for every check: its own layers, the ledger merge,
 findings.gpkg/.csv/.xlsx (with the 关联问题编号 the merge gave), the inspection map, its JSON documents and
-summary.json — in that order.
+summary.json, then manifest.json (last). Each file is written under a temporary name and renamed.
+Before the first file the folder's manifest is marked in progress: interrupted at any step, the folder
+is refused by readers (naming manifest.json) until a run completes; stale temporaries are cleaned. The
+ledger is merged before the findings (they carry its 关联问题编号) but in one atomic replacement of its own
+file; the merge is keyed by finding, so the next run merging the same findings again changes nothing twice.
 
 Writes only what a job hands over; computes no finding.
 """
@@ -13,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from ..errors import LandcheckError
+from ..manifest import begin, write_manifest
 from ..export import write_csv, write_gpkg, write_json
 from ..findings import for_output
 from ..progress import SILENT, Progress
@@ -178,6 +183,7 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     options.progress.step(vocabulary().label("pipeline_write"))
     out = Path(options.output_dir)
     out.mkdir(parents=True, exist_ok=True)  # a file in its place stops the job here, before the ledger changes
+    begin(out)
     outputs = {name: write_gpkg(frame, out / f"{name}.gpkg", layer=layer)
                for name, (frame, layer) in result.layers.items()}
     if result.findings is not None:
@@ -202,4 +208,7 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     for name, data in result.documents.items():
         outputs[name] = write_json(data, out / f"{name}.json")
     outputs["summary"] = write_json(result.summary, out / "summary.json")
+    write_manifest(out, [p for k, p in outputs.items() if k != "ledger"])
+    if "map" in outputs and Path(outputs["map"]).resolve().parent != out.resolve():
+        write_manifest(Path(outputs["map"]).parent, [outputs["map"]], keep=True)
     return outputs
