@@ -58,9 +58,23 @@ def write_crash_report(exc: BaseException) -> str | None:
 def quiet_dask_exit() -> None:
     """After Ctrl-C during a dask run: no traceback from distributed's exit hook closing a local cluster
     that was being started (its worker processes got the same Ctrl-C and are gone)."""
+    if "distributed" in sys.modules:  # the nanny's late lines ("exit status was already read …") while exiting
+        logging.disable(logging.CRITICAL)
     spec = sys.modules.get("distributed.deploy.spec")
     if spec is not None and hasattr(spec, "close_clusters"):
         atexit.unregister(spec.close_clusters)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether Ctrl-C caused `exc`: Python wraps a KeyboardInterrupt raised while a class is created
+    (e.g. during a dask import) into RuntimeError("Error calling __set_name__ …")."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 class LandcheckGroup(click.Group):
@@ -87,7 +101,11 @@ class LandcheckGroup(click.Group):
             click.echo(f"Error: {where}{exc.strerror}" + (f"; {fix}." if fix else "."), err=True)
             ctx.exit(2)
         except Exception as exc:
-            self.crash(ctx, exc)
+            if not interrupted(exc):
+                self.crash(ctx, exc)
+            quiet_dask_exit()
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
 
     @staticmethod
     def crash(ctx: click.Context, exc: BaseException) -> None:
@@ -120,4 +138,11 @@ for command in (inspect, init, run, farmland, transfer, survey, ledger, map_comm
 
 
 def main() -> None:
-    cli(obj={})
+    try:
+        cli(obj={})
+    except SystemExit as exc:
+        if exc.code == 130:  # interrupted: the shutdown of a dask run's threads must not take a Ctrl-C again
+            import signal   # (it would end the process by SIGINT, exit -2, after "Interrupted.")
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise

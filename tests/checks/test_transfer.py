@@ -311,7 +311,7 @@ def test_cli_writes_every_output_and_exits_1_on_findings(tmp_path):
     r = invoke("transfer", path, "--by", "流入方", "-o", out)
     assert r.exit_code == 1, r.output
     assert "不足 100 亩" in r.output and "乙农场" in r.output and "3.00 %" in r.output
-    assert {p.name for p in out.iterdir()} == {"blocks.gpkg", "parcels.gpkg", "findings.gpkg", "findings.csv", "findings.xlsx", "summary.json"}
+    assert {p.name for p in out.iterdir()} == {"blocks.gpkg", "parcels.gpkg", "findings.gpkg", "findings.csv", "findings.xlsx", "summary.json", "manifest.json"}
     assert pyogrio.list_layers(out / "blocks.gpkg")[:, 0].tolist() == ["blocks"]
     blocks = gpd.read_file(out / "blocks.gpkg", layer="blocks")
     assert blocks.columns.tolist() == ["block_id", "group", "n_parcels", "parcel_ids", "villages", "area_m2", "area_mu",

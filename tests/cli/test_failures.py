@@ -127,3 +127,19 @@ def test_write_json_turns_nan_and_infinity_into_null(tmp_path):
     path = write_json({"a": float("nan"), "b": [np.float64("inf"), 1.5], "c": {"d": -np.inf}}, tmp_path / "s.json")
     assert json.loads(path.read_text(encoding="utf-8"), parse_constant=lambda n: pytest.fail(n)) == \
         {"a": None, "b": [None, 1.5], "c": {"d": None}}
+
+
+def test_ctrl_c_wrapped_by_python_is_an_interruption_not_a_bug():
+    """A Ctrl-C while a class is created (a dask import) reaches the group as RuntimeError('Error calling
+    __set_name__ …') caused by KeyboardInterrupt: 'Interrupted.', exit 130, no crash file."""
+    from landcheck.cli.group import interrupted
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as k:
+            raise RuntimeError("Error calling __set_name__") from k
+    except RuntimeError as e:
+        wrapped = e
+    assert interrupted(wrapped)
+    assert not interrupted(RuntimeError("a bug"))
