@@ -282,6 +282,30 @@ def test_uncovered_hole_in_the_survey():
     assert shapely.area(u[0]) == 20
 
 
+def test_uncovered_from_pieces_that_tile_their_polygon_and_those_that_do_not(monkeypatch):
+    """With the pairs at hand, a farmland polygon whose pieces add up to its area is covered without a
+    union; a gap of 1 cm², and overlapping patches that hide a gap of the same area as their overlap
+    only in part, are still found geometrically."""
+    from landcheck.overlay import cover
+
+    survey = arr(box(0, 0, 50, 100), box(50, 0, 100, 100),  # tile farm 0
+                 box(200, 0, 300, 100).difference(box(250, 50, 250.1, 50.1)),  # farm 1 less 0.01 m²
+                 box(400, 0, 460, 100), box(440, 0, 500, 90))  # farm 2: 20x90 overlap, a 60x10 gap
+    farm = arr(box(0, 0, 100, 100), box(200, 0, 300, 100), box(400, 0, 500, 100))
+    pieces = intersect_pairs(survey, farm)
+    assert cover.tiled(farm, pieces).tolist() == [True, False, False]
+    unions = []
+    real = cover.group_union
+    monkeypatch.setattr(cover, "group_union", lambda g, inv, n: unions.append(n) or real(g, inv, n))
+    u = uncovered(farm, survey, pieces=pieces)
+    assert u[0].is_empty
+    assert shapely.area(u[1]) == pytest.approx(0.01, abs=1e-9)
+    assert shapely.equals(u[2], box(460, 90, 500, 100))
+    assert sum(unions) == 2, "only the polygons that their pieces do not tile are unioned"
+    none_missing = Pieces(pieces.ia, pieces.ib, np.where(pieces.ib == 0, None, pieces.geometry), pieces.whole)
+    assert not cover.tiled(farm, none_missing)[0], "a piece not computed proves nothing"
+
+
 # -------------------------------------------------------------------------------- self_overlaps
 def test_self_overlaps_of_farmland():
     farm = arr(
