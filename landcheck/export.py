@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import LandcheckError
-from .text import clean_frame, clean_nested, clean_text
+from .text import clean_frame, clean_nested, clean_text, text_mask
 
 #: Temporary files and folders start with this, then the writer's process id (stale ones: manifest.clean_stale).
 TMP_PREFIX = ".lc-tmp-"
@@ -92,12 +92,20 @@ def formula_safe(value):
     return value
 
 
+#: FORMULA_PREFIXES as a regular expression (RE2) on a cell's start
+FORMULA_START = "^[=+\\-@\t\r]"
+
+
 def formula_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Copy of `df` with every text cell made formula-safe (for CSV)."""
-    out = df.copy()
+    """Copy of `df` with every text cell made formula-safe (for CSV); only the cells that need it are
+    touched (found vectorised, `text.text_mask`)."""
+    out = clean_frame(df)[0]
+    out = out.copy() if out is df else out
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].map(formula_safe)
+        s = out[col]
+        mask = text_mask(s, FORMULA_START, lambda v: v.startswith(FORMULA_PREFIXES))
+        if mask.any():
+            out.loc[mask, col] = s[mask].map(formula_safe)
     return out
 
 

@@ -28,13 +28,28 @@ def is_text_column(s: pd.Series) -> bool:
     return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
-def control_mask(s: pd.Series) -> pd.Series:
-    """True where a value of `s` is text holding a control character."""
+def text_mask(s: pd.Series, pattern: str, test) -> pd.Series:
+    """True where a value of `s` is text matching the regular expression `pattern` (RE2 syntax, no lone
+    surrogates), vectorised with Arrow when every value is text or missing; else `test(value)` per text value."""
     if not is_text_column(s):
         return pd.Series(False, index=s.index)
-    if isinstance(s.dtype, pd.StringDtype):  # Arrow or Python strings: vectorised (they hold no lone surrogate)
-        return s.str.contains(_CONTROL_NO_SURROGATES, regex=True, na=False).astype(bool)
-    return s.map(lambda v: isinstance(v, str) and CONTROL.search(v) is not None).astype(bool)
+    if isinstance(s.dtype, pd.StringDtype) or pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            arr = pa.array(s, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowException, UnicodeError):  # a lone surrogate: not UTF-8
+            arr = None
+        if arr is not None:
+            hit = pc.match_substring_regex(arr, pattern).fill_null(False)
+            return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+    return s.map(lambda v: isinstance(v, str) and bool(test(v))).astype(bool)
+
+
+def control_mask(s: pd.Series) -> pd.Series:
+    """True where a value of `s` is text holding a control character."""
+    return text_mask(s, _CONTROL_NO_SURROGATES, CONTROL.search)
 
 
 def clean_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
