@@ -350,3 +350,15 @@ def test_progress_hears_every_chunk_and_ends_at_the_total(threads):
     assert [d for d, _ in heard] == sorted(d for d, _ in heard) and len({t for _, t in heard}) == 1
     plain = overlay.intersect_pairs(a, b, threads=threads)
     assert np.array_equal(pieces.ia, plain.ia) and np.array_equal(pieces.ib, plain.ib)
+
+
+def test_pieces_not_kept_for_only_still_have_their_area_and_tile_their_polygon():
+    survey = arr(box(0, 0, 60, 100), box(60, 0, 100, 100))  # the second crosses the farmland's east edge
+    farm = arr(box(0, 0, 80, 100))
+    pieces = intersect_pairs(survey, farm, only=np.array([True, False]))
+    assert pieces.geometry[1] is None, "the second patch is not in `only`: no geometry kept"
+    assert pieces.area.tolist() == [6000.0, 2000.0]
+    from landcheck.overlay import cover
+
+    assert cover.tiled(farm, pieces).tolist() == [True]
+    assert uncovered(farm, survey, pieces=pieces)[0].is_empty

@@ -26,8 +26,8 @@ TILED_SHARE = 1e-10
 
 
 def tiled(b: np.ndarray, pieces: Pieces) -> np.ndarray:
-    """For each polygon of `b`: do the pieces of `pieces` (its pairs, all computed) add up to its own
-    planar area within TILED_SHARE? Then nothing of it is left uncovered — unless the pieces overlap each
+    """For each polygon of `b`: do the pieces of `pieces` (its pairs, all with a known area: `Pieces.area`,
+    else their geometry's) add up to its own planar area within TILED_SHARE? Then nothing of it is left uncovered — unless the pieces overlap each
     other (a survey with overlapping patches) by exactly as much as a gap, which a sum above the area
     (overlap without such a gap) also rules out: only sums that neither fall short nor exceed count."""
     n = len(b)
@@ -35,9 +35,10 @@ def tiled(b: np.ndarray, pieces: Pieces) -> np.ndarray:
     unknown = np.zeros(n, dtype=bool)
     if len(pieces) == 0:
         return have
-    missing = shapely.is_missing(pieces.geometry)
+    area = shapely.area(pieces.geometry) if pieces.area is None else pieces.area  # None's area is NaN
+    missing = np.isnan(area)
     unknown[pieces.ib[missing]] = True
-    sums = np.bincount(pieces.ib[~missing], weights=shapely.area(pieces.geometry[~missing]), minlength=n)
+    sums = np.bincount(pieces.ib[~missing], weights=area[~missing], minlength=n)
     have[pieces.ib] = True
     own = shapely.area(b)
     return have & ~unknown & (np.abs(sums - own) <= TILED_SHARE * own)

@@ -29,12 +29,15 @@ class Pieces:
     geometry: object array of Polygon/MultiPolygon, the intersection of a[ia] and b[ib] (same CRS).
     whole:    bool; True when a[ia] lies wholly inside b[ib] (b covers a): `geometry` is then the
               very object a[ia] and no intersection was computed.
+    area:     planar area of each piece (m² in a metric CRS), also of the pieces whose geometry was not
+              kept (`only`); None when not known.
     """
 
     ia: np.ndarray
     ib: np.ndarray
     geometry: np.ndarray
     whole: np.ndarray
+    area: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ia)
@@ -51,14 +54,16 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     subdivided for the intersection; their pieces are merged back (one piece per pair; areas agree
     with a plain intersection to rounding). `threads`: worker threads (default: all usable cores).
     `only`: boolean mask over `a`; a partial pair whose a is not in it is listed (so that the pairs are
-    complete, e.g. for `uncovered(pieces=…)`) but not intersected: its geometry is None.
+    complete, e.g. for `uncovered(pieces=…)`) with its area but without its geometry (None): the piece is
+    computed for its area and not kept (a farmland polygon whose pieces add up to it is covered).
     `progress(done, total)` hears of every finished chunk of pairs.
     """
     a, crs_a = as_geoms(a)
     b, crs_b = as_geoms(b)
     check_crs(crs_a, crs_b)
     threads = n_threads(threads)
-    empty = Pieces(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object), np.empty(0, bool))
+    empty = Pieces(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object), np.empty(0, bool),
+                   np.empty(0, np.float64))
     if len(a) == 0 or len(b) == 0:
         return empty
     # candidate pairs by bounding box, sorted by ib (the tree is on a, queried with b)
@@ -79,8 +84,9 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
         big = partial & ((nv_a[cia] > max_vertices) | (nv_b[cib] > max_vertices))
         plain = partial & ~big
         geoms = polygonal(shapely.intersection(a[cia[plain]], b[cib[plain]]))
+        skip_area = shapely.area(polygonal(shapely.intersection(a[cia[skip]], b[cib[skip]])))
         return (lo + np.flatnonzero(covers), lo + np.flatnonzero(plain), geoms, lo + np.flatnonzero(big),
-                lo + np.flatnonzero(skip))
+                lo + np.flatnonzero(skip), skip_area)
 
     spans = chunks_by_key(ib, threads * CHUNKS_PER_THREAD)
     results = run(work, spans, threads, progress)
@@ -89,6 +95,7 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     plain_geo = concat([r[2] for r in results], object)
     big_idx = concat([r[3] for r in results], np.int64)
     skip_idx = concat([r[4] for r in results], np.int64)
+    skip_area = concat([r[5] for r in results], np.float64)
     if len(big_idx):
         big_geo = intersect_big(a, b, ia[big_idx], ib[big_idx], max_vertices, threads)
     else:
@@ -97,13 +104,11 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     idx = np.concatenate([whole_idx, plain_idx, big_idx, skip_idx]).astype(np.int64)
     geo = np.concatenate([a[ia[whole_idx]], plain_geo, big_geo, np.full(len(skip_idx), None, dtype=object)])
     whole = np.concatenate([np.ones(len(whole_idx), bool), np.zeros(len(idx) - len(whole_idx), bool)])
-    # drop pairs whose computed intersection has no area (numerically degenerate overlaps)
-    computed = np.ones(len(idx), dtype=bool)
-    computed[len(idx) - len(skip_idx):] = False
-    keep = ~computed | whole
-    check = computed & ~whole
-    keep[check] = shapely.area(geo[check]) > 0  # area(None) is NaN: dropped too
-    idx, geo, whole = idx[keep], geo[keep], whole[keep]
+    n_geo = len(idx) - len(skip_idx)
+    area = np.concatenate([shapely.area(geo[:n_geo]), np.nan_to_num(skip_area, nan=0.0)])
+    # drop pairs whose intersection has no area (numerically degenerate overlaps); area(None) is NaN
+    keep = whole | (area > 0)
+    idx, geo, whole, area = idx[keep], geo[keep], whole[keep], area[keep]
     order = np.lexsort((ib[idx], ia[idx]))
     idx = idx[order]
-    return Pieces(ia=ia[idx], ib=ib[idx], geometry=geo[order], whole=whole[order])
+    return Pieces(ia=ia[idx], ib=ib[idx], geometry=geo[order], whole=whole[order], area=area[order])
