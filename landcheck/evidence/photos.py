@@ -219,8 +219,8 @@ def read_photo(path: str | Path, limits: Limits = Limits()) -> PhotoRecord:
                 exif_ifd = dict(exif.get_ifd(EXIF))
                 xmp = dji_xmp(im.info.get("xmp"))
                 rec.thumbnail = thumbnail(im)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        rec.reason, rec.detail = "evidence_reason_bomb", _text(str(exc))[:60]
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        rec.reason, rec.detail = "evidence_reason_bomb", f"> {limits.max_megapixels:g} MP"
         return rec
     except UnidentifiedImageError:
         rec.reason, rec.detail = "evidence_reason_unreadable", "UnidentifiedImageError"
