@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from ..config import vocabulary
 from ..ledger import parse_iso_date, status_roles
 from .match import local_naive
 from .store import VISIT_FIELD
@@ -82,3 +83,11 @@ def patrol_log(tasks: pd.DataFrame, history: pd.DataFrame, photos: pd.DataFrame,
 def parse_day(text: str | None) -> date:
     """YYYY-MM-DD (None: today); ValueError when not a date."""
     return datetime.now().date() if not text else date.fromisoformat(text)
+
+
+def done_without_after(tasks: pd.DataFrame, photos: pd.DataFrame) -> list[str]:
+    """Issue ids of the tasks 已整改 with no photo of stage 整改后 (the county asks for them), sorted."""
+    after = vocabulary().label("evidence_stage_after")
+    with_after = set(photos.loc[photos["stage"] == after, "issue_id"].astype(str)) if len(photos) else set()
+    done = tasks.loc[tasks["status"] == status_roles().done, "issue_id"].astype(str)
+    return sorted(i for i in done if i not in with_after)

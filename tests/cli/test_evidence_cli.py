@@ -52,3 +52,14 @@ def test_bad_input_exits_2(tmp_path):
     rules.write_text("[evidence]\nhandheld_tolerance_m = -5\n", encoding="utf-8")
     r = runner.invoke(cli, ["evidence", "import", str(tmp_path / "f"), "--ledger", str(tmp_path / "l.gpkg"), "--rules", str(rules)])
     assert r.exit_code == 2 and "handheld_tolerance_m" in r.output
+
+
+def test_ledger_status_counts_done_tasks_without_an_after_photo(tmp_path):
+    ledger = make_ledger(tmp_path / "ledger.gpkg", done_date="2026-06-01")
+    runner = CliRunner()
+    r = runner.invoke(cli, ["ledger", "status", str(ledger), "--format", "json"])
+    assert json.loads(r.output)["done_without_after_photo"] == ["SL-2026-0002"]
+    write_photo(tmp_path / "f" / "after.jpg", *ll(350, 50))  # taken 2026-06-12, after 整改完成时间
+    assert runner.invoke(cli, ["evidence", "import", str(tmp_path / "f"), "--ledger", str(ledger)]).exit_code == 0
+    r = runner.invoke(cli, ["ledger", "status", str(ledger), "--format", "json"])
+    assert json.loads(r.output)["done_without_after_photo"] == []
