@@ -1,5 +1,6 @@
 """The day's 巡查日志 from a ledger: the tasks visited that day (a photo taken there, or a patrol track that
-passed it), the photos taken, and the open tasks not visited for N days (or never).
+passed it), the photos taken, and the open tasks not visited for N days (or never); per task its photo
+count and last visit (the workbook's columns); the tasks 已整改 without an 整改后 photo.
 
 Pure: the ledger's tasks, history and photos layer in, frames out.
 """
@@ -46,29 +47,44 @@ def _photo_days(photos: pd.DataFrame, offset: str) -> pd.Series:
     return photos["taken_at"].map(day) if len(photos) else pd.Series([], dtype=object)
 
 
+def visits(history: pd.DataFrame, photos: pd.DataFrame, offset: str = "+08:00") -> dict[str, list[tuple[date, str]]]:
+    """issue_id → (day, track name or '' for a photo) of every visit: a photo taken there, a site check."""
+    out: dict[str, list[tuple[date, str]]] = {}
+    for iid, d in zip(photos.get("issue_id", []), _photo_days(photos, offset)):
+        if d is not None:
+            out.setdefault(str(iid), []).append((d, ""))
+    h = history[history["field"] == VISIT_FIELD] if len(history) else history
+    for iid, new in zip(h.get("issue_id", []), h.get("new", [])):
+        d = parse_iso_date(str(new)[:10])
+        if d is not None:
+            out.setdefault(str(iid), []).append((d, str(new)[10:].strip()))
+    return out
+
+
+def task_evidence(tasks: pd.DataFrame, history: pd.DataFrame, photos: pd.DataFrame, offset: str = "+08:00") -> pd.DataFrame:
+    """Per task (in the tasks' order): photo_count (photos attached) and last_visit (ISO day of the latest
+    photo or site check; '' never)."""
+    seen = visits(history, photos, offset)
+    counts = photos["issue_id"].astype(str).value_counts().to_dict() if len(photos) else {}
+    ids = tasks["issue_id"].astype(str)
+    return pd.DataFrame({"issue_id": ids.to_numpy(), "photo_count": [int(counts.get(i, 0)) for i in ids],
+                         "last_visit": [max(d for d, _ in seen[i]).isoformat() if i in seen else "" for i in ids]})
+
+
 def patrol_log(tasks: pd.DataFrame, history: pd.DataFrame, photos: pd.DataFrame, day: date, days: int,
                offset: str = "+08:00") -> Patrol:
     """The 巡查日志 of `day` (see the module); `days`: open tasks last visited this many days before (or never)."""
     pdays = _photo_days(photos, offset)
-    visits: dict[str, list[date]] = {}
-    for iid, d in zip(photos.get("issue_id", []), pdays):
-        if d is not None and d <= day:
-            visits.setdefault(str(iid), []).append(d)
-    tracks_today: dict[str, list[str]] = {}
-    h = history[history["field"] == VISIT_FIELD] if len(history) else history
-    for iid, new in zip(h.get("issue_id", []), h.get("new", [])):
-        d = parse_iso_date(str(new)[:10])
-        if d is not None and d <= day:
-            visits.setdefault(str(iid), []).append(d)
-            if d == day:
-                tracks_today.setdefault(str(iid), []).append(str(new)[10:].strip())
+    seen = {i: [(d, t) for d, t in v if d <= day] for i, v in visits(history, photos, offset).items()}
+    tracks_today = {i: [t for d, t in v if d == day and t] for i, v in seen.items()}
+    visits_ = {i: [d for d, _ in v] for i, v in seen.items() if v}
     today_photos = photos[[d == day for d in pdays]] if len(photos) else photos
     n_photos = today_photos["issue_id"].value_counts().to_dict() if len(today_photos) else {}
     roles = status_roles()
     closed = {*roles.finished, roles.disappeared}
     rows = []
     for iid, village, status in zip(tasks["issue_id"].astype(str), tasks["village"].astype(str), tasks["status"].astype(str)):
-        last = max(visits[iid]) if iid in visits else None
+        last = max(visits_[iid]) if iid in visits_ else None
         since = (day - last).days if last else None
         visited = last == day
         if visited or (status not in closed and (since is None or since >= days)):

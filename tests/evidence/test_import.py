@@ -25,7 +25,8 @@ LABEL = vocabulary().label
 def make_ledger(path, done_date=""):
     """A ledger with three 100 m squares T1, T2, T3 (200 m apart, EPSG:4527); T2 done on `done_date`."""
     tasks = gpd.GeoDataFrame({"issue_id": ["SL-2026-0001", "SL-2026-0002", "SL-2026-0003"], "status": ["未整改", "已整改" if done_date else "未整改", "未整改"],
-                              "done_date": ["", done_date, ""], "village": ["东村"] * 3},
+                              "done_date": ["", done_date, ""], "village": ["东村"] * 3,
+                              "area_m2": [10000.0] * 3, "area_mu": [15.0] * 3},
                              geometry=[shapely.box(X0 + x, Y0, X0 + x + 100, Y0 + 100) for x in (0, 300, 600)], crs=4527)
     led = new_ledger(4527)
     led.tasks = normalise_tasks(tasks)
