@@ -68,3 +68,22 @@ def visit_rows(history: pd.DataFrame) -> set[tuple[str, str]]:
         return set()
     h = history[history["field"] == VISIT_FIELD]
     return set(zip(h["issue_id"].astype(str), h["new"].astype(str)))
+
+
+#: base64 text only (a thumbnail goes into a page as a data: URL)
+_B64 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def photos_by_task(photos: pd.DataFrame) -> dict[str, list[list]]:
+    """issue_id → its photos for a map, by time: [thumbnail (base64 JPEG, '' when not plain base64),
+    taken_at, stage, lon, lat, direction (None when unknown)]."""
+    out: dict[str, list[list]] = {}
+    if not len(photos):
+        return out
+    for _, p in photos.sort_values(["taken_at", "path"], kind="stable").iterrows():
+        thumb = str(p["thumbnail"] or "")
+        direction = p["direction"]
+        out.setdefault(str(p["issue_id"]), []).append([
+            thumb if set(thumb) <= _B64 else "", str(p["taken_at"]), str(p["stage"]), float(p["lon"]), float(p["lat"]),
+            None if pd.isna(direction) else round(float(direction), 1)])
+    return out
