@@ -65,6 +65,14 @@ def relative(path: Path, base: Path) -> str:
     return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
 
 
+def inside_ledger_tree(target: Path, ledger_path: Path) -> None:
+    """LandcheckError unless `target` lies in the ledger's folder tree (copies are filed beside the ledger)."""
+    base = ledger_path.resolve().parent
+    if not target.resolve().is_relative_to(base):
+        raise LandcheckError(f"{target}: --copy-to must be a folder inside the ledger's folder {ledger_path.parent} "
+                             f"(copies are filed beside the ledger), e.g. --copy-to {ledger_path.parent / 'photos'}.")
+
+
 def import_folder(folder: str | Path, ledger_path: str | Path, settings: EvidenceSettings, stage: str | None = None,
                   copy_to: str | Path | None = None) -> ImportResult:
     """Import every photo and track under `folder` into the ledger (see the module). `stage`: before /
@@ -72,6 +80,8 @@ def import_folder(folder: str | Path, ledger_path: str | Path, settings: Evidenc
     folder, ledger_path = Path(folder), Path(ledger_path)
     if not folder.is_dir():
         raise LandcheckError(f"{folder}: not a folder. Give the folder of photos (and GPX tracks) to import.")
+    if copy_to is not None:
+        inside_ledger_tree(Path(copy_to), ledger_path)
     label = vocabulary().label
     photo_paths, gpx_paths = walk(folder)
     records = [read_photo(p, settings.limits) for p in photo_paths]

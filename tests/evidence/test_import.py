@@ -11,6 +11,7 @@ import pytest
 import shapely
 
 from landcheck.config import vocabulary
+from landcheck.errors import LandcheckError
 from landcheck.evidence import evidence_settings
 from landcheck.evidence.importer import import_folder, report_frame
 from landcheck.evidence.store import read_photos
@@ -108,3 +109,6 @@ def test_copy_to_names_by_task_and_never_twice(tmp_path, photo):
     assert names == ["SL-2026-0001_整改前_1.jpg", "SL-2026-0001_整改前_2.jpg"]
     again = import_folder(f, ledger, evidence_settings(), copy_to=tmp_path / "by_task")
     assert again.copies == [] and len(list((tmp_path / "by_task").iterdir())) == 2
+    with pytest.raises(LandcheckError, match="inside the ledger's folder"):
+        import_folder(f, ledger, evidence_settings(), copy_to=tmp_path / "by_task" / ".." / ".." / "elsewhere")
+    assert not (tmp_path.parent / "elsewhere").exists()
