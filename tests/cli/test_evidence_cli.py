@@ -20,7 +20,7 @@ from ..evidence.test_import import make_ledger
 def test_import_then_patrol(tmp_path):
     ledger = make_ledger(tmp_path / "out" / "ledger.gpkg")
     f = tmp_path / "field"
-    write_photo(f / "a.jpg", *ll(50, 50))
+    write_photo(f / "a.jpg", *ll(50, 50), make="=HYPERLINK(\"http://x\")")  # EXIF text is untrusted
     write_gpx(f / "t.gpx", "巡查", [(-50, 120), (200, 120), (450, 120), (450, 400)])
     runner = CliRunner()
     r = runner.invoke(cli, ["evidence", "import", str(f), "--ledger", str(ledger)])
@@ -28,6 +28,7 @@ def test_import_then_patrol(tmp_path):
     out = tmp_path / "out" / "evidence"
     rep = pd.read_csv(out / "evidence_report.csv", encoding="utf-8-sig", dtype=str)
     assert list(rep["issue_id"]) == ["SL-2026-0001"] and mismatch(out) is None
+    assert rep["device"][0].startswith("'=")  # formula-safe
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["site_checks"] == 2
     write_photo(f / "nogps.jpg", color=(1, 1, 1))
     r = runner.invoke(cli, ["evidence", "import", str(f), "--ledger", str(ledger), "--format", "json"])
