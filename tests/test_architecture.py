@@ -18,7 +18,7 @@ MAX_LINES = 500
 FLOORS = {
     "errors": 1, "units": 1, "text": 1, "landuse": 1, "columns": 1, "progress": 1, "compat": 1, "geometry": 1,
     "config": 2, "layers": 2, "overlay": 2, "findings": 2, "export": 2, "manifest": 2,
-    "roles": 3, "engine": 3, "checks": 3, "ledger": 3, "spreadsheet": 3, "maps": 3, "describe": 3, "sample": 3,
+    "roles": 3, "engine": 3, "checks": 3, "ledger": 3, "spreadsheet": 3, "maps": 3, "describe": 3, "sample": 3, "evidence": 3,
     "pipeline": 4, "scale": 4,
     "cli": 5, "__init__": 0, "__main__": 5, "data": 0,
 }

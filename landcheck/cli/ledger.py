@@ -138,10 +138,14 @@ def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> N
     except ValueError:
         raise click.BadParameter(f"'{as_of}' is not a date like 2026-09-30.", param_hint="--as-of") from None
     s = ledger_status(path, today=today)
+    s["done_without_after_photo"] = _done_without_after(path)
     if fmt == "json":
         click.echo(json.dumps(strict_nested(s), ensure_ascii=False, indent=2, allow_nan=False))
     elif verbosity(ctx) >= 0:
         print_status(s)
+        if s["done_without_after_photo"]:
+            console().print(vocabulary().label("evidence_done_without_after", n=len(s["done_without_after_photo"]),
+                                               ids="、".join(s["done_without_after_photo"][:20])), soft_wrap=True, markup=False)
     ctx.exit(1 if s["overdue"] or s["plan_gaps"]["overdue"] else 0)
 
 
@@ -201,3 +205,11 @@ def _status_table(s: dict, title: str) -> Table:
 
 
 __all__ = ["ledger"]
+
+
+def _done_without_after(path: Path) -> list[str]:
+    """Tasks 已整改 without an 整改后 photo in the ledger's photos layer (landcheck evidence)."""
+    from ..evidence.patrol import done_without_after
+    from ..evidence.store import read_photos
+
+    return done_without_after(load_ledger(path).tasks, read_photos(path))

@@ -42,7 +42,9 @@ RULES_KEYS = {
                    for k in ("new_construction", "new_on_farmland", "outflow", "inflow", "within_cultivated", "other")},
                 "account": {"exempt_water": list, "exempt_ecological": list, "exempt_disaster": list}},
     "change_patches": {"problem_type": str, "severity": str, "suggested_measure": str, "unknown_category": str,
-                       "tblx": {ANY: [str, {"name": str, "category": str, "finding": bool, "aliases": list}]}},
+                       "tblx": {ANY: [str, {"name": str, "category": str, "finding": bool, "aliases": list}]}},    "evidence": {"handheld_tolerance_m": NUMBER, "drone_tolerance_m": NUMBER, "direction_half_angle": NUMBER,
+                 "nadir_pitch": NUMBER, "track_tolerance_m": NUMBER, "default_utc_offset": str, "max_file_mb": NUMBER,
+                 "max_megapixels": NUMBER, "patrol_days": NUMBER},
 }
 
 

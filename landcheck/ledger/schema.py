@@ -62,6 +62,8 @@ HEADERS = {
     "village_code": "行政村代码", "clue_id": "线索编号", "monitor_id": "监测编号", "related_issue": "关联问题编号",
     "case_filed": "是否立案",
     "first_seen": "首次发现日期", "last_seen": "最近发现日期", "disappeared_date": "消失日期",
+    # not ledger columns: the workbook's evidence columns (landcheck.evidence, issue 18)
+    "photo_count": vocabulary().label("evidence_photo_count"), "last_visit": vocabulary().label("evidence_last_visit"),
 }
 
 #: Categories of tasks that are a gap in the township's own plan (a transfer block under the minimum), not a

@@ -43,6 +43,8 @@ class Ledger:
     touched: bool = True
     #: the transfer check's block registry (layer `transfer_blocks`); None: the ledger has none
     blocks: gpd.GeoDataFrame | None = None
+    #: further layers to write (replace) with the next save, by name (e.g. `photos`: landcheck.evidence)
+    layers: dict = field(default_factory=dict)
 
     @property
     def crs(self):
@@ -165,6 +167,8 @@ def _write_layers(ledger: Ledger, target: Path, append_history: bool) -> None:
     pyogrio.write_dataframe(clean_frame(meta)[0], target, layer=META, driver="GPKG")
     if ledger.blocks is not None:
         pyogrio.write_dataframe(clean_frame(ledger.blocks)[0], target, layer=BLOCKS, driver="GPKG", geometry_type="Unknown")
+    for name, frame in ledger.layers.items():
+        pyogrio.write_dataframe(clean_frame(frame)[0], target, layer=name, driver="GPKG")
 
 
 def save_ledger(ledger: Ledger, path: str | Path) -> Path:

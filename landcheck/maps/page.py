@@ -13,7 +13,7 @@ import shapely
 from ..config import vocabulary
 from ..errors import LandcheckError
 from .style import BASEMAP_CHOICES, CANVAS_MIN_FEATURES, CANVAS_MIN_VERTICES, CONTEXT_DECIMALS, FARMLAND_COLOUR, FINDING_DECIMALS, GCJ02_BASEMAPS, LANDUSE_GROUP_STYLE, basemap_table
-from .gcj02 import gcj02_geoms
+from .gcj02 import gcj02_from_wgs84, gcj02_geoms
 from .encode import encode_column, encode_geometries, js_json
 from .view import BLOCK_POPUP_ROWS, BLOCK_STYLE, ContextLayer, FindingsView, prepare_context, prepare_findings
 from .legend import category_label_colour, legend_html
@@ -74,12 +74,29 @@ def bounds_latlng(geoms: np.ndarray):
     return [[float(y0), float(x0)], [float(y1), float(x1)]]
 
 
-def _findings_payload(view: FindingsView, geoms: np.ndarray) -> tuple[str, int]:
+def photo_props(photos, gcj02: bool) -> list[list]:
+    """Per task its photos for the page ([thumbnail, time, stage, lon, lat, direction]), positions in
+    GCJ-02 when the tiles are."""
+    out = []
+    for items in photos:
+        rows = []
+        for thumb, when, stage, lon, lat, direction in items:
+            if gcj02:
+                x, y = gcj02_from_wgs84([lon], [lat])
+                lon, lat = float(x[0]), float(y[0])
+            rows.append([thumb, when, stage, round(lon, 7), round(lat, 7), direction])
+        out.append(rows)
+    return out
+
+
+def _findings_payload(view: FindingsView, geoms: np.ndarray, gcj02: bool = False) -> tuple[str, int]:
     styles, style_idx = _finding_styles(view)
     t = view.table
     props = {c: encode_column(t[c]) for c in ("id", "village", "landuse", "area", "problem_type", "origin", "measure",
                                                "status", "deadline", "patch_id", "farmland_id", "coord")}
     props["overdue"] = [1 if o else 0 for o in t["overdue"]] if view.from_ledger else []
+    if "photos" in t.columns and any(len(v) for v in t["photos"]):
+        props["photos"] = photo_props(t["photos"], gcj02)
     geom_text, n_vertices = encode_geometries(geoms, FINDING_DECIMALS)
     rows = [list(r) for r in _POPUP_ROWS if view.from_ledger or r[1] not in ("status", "deadline")]
     renderer = "canvas" if len(t) >= CANVAS_MIN_FEATURES or n_vertices >= CANVAS_MIN_VERTICES else "svg"
@@ -195,7 +212,7 @@ def inspection_map(findings, *, farmland=None, survey=None, blocks=None, block_m
     if "blocks" in context:
         m.add_child(PayloadLayer("context", _context_payload(context["blocks"]),
                                   f"流转连片地块（{len(context['blocks'].geoms)} 块）", show=True))
-    payload, _ = _findings_payload(view, geoms)
+    payload, _ = _findings_payload(view, geoms, gcj02)
     flayer = PayloadLayer("findings", payload, f"问题图斑（{len(view)} 处）", show=True)
     m.add_child(flayer)
 

@@ -44,9 +44,14 @@ def read_source(path: str | Path) -> MapSource:
     except Exception as exc:
         raise LandcheckError(f"{p}: cannot be opened as a GeoPackage ({str(exc).splitlines()[0]}).") from None
     if "tasks" in names and {"history", "meta"} <= set(names):
+        from ..evidence.store import photos_by_task, read_photos
         from ..ledger import read_tasks
 
-        return MapSource(p, "ledger", read_tasks(p))
+        tasks = read_tasks(p)
+        by_task = photos_by_task(read_photos(p))
+        if by_task:  # photos of `landcheck evidence import`: thumbnails in the popups, markers on the map
+            tasks["evidence_photos"] = pd.Series([by_task.get(i, []) for i in tasks["issue_id"]], index=tasks.index, dtype=object)
+        return MapSource(p, "ledger", tasks)
     for layer, kind in (("tasks", "ledger"), ("findings", "findings")):  # tasks alone: `landcheck ledger export`
         if layer in names:
             try:
@@ -177,6 +182,8 @@ def prepare_findings(findings: gpd.GeoDataFrame, *, today: date | None = None,
         "farmland_id": _text_col(df, "farmland_id").to_numpy(dtype=object),
         "coord": [f"{x:.6f}, {y:.6f}" if np.isfinite(x) and np.isfinite(y) else "" for x, y in zip(lon, lat)],
     })
+    if "evidence_photos" in df.columns:
+        table["photos"] = [v if isinstance(v, list) else [] for v in df["evidence_photos"]]
     return FindingsView(table, geoms, from_ledger, area_m2, warnings)
 
 

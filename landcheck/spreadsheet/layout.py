@@ -22,13 +22,14 @@ LISTS_SHEET = "lists"
 RECORD_SHEET = "_landcheck"
 COUNTY_SHEET = _WORDS.label("spreadsheet_county_sheet")
 TRANSFER_SHEET = _WORDS.label("spreadsheet_transfer_sheet")
-RESERVED_SHEETS = (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET, COUNTY_SHEET, TRANSFER_SHEET, "History")
+PHOTOS_SHEET = _WORDS.label("evidence_photos_sheet")
+RESERVED_SHEETS = (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET, COUNTY_SHEET, TRANSFER_SHEET, PHOTOS_SHEET, "History")
 
 #: Columns of a village sheet: (ledger key, kind, minimum width, maximum width). People-filled ones last.
 VILLAGE_COLUMNS = (
     ("seq", "int", 4, 5), ("issue_id", "text", 12, 21), ("patch_id", "text", 8, 19), ("farmland_id", "text", 8, 18),
     ("problem_type", "text", 10, 18), ("description", "text", 16, 22), ("area_mu", "mu", 7, 8),
-    ("lon", "coord", 10, 10), ("lat", "coord", 9, 9),
+    ("lon", "coord", 10, 10), ("lat", "coord", 9, 9), ("photo_count", "int0", 5, 6), ("last_visit", "date", 10, 10),
     ("verdict", "text", 7, 8), ("new_or_stock", "text", 6, 7), ("measure", "text", 10, 20), ("resp_unit", "text", 9, 12), ("resp_person", "text", 7, 10),
     ("deadline", "date", 10, 10), ("status", "text", 8, 16), ("remaining_mu", "mu", 8, 8), ("done_date", "date", 10, 10),
     # 卫片 and 违法用地 cases (the county's 非农违法图斑清单 reads them)

@@ -17,7 +17,7 @@ import numpy as np
 from .. import units
 from ..config import vocabulary
 from ..ledger import DATE_FIELDS, HEADERS, PEOPLE_FIELDS, Ledger, is_blank, status_roles
-from .layout import COUNTY_HEADERS, LISTS_SHEET, RECORD_SHEET, SHEET_PEOPLE, SUMMARY_SHEET, choices
+from .layout import COUNTY_HEADERS, LISTS_SHEET, PHOTOS_SHEET, RECORD_SHEET, SHEET_PEOPLE, SUMMARY_SHEET, choices
 
 _PARENS = str.maketrans({"(": "（", ")": "）"})
 
@@ -232,7 +232,7 @@ def parse_workbook(wb, L: Ledger) -> Parsed:
     area = dict(zip(L.tasks["issue_id"], L.tasks["area_mu"]))
     roles = status_roles()
     for name in wb.sheetnames:
-        if name in (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET):
+        if name in (SUMMARY_SHEET, LISTS_SHEET, RECORD_SHEET, PHOTOS_SHEET):
             continue
         rows = _values(wb[name])
         header_row, colmap, unknown = _header(rows)

@@ -17,6 +17,7 @@ from ..text import clean_frame, clean_text
 from .cells import formats
 from .county import county_sheet
 from .layout import legal_sheet_names, village_names
+from .photos_sheet import photos_sheet, with_evidence
 from .read import office_lock_files, unsafe_to_overwrite
 from .record import write_record
 from .summary import summary_sheet
@@ -37,7 +38,7 @@ def export_xlsx(ledger_path: str | Path, out_path: str | Path, template: str = "
         raise LandcheckError(f"unknown template '{template}': use default or county.")
     ledger_path, out_path = Path(ledger_path), Path(out_path)
     today = today or date.today()
-    L = without_controls(load_ledger(ledger_path))
+    L, photos = with_evidence(without_controls(load_ledger(ledger_path)), ledger_path)
     locks = office_lock_files(out_path)
     if locks:
         raise LandcheckError(f"{out_path}: is open in a spreadsheet program ({locks[0].name} exists). Close it first.")
@@ -49,7 +50,7 @@ def export_xlsx(ledger_path: str | Path, out_path: str | Path, template: str = "
                 f"export to another file, or use --force to overwrite it."
             )
     try:
-        _write_workbook(L, out_path, template, clean_text(county), today)
+        _write_workbook(L, out_path, template, clean_text(county), today, photos)
     except PermissionError as exc:
         raise LandcheckError(f"{out_path}: cannot be replaced ({exc}). Is it open in Excel or WPS? Close it and retry.") from None
     return out_path
@@ -65,7 +66,7 @@ def without_controls(L: Ledger) -> Ledger:
     return L
 
 
-def _write_workbook(L: Ledger, out_path: Path, template: str, county: str, today: date) -> None:
+def _write_workbook(L: Ledger, out_path: Path, template: str, county: str, today: date, photos=None) -> None:
     import xlsxwriter
 
     with atomic_path(out_path) as tmp:
@@ -83,6 +84,7 @@ def _write_workbook(L: Ledger, out_path: Path, template: str, county: str, today
                 for v in names:
                     village_sheet(wb, fmt, L, v, sheets[v], cross)
                 transfer_sheet(wb, fmt, L, today)  # only when the ledger's block registry holds blocks
+                photos_sheet(wb, fmt, photos)  # only when photos are attached (landcheck evidence)
                 lists_sheet(wb)
             write_record(wb, L, template)
         finally:

@@ -45,7 +45,42 @@
       h += '<tr><th>' + LC.esc(rows[j][0]) + '</th><td' + (rows[j][1] === 'deadline' && LC.val(d.props.overdue, i) ? ' class="lc-overdue"' : '') + '>'
         + LC.esc(v) + (v !== '' && rows[j][2] ? LC.esc(rows[j][2]) : '') + '</td></tr>';
     }
-    return h + '</table></div>';
+    return h + '</table>' + LC.photoStrip(d.props.photos ? LC.val(d.props.photos, i) : null) + '</div>';
+  };
+  // field photos of a task (landcheck evidence): thumbnails embedded as data: URLs, stage and time below each
+  LC.photoImg = function (p) {
+    return (p[0] ? '<img src="data:image/jpeg;base64,' + LC.esc(p[0]) + '" alt="">' : '')
+      + '<span>' + LC.esc(p[2]) + ' ' + LC.esc(String(p[1]).replace('T', ' ').slice(0, 16)) + '</span>';
+  };
+  LC.photoStrip = function (ps) {
+    if (!ps || !ps.length) return '';
+    var h = '<div class="lc-photos">';
+    for (var k = 0; k < ps.length; k++) h += '<figure class="lc-photo">' + LC.photoImg(ps[k]) + '</figure>';
+    return h + '</div>';
+  };
+  // a marker at each photo's position, with an arrow along its direction; it opens the task's popup
+  LC.photoMarkers = function (map, d, group, pane) {
+    var pg = L.featureGroup(), all = d.props.photos, n = d.props.id.i ? d.props.id.i.length : d.props.id.length;
+    for (var i = 0; i < n; i++) {
+      var ps = LC.val(all, i) || [];
+      for (var k = 0; k < ps.length; k++) {
+        var p = ps[k], at = L.latLng(p[4], p[3]);
+        var mk = L.circleMarker(at, {radius: 5, color: '#fff', weight: 1.5, fillColor: '#1565c0', fillOpacity: 1, pane: pane, className: 'lc-photo-mark'});
+        mk.bindPopup(LC.popup(d, i), {maxWidth: 320, className: 'lc-popup-wrap'});
+        pg.addLayer(mk);
+        if (p[5] !== null && p[5] !== undefined) {
+          var b = p[5] * Math.PI / 180, m = 25, dlat = m * Math.cos(b) / 111320, dlon = m * Math.sin(b) / (111320 * Math.cos(at.lat * Math.PI / 180));
+          var tip = L.latLng(at.lat + dlat, at.lng + dlon), w = 0.35, back = 8;
+          var l1 = L.latLng(tip.lat - back * Math.cos(b - w) / 111320, tip.lng - back * Math.sin(b - w) / (111320 * Math.cos(at.lat * Math.PI / 180)));
+          var l2 = L.latLng(tip.lat - back * Math.cos(b + w) / 111320, tip.lng - back * Math.sin(b + w) / (111320 * Math.cos(at.lat * Math.PI / 180)));
+          pg.addLayer(L.polyline([[at, tip], [l1, tip, l2]], {color: '#1565c0', weight: 2, pane: pane, interactive: false, className: 'lc-photo-dir'}));
+        }
+      }
+    }
+    group.on('add', function () { pg.addTo(map); });
+    group.on('remove', function () { map.removeLayer(pg); });
+    LC.layers.photos = pg;
+    return pg;
   };
   LC.tip = function (d, i) {
     var t = (d.tipKeys || ['id', 'problem_type']).map(function (k) { return LC.val(d.props[k], i); }), a = LC.val(d.props.area, i);
@@ -72,6 +107,7 @@
     group.on('popupclose', function (e) { if (e.layer && e.layer.setStyle) e.layer.setStyle({weight: weight(e.layer)}); });
     group.lcShapes = shapes;
     LC.layers.findings = group;
+    if (d.props.photos) LC.photoMarkers(map, d, group, LC.pane(map, 'lcPhotos', 460));
     // at township scale a finding is a few pixels: a thicker outline keeps it visible (SVG only: cheap there)
     if (d.renderer === 'svg') LC.zoomStyle(map, group, function (z, s) { if (!s.isPopupOpen()) s.setStyle({weight: weight(s)}); });
     return group;
