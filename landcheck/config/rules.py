@@ -43,6 +43,8 @@ RULES_KEYS = {
                 "account": {"exempt_water": list, "exempt_ecological": list, "exempt_disaster": list}},
     "change_patches": {"problem_type": str, "severity": str, "suggested_measure": str, "unknown_category": str,
                        "tblx": {ANY: [str, {"name": str, "category": str, "finding": bool, "aliases": list}]}},
+    "supplement": {"unstable_codes": list, "steepest_grade": NUMBER, "min_area_m2": NUMBER, "min_width_m": NUMBER,
+                   "adjacency_gap_m": NUMBER, "allow_abandoned": bool},
 }
 
 
