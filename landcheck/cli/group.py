@@ -28,6 +28,7 @@ from .options import add_verbosity_options
 from .run import run
 from .survey import survey
 from .transfer import transfer
+from .supplement import supplement
 
 #: OSErrors that are the machine's state or a wrong path, not a bug: exit 2 like bad input.
 ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EEXIST, errno.ENOTDIR,
@@ -114,7 +115,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
 
 
-for command in (inspect, init, run, farmland, transfer, survey, ledger, map_command):
+for command in (inspect, init, run, farmland, transfer, survey, ledger, map_command, supplement):
     add_verbosity_options(command)
     cli.add_command(command)
 

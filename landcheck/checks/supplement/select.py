@@ -2,7 +2,7 @@
 
 Tiers, in order: same village and adjacent to farmland, same village isolated, the rest of the township
 adjacent, the rest isolated (a village whose need cannot be met inside it gets the township's land,
-and says so). Inside a tier the largest parcels first (then larger contiguous group, nearer to the land
+and says so). Inside a tier the preferred layers first (--prefer, in order, when given), then the largest parcels (then larger contiguous group, nearer to the land
 it replaces, patch id): the fewest parcels that reach the need; the parcel that completes the need is
 the smallest one that does. Within a tier that is the minimum number of parcels.
 Areas are counted as printed (a parcel's mu rounded half-up once, in cents), so "met" holds on paper.
@@ -76,6 +76,18 @@ def pick(cents: np.ndarray, order: np.ndarray, need: int) -> list[int]:
     return chosen
 
 
+def pick_preferred(cents: np.ndarray, order: np.ndarray, pref: np.ndarray, need: int) -> list[int]:
+    """`pick` level by level of preference: a less preferred parcel only when the preferred ones cannot reach the need."""
+    chosen, left = [], need
+    for level in dict.fromkeys(pref[order].tolist()):
+        if left <= 0:
+            break
+        got = pick(cents, np.array([k for k in order if pref[k] == level], dtype=int), left)
+        chosen += got
+        left -= int(sum(cents[k] for k in got))
+    return chosen
+
+
 def select(cands: pd.DataFrame, needs: list[VillageNeed]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The proposal (candidate, village served, tier, cumulative_mu, rank) and per village (need_mu,
     proposed_mu, shortfall_mu, met, township_used, grade, gddb). Each candidate serves one village;
@@ -91,14 +103,15 @@ def select(cands: pd.DataFrame, needs: list[VillageNeed]) -> tuple[pd.DataFrame,
         adj = cands["adjacent"].to_numpy(dtype=bool)
         dist = shapely.distance(geoms, need.where) if need.where is not None and len(geoms) else np.zeros(len(cands))
         tier = np.where(same, np.where(adj, 0, 1), np.where(adj, 2, 3))
+        pref = cands["preferred"].to_numpy(dtype=int) if "preferred" in cands.columns else np.zeros(len(cands), dtype=int)
         left, cum, township = need.need_cents, 0, False
         for t in range(len(TIERS)):
             if left <= 0:
                 break
             idx = np.flatnonzero(ok & (tier == t))
-            idx = np.array(sorted(idx, key=lambda k: (-cents[k], -cands["group_m2"].iat[k], dist[k],
+            idx = np.array(sorted(idx, key=lambda k: (pref[k], -cents[k], -cands["group_m2"].iat[k], dist[k],
                                                       str(cands["patch_id"].iat[k]), k)), dtype=int)
-            for k in pick(cents, idx, left):
+            for k in pick_preferred(cents, idx, pref, left):
                 used[k] = True
                 left -= cents[k]
                 cum += int(cents[k])
