@@ -90,7 +90,10 @@ def supplement_job(survey_spec: LayerSpec, farmland_spec: LayerSpec, options: Su
                                               title=f"{options.township} {vocabulary().label('supplement_map_title')}".strip(),
                                               offline=not options.map_online_assets)
     outputs["summary"] = write_json(summary, out / "summary.json")
-    write_manifest(out, [p for k, p in outputs.items() if k != "map" or Path(p).resolve().parent == out.resolve()])
+    apart = "map" in outputs and Path(outputs["map"]).resolve().parent != out.resolve()
+    write_manifest(out, [p for k, p in outputs.items() if not (k == "map" and apart)])
+    if apart:
+        write_manifest(Path(outputs["map"]).parent, [outputs["map"]], keep=True)
     return summary, outputs
 
 
