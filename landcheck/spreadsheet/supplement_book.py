@@ -57,8 +57,8 @@ def _summary_sheet(wb, fmt, books: pd.DataFrame, summary: dict, township: str) -
         r += 1
         q = summary["quality"][side]
         ws.write_string(r, 0, L(f"supplement_{side}"), fmt["text"])
-        ws.write_string(r, 1, _grade(q["gdpdjb"]), fmt["center"])
-        ws.write_string(r, 2, _grade(q["gddb"]), fmt["center"])
+        put(ws, r, 1, q["gdpdjb"], "mu", fmt)
+        put(ws, r, 2, q["gddb"], "mu", fmt)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 6, 13)
     ws.set_column(7, 7, 30)
