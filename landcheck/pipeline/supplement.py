@@ -20,7 +20,7 @@ from ..export import write_gpkg, write_json
 from ..layers import read_layer
 from ..ledger import load_ledger
 from ..manifest import begin, write_manifest
-from ..roles import read_role
+from ..roles import Reader, read_role
 from ..spreadsheet.supplement_book import write_supplement_book
 
 
@@ -39,6 +39,11 @@ class SupplementOptions:
     township: str = ""
     map_path: Path | None = None
     map_online_assets: bool = False
+    read: Reader = read_role
+
+
+class NoNeedError(LandcheckError):
+    """The ledger holds no open task whose 整改措施 is 调出补划 (as asked)."""
 
 
 def _other_layer(path: Path, crs) -> gpd.GeoDataFrame:
@@ -57,7 +62,7 @@ def _needs(options: SupplementOptions, farmland: gpd.GeoDataFrame):
     needs = S.ledger_needs(ledger, farmland, options.include_suggested)
     if not len(needs):
         hint = "" if options.include_suggested else ", or add --include-suggested to take landcheck's own suggestions"
-        raise LandcheckError(f"{options.ledger_path}: no open task has 整改措施 {S.MEASURE} set by an officer; set it in the "
+        raise NoNeedError(f"{options.ledger_path}: no open task has 整改措施 {S.MEASURE} set by an officer; set it in the "
                              f"workbook and import it (landcheck ledger import){hint}.")
     return needs, S.open_tasks(ledger)
 
@@ -65,8 +70,8 @@ def _needs(options: SupplementOptions, farmland: gpd.GeoDataFrame):
 def supplement_job(survey_spec: LayerSpec, farmland_spec: LayerSpec, options: SupplementOptions) -> tuple[dict, dict[str, Path]]:
     """Run and write; returns (summary, outputs by name)."""
     rules = S.supplement_rules(load_rules(options.rules_path))
-    survey, _ = read_role("survey", survey_spec)
-    farmland, _ = read_role("farmland", farmland_spec)
+    survey, _ = options.read("survey", survey_spec)
+    farmland, _ = options.read("farmland", farmland_spec)
     work = units.metric_crs(survey.crs, tuple(survey.total_bounds))
     survey, farmland = survey.to_crs(work), farmland.to_crs(work)
     needs, tasks = _needs(options, farmland)
@@ -107,3 +112,22 @@ def candidates_frame(cands: gpd.GeoDataFrame, proposal) -> gpd.GeoDataFrame:
     out["area_mu"] = units.area_mu_array(out["area_m2"].to_numpy(dtype="float64")) if len(out) else np.zeros(0)
     out["area_m2"] = np.round(out["area_m2"].to_numpy(dtype="float64"), 2)
     return out.sort_values("rank").reset_index(drop=True)
+
+
+def run_supplement(config, ledger_path: Path, read: Reader, warnings: list[str]) -> tuple[dict[str, Path], bool]:
+    """`landcheck run` with [supplement]: the job into `{output}/supplement/` (and its map into the maps
+    folder) from the run's ledger; a ledger without such tasks is a warning, not an error. Returns the
+    outputs and whether every need is met."""
+    sc = config.supplement
+    options = SupplementOptions(output_dir=Path(config.output_dir) / "supplement",
+                                ledger_path=None if sc.need_mu is not None else ledger_path,
+                                include_suggested=sc.include_suggested, need_mu=sc.need_mu, excludes=list(sc.excludes),
+                                prefers=list(sc.prefers), township=config.township,
+                                map_path=Path(config.maps_dir) / "supplement.html",
+                                map_online_assets=config.online_assets, read=read)
+    try:
+        summary, outputs = supplement_job(config.layers["survey"], config.layers["farmland"], options)
+    except NoNeedError as exc:
+        warnings.append(f"{vocabulary().label('supplement_map_title')}: {exc.message}")
+        return {}, True
+    return outputs, bool(summary["all_met"])
