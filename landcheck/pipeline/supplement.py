@@ -46,10 +46,11 @@ class NoNeedError(LandcheckError):
     """The ledger holds no open task whose 整改措施 is 调出补划 (as asked)."""
 
 
-def _other_layer(path: Path, crs) -> gpd.GeoDataFrame:
-    gdf, _ = read_layer(path, kind="any", require_landuse=False)
+def _other_layer(path: Path, crs, reports: dict, role: str) -> gpd.GeoDataFrame:
+    gdf, report = read_layer(path, kind="any", require_landuse=False)
     if gdf.crs is None:
         raise LandcheckError(f"{path}: the layer has no CRS; write it with one (e.g. EPSG:4527) and run again.")
+    reports[role] = report.to_dict()
     return gdf.to_crs(crs)
 
 
@@ -70,18 +71,19 @@ def _needs(options: SupplementOptions, farmland: gpd.GeoDataFrame):
 def supplement_job(survey_spec: LayerSpec, farmland_spec: LayerSpec, options: SupplementOptions) -> tuple[dict, dict[str, Path]]:
     """Run and write; returns (summary, outputs by name)."""
     rules = S.supplement_rules(load_rules(options.rules_path))
-    survey, _ = options.read("survey", survey_spec)
-    farmland, _ = options.read("farmland", farmland_spec)
+    survey, survey_report = options.read("survey", survey_spec)
+    farmland, farmland_report = options.read("farmland", farmland_spec)
+    reports = {"survey": survey_report.to_dict(), "farmland": farmland_report.to_dict()}
     work = units.metric_crs(survey.crs, tuple(survey.total_bounds))
     survey, farmland = survey.to_crs(work), farmland.to_crs(work)
     needs, tasks = _needs(options, farmland)
-    excludes = [_other_layer(p, work) for p in options.excludes]
-    prefers = [_other_layer(p, work) for p in options.prefers]
+    excludes = [_other_layer(p, work, reports, f"exclude_{k + 1}") for k, p in enumerate(options.excludes)]
+    prefers = [_other_layer(p, work, reports, f"prefer_{k + 1}") for k, p in enumerate(options.prefers)]
     cands, dropped = S.find_candidates(survey, farmland, excludes, tasks, rules)
     cands["preferred"] = S.preferred(cands, prefers)
     proposal, books = S.select(cands, S.village_needs(needs))
     summary = S.supplement_summary(needs, cands, proposal, books, dropped)
-    summary.update(township=options.township, n_needs=int(len(needs)),
+    summary.update(township=options.township, n_needs=int(len(needs)), read_report=reports,
                    suggested_only=[str(i) for i, s in zip(needs["issue_id"], needs["suggested_only"]) if s])
     out = Path(options.output_dir)
     out.mkdir(parents=True, exist_ok=True)

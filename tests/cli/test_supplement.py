@@ -101,7 +101,7 @@ def test_suggested_tasks_only_when_asked_and_a_shortfall_exits_1(township):
     assert west["proposed_mu"] == units.area_mu(area(box(600)))  # the township's spare after 东村 took B1
     assert west["shortfall_mu"] == units.sum_printed([100.0, -west["proposed_mu"]])
     assert s["shortfall_mu"] == units.sum_printed([s["by_village"][v]["shortfall_mu"] for v in s["by_village"]])
-    assert s["suggested_only"] == ["T2"]
+    assert s["suggested_only"] == ["T2"] and set(s["read_report"]) == {"survey", "farmland", "exclude_1"}
 
 
 def test_need_mu_and_map(township):
@@ -118,10 +118,11 @@ def test_need_mu_and_map(township):
     ((), "give the need"),
     (("--need-mu", "1", "--from-ledger", "LEDGER"), "give the need"),
     (("--include-suggested", "--need-mu", "1"), "--include-suggested"),
+    (("--need-mu", "1", "--exclude", "NOPE"), "nope.gpkg: file not found"),
 ])
 def test_bad_input_exits_2(township, extra, words):
     t = township
-    extra = [t / "ledger.gpkg" if e == "LEDGER" else e for e in extra]
+    extra = [t / "ledger.gpkg" if e == "LEDGER" else t / "nope.gpkg" if e == "NOPE" else e for e in extra]
     r = invoke(*base(t), *extra)
     assert r.exit_code == 2 and words in r.output
 
