@@ -156,3 +156,14 @@ def test_pick_against_brute_force(seed):
     best = brute_force(list(cents), need)
     assert cents[chosen].sum() >= need
     assert len(chosen) <= 1.2 * best
+
+
+def test_a_village_never_takes_another_villages_own_land_before_that_village_had_its_turn():
+    survey = dltb([box(100), box(600)], ["0101"] * 2, GDPDJB=["1"] * 2, ZLDWMC=["东村", "西村"])
+    cands, _ = find_candidates(survey, layer(box(0)), [], None, RULES)
+    mu = units.area_mu_array(cands["area_m2"].to_numpy())
+    needs = needs_frame(("东村", mu[0] + 5.0, np.nan, np.nan, box(0)), ("西村", mu[1], np.nan, np.nan, box(600)))
+    proposal, books = select(cands, village_needs(needs))
+    b = books.set_index("village")
+    assert bool(b.loc["西村", "met"]) and b.loc["东村", "shortfall_mu"] == 5.0  # 东村 comes first but 西村's parcel is 西村's
+    assert proposal["for_village"].tolist() == ["东村", "西村"]

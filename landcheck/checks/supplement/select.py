@@ -90,37 +90,41 @@ def pick_preferred(cents: np.ndarray, order: np.ndarray, pref: np.ndarray, need:
 
 def select(cands: pd.DataFrame, needs: list[VillageNeed]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The proposal (candidate, village served, tier, cumulative_mu, rank) and per village (need_mu,
-    proposed_mu, shortfall_mu, met, township_used, grade, gddb). Each candidate serves one village;
-    villages in village-code order."""
+    proposed_mu, shortfall_mu, met, township_used, grade, gddb). Each candidate serves one village.
+    Two passes: every village from its own land first (villages in village-code order), then the
+    shortfalls from the rest of the township, so that no village takes another's own land early."""
     cents = np.round(units.area_mu_array(cands["area_m2"].to_numpy(dtype="float64")) * 100).astype(np.int64) \
         if len(cands) else np.zeros(0, dtype=np.int64)
     used = np.zeros(len(cands), dtype=bool)
     geoms = np.asarray(cands.geometry.values, dtype=object) if len(cands) else np.zeros(0, dtype=object)
-    prop, books = [], []
-    for need in needs:
-        ok = eligible(cands, need) & ~used
-        same = (cands["village"].to_numpy(dtype=object) == need.village) if need.village else np.ones(len(cands), dtype=bool)
-        adj = cands["adjacent"].to_numpy(dtype=bool)
-        dist = shapely.distance(geoms, need.where) if need.where is not None and len(geoms) else np.zeros(len(cands))
-        tier = np.where(same, np.where(adj, 0, 1), np.where(adj, 2, 3))
-        pref = cands["preferred"].to_numpy(dtype=int) if "preferred" in cands.columns else np.zeros(len(cands), dtype=int)
-        left, cum, township = need.need_cents, 0, False
-        for t in range(len(TIERS)):
-            if left <= 0:
-                break
-            idx = np.flatnonzero(ok & (tier == t))
-            idx = np.array(sorted(idx, key=lambda k: (pref[k], -cents[k], -cands["group_m2"].iat[k], dist[k],
-                                                      str(cands["patch_id"].iat[k]), k)), dtype=int)
-            for k in pick_preferred(cents, idx, pref, left):
-                used[k] = True
-                left -= cents[k]
-                cum += int(cents[k])
-                township |= t >= 2
-                prop.append({"candidate": int(k), "for_village": need.village, "tier": TIERS[t],
-                             "distance_m": float(dist[k]), "cumulative_mu": cum / 100})
-        books.append({"village": need.village, "need_mu": need.need_cents / 100, "proposed_mu": cum / 100,
-                      "shortfall_mu": max(need.need_cents - cum, 0) / 100, "met": cum >= need.need_cents,
-                      "township_used": township, "grade": need.grade, "gddb": need.gddb})
+    adj = cands["adjacent"].to_numpy(dtype=bool) if len(cands) else np.zeros(0, dtype=bool)
+    pref = cands["preferred"].to_numpy(dtype=int) if "preferred" in cands.columns else np.zeros(len(cands), dtype=int)
+    state = {n.village: {"left": n.need_cents, "cum": 0, "township": False} for n in needs}
+    prop = []
+    for tiers in ((0, 1), (2, 3)):
+        for need in needs:
+            st = state[need.village]
+            ok = eligible(cands, need) & ~used
+            same = (cands["village"].to_numpy(dtype=object) == need.village) if need.village else np.ones(len(cands), dtype=bool)
+            dist = shapely.distance(geoms, need.where) if need.where is not None and len(geoms) else np.zeros(len(cands))
+            tier = np.where(same, np.where(adj, 0, 1), np.where(adj, 2, 3))
+            for t in tiers:
+                if st["left"] <= 0:
+                    break
+                idx = np.flatnonzero(ok & (tier == t))
+                idx = np.array(sorted(idx, key=lambda k: (pref[k], -cents[k], -cands["group_m2"].iat[k], dist[k],
+                                                          str(cands["patch_id"].iat[k]), k)), dtype=int)
+                for k in pick_preferred(cents, idx, pref, st["left"]):
+                    used[k] = True
+                    st["left"] -= int(cents[k])
+                    st["cum"] += int(cents[k])
+                    st["township"] |= t >= 2
+                    prop.append({"candidate": int(k), "for_village": need.village, "tier": TIERS[t],
+                                 "distance_m": float(dist[k]), "cumulative_mu": st["cum"] / 100})
+    books = [{"village": n.village, "need_mu": n.need_cents / 100, "proposed_mu": state[n.village]["cum"] / 100,
+              "shortfall_mu": max(n.need_cents - state[n.village]["cum"], 0) / 100,
+              "met": state[n.village]["cum"] >= n.need_cents, "township_used": state[n.village]["township"],
+              "grade": n.grade, "gddb": n.gddb} for n in needs]
     proposal = pd.DataFrame(prop, columns=["candidate", "for_village", "tier", "distance_m", "cumulative_mu"])
     proposal["rank"] = np.arange(1, len(proposal) + 1)
     return proposal, pd.DataFrame(books, columns=["village", "need_mu", "proposed_mu", "shortfall_mu", "met",
