@@ -29,6 +29,7 @@ from .run import run
 from .survey import survey
 from .transfer import transfer
 from .evidence import evidence
+from .supplement import supplement
 
 #: OSErrors that are the machine's state or a wrong path, not a bug: exit 2 like bad input.
 ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EEXIST, errno.ENOTDIR,
@@ -133,7 +134,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
 
 
-for command in (inspect, init, run, farmland, transfer, survey, ledger, map_command, evidence):
+for command in (inspect, init, run, farmland, transfer, survey, ledger, map_command, supplement, evidence):
     add_verbosity_options(command)
     cli.add_command(command)
 

@@ -42,9 +42,12 @@ RULES_KEYS = {
                    for k in ("new_construction", "new_on_farmland", "outflow", "inflow", "within_cultivated", "other")},
                 "account": {"exempt_water": list, "exempt_ecological": list, "exempt_disaster": list}},
     "change_patches": {"problem_type": str, "severity": str, "suggested_measure": str, "unknown_category": str,
-                       "tblx": {ANY: [str, {"name": str, "category": str, "finding": bool, "aliases": list}]}},    "evidence": {"handheld_tolerance_m": NUMBER, "drone_tolerance_m": NUMBER, "direction_half_angle": NUMBER,
+                       "tblx": {ANY: [str, {"name": str, "category": str, "finding": bool, "aliases": list}]}},
+    "evidence": {"handheld_tolerance_m": NUMBER, "drone_tolerance_m": NUMBER, "direction_half_angle": NUMBER,
                  "nadir_pitch": NUMBER, "track_tolerance_m": NUMBER, "default_utc_offset": str, "max_file_mb": NUMBER,
                  "max_megapixels": NUMBER, "patrol_days": NUMBER},
+    "supplement": {"unstable_codes": list, "steepest_grade": NUMBER, "min_area_m2": NUMBER, "min_width_m": NUMBER,
+                   "adjacency_gap_m": NUMBER, "allow_abandoned": bool},
 }
 
 

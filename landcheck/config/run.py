@@ -30,6 +30,7 @@ CONFIG_KEYS = {
     "layers": {role: _LAYER_KEYS for role in LAYER_ROLES},
     "targets": {"transfer_target_mu": NUMBER, "min_block_mu": NUMBER},
     "output": {"dir": str, "maps": str, "basemap": str},
+    "supplement": {"enabled": bool, "include_suggested": bool, "exclude": list, "prefer": list, "need_mu": NUMBER},
 }
 
 
@@ -45,6 +46,33 @@ class LayerSpec:
 
     def read_options(self) -> dict:
         return {"layer": self.layer, "crs": self.crs, "encoding": self.encoding, "fields": self.fields or None}
+
+
+@dataclass
+class SupplementConfig:
+    """[supplement] of landcheck.toml (issue 17): the need from the run's ledger (officer-set 调出补划; also
+    landcheck's suggestions with include_suggested) or `need_mu`, layers to avoid and to prefer (paths)."""
+
+    include_suggested: bool = False
+    need_mu: float | None = None
+    excludes: list[Path] = field(default_factory=list)
+    prefers: list[Path] = field(default_factory=list)
+
+
+def supplement_config(data: dict, base: Path, p: Path) -> SupplementConfig | None:
+    """The [supplement] table (None when absent or enabled = false); paths relative to the file's folder."""
+    t = data.get("supplement")
+    if t is None or not t.get("enabled", True):
+        return None
+    paths = {}
+    for key in ("exclude", "prefer"):
+        if not all(isinstance(x, str) for x in t.get(key, [])):
+            raise LandcheckError(f"{p}: [supplement] {key} must be a list of paths, e.g. {key} = [\"data/城镇开发边界.gpkg\"].")
+        paths[key] = [(base / x).resolve() if not Path(x).is_absolute() else Path(x) for x in t.get(key, [])]
+    need = t.get("need_mu")
+    return SupplementConfig(include_suggested=bool(t.get("include_suggested", False)),
+                            need_mu=None if need is None else positive(need, "supplement", "need_mu", p),
+                            excludes=paths["exclude"], prefers=paths["prefer"])
 
 
 @dataclass
@@ -64,6 +92,7 @@ class RunConfig:
     online_assets: bool = False  # `run --online-assets`: the maps link Leaflet from the CDN instead of inlining it
     basemap: str = "osm"  # [output] basemap: online tiles of the maps (osm, esri, tianditu*, gaode*, none)
     source: Path | None = None  # the config file, None for the bundled sample
+    supplement: SupplementConfig | None = None  # [supplement]: `landcheck run` also proposes 调出补划 (off by default)
 
     @property
     def prefix(self) -> str:
@@ -162,6 +191,7 @@ def load_run_config(path: str | Path) -> RunConfig:
             maps_dir=base / output.get("maps", "maps"),
             basemap=str(output.get("basemap", "osm")),
             source=p,
+            supplement=supplement_config(data, base, p),
         )
     except (TypeError, ValueError) as exc:
         raise LandcheckError(f"{p}: a target is not a number ({exc}).") from None
@@ -210,4 +240,9 @@ min_block_mu = 100          # 每块流转土地不少于 (mu)
 dir = "out"                 # results (summary.json, findings, ledger)
 maps = "maps"               # inspection maps (they work offline; tiles need the internet)
 # basemap = "osm"           # online tiles: osm, esri, tianditu, tianditu-img (TIANDITU_KEY), gaode, gaode-img, none
+
+# [supplement]              # 调出补划: propose 耕地 for the tasks whose 整改措施 an officer set to 调出补划
+# exclude = ["data/城镇开发边界.gpkg", "data/生态保护红线.gpkg"]   # land never proposed
+# prefer = ["data/永久基本农田储备区.gpkg", "data/高标准农田.gpkg"]  # land proposed first, in this order
+# include_suggested = false # also tasks whose 调出补划 is landcheck's own suggestion
 """

@@ -104,6 +104,12 @@ def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "wa
         result.outputs["ledger"] = ledger_path
         result.outputs.update(export_ledger_workbook(ledger_path, out / vocabulary().label("pipeline_workbook_file"), result, progress))
         result.outputs.update(write_run_maps(config, ledger_path, progress, read=read, transfer=result.transfer))
+    if config.supplement is not None and "survey" in config.layers and "farmland" in config.layers:
+        from .supplement import run_supplement  # 调出补划 (issue 17), only with [supplement]
+
+        outputs, met = run_supplement(config, ledger_path, read, result.warnings)
+        result.outputs.update({f"supplement_{k}": v for k, v in outputs.items()})
+        result.exit_code = result.exit_code or (0 if met else 1)
     own = [p for p in result.outputs.values() if Path(p).parent.resolve() == out.resolve()]
     write_manifest(out, own, keep=True, mutable=own)  # the ledger and its workbook change by officers' hands
     return result

@@ -1,0 +1,160 @@
+"""What a 补划 candidate is (issue 17, domain.md §9.7): current 耕地 (01xx) outside every farmland polygon,
+every exclusion layer and every open ledger task, not unstable (TBXHDM), not 撂荒 unless allowed, never
+GDPDJB 5, at least the minimum mapped size. A patch partly covered is cut along the blocking edge; cut
+pieces thinner than the sliver width or smaller than the minimum are dropped. Each candidate gets its
+adjacency to farmland (touching or within the gap) and the area of its contiguous group.
+Pure: GeoDataFrames in, a GeoDataFrame and drop counts out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ... import units
+from ...columns import text_column
+from ...config import Rules
+from ..fields import village_text
+
+#: Why a cultivated patch is not a candidate (keys of `dropped`).
+REASONS = ("unstable", "abandoned", "too_steep", "in_farmland", "excluded", "open_task", "too_small")
+
+
+@dataclass(frozen=True)
+class SupplementRules:
+    """The [supplement] table of the rules (rules.toml, domain.md §9.7)."""
+
+    unstable_codes: tuple[str, ...]
+    steepest_grade: int
+    min_area_m2: float
+    min_width_m: float
+    adjacency_gap_m: float
+    allow_abandoned: bool
+
+
+def supplement_rules(rules: Rules) -> SupplementRules:
+    """The [supplement] rules; GDPDJB 5 (> 25°) stays excluded whatever the table says."""
+    t = rules.data.get("supplement", {})
+    return SupplementRules(
+        unstable_codes=tuple(str(c).strip().upper() for c in t.get("unstable_codes", ())),
+        steepest_grade=min(int(t.get("steepest_grade", 4)), 4), min_area_m2=float(t.get("min_area_m2", 400.0)),
+        min_width_m=float(t.get("min_width_m", 2.0)), adjacency_gap_m=float(t.get("adjacency_gap_m", 5.0)),
+        allow_abandoned=bool(t.get("allow_abandoned", False)))
+
+
+def grade_values(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric grade column (GDPDJB, GDDB) as floats, NaN where blank or absent."""
+    return pd.to_numeric(pd.Series(text_column(df, name)), errors="coerce").to_numpy(dtype="float64")
+
+
+def _cut(geoms: np.ndarray, blockers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each geometry less the blockers of each layer, in turn; also which layer (index) first removed
+    all of it (-1: something is left)."""
+    out = geoms.copy()
+    gone_by = np.full(len(geoms), -1)
+    for k, layer in enumerate(blockers):
+        if not len(layer):
+            continue
+        tree = shapely.STRtree(layer)
+        src, hit = tree.query(out, predicate="intersects")
+        for i in np.unique(src):
+            if gone_by[i] >= 0:
+                continue
+            block = shapely.union_all(layer[hit[src == i]])
+            rest = shapely.make_valid(shapely.difference(out[i], block))
+            out[i] = rest
+            if rest.is_empty or shapely.area(rest) == 0:
+                gone_by[i] = k
+    return out, gone_by
+
+
+def _pieces(geom) -> list:
+    """The polygons of a (cut) geometry."""
+    parts = shapely.get_parts(shapely.make_valid(geom))
+    return [p for p in parts if p.geom_type == "Polygon" and not p.is_empty]
+
+
+def _groups(geoms: np.ndarray, gap: float) -> np.ndarray:
+    """Connected components of pieces touching or within `gap` of each other (labels 0..)."""
+    n = len(geoms)
+    parent = np.arange(n)
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if n:
+        a, b = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=gap)
+        for i, j in zip(a, b):
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+    roots = np.array([find(i) for i in range(n)], dtype=int)
+    return np.unique(roots, return_inverse=True)[1] if n else roots
+
+
+def find_candidates(survey: gpd.GeoDataFrame, farmland: gpd.GeoDataFrame, excludes: list[gpd.GeoDataFrame],
+                    open_tasks: gpd.GeoDataFrame | None, rules: SupplementRules) -> tuple[gpd.GeoDataFrame, dict]:
+    """The candidates (patch_id, village, village_code, dlbm, gdpdjb, gddb, area_m2, adjacent,
+    farmland_distance_m, group, group_m2, geometry in the survey's CRS) and how many cultivated patches
+    were dropped for each reason of REASONS."""
+    crs = survey.crs
+    code = text_column(survey, "DLBM")
+    cultivated = np.array([c.startswith("01") for c in code], dtype=bool)
+    grade = grade_values(survey, "GDPDJB")
+    dropped = {r: 0 for r in REASONS}
+    unstable = np.isin(np.char.upper(text_column(survey, "TBXHDM").astype(str)), rules.unstable_codes) & cultivated
+    abandoned = (np.char.upper(text_column(survey, "ZZSXDM", "GDZZSXDM").astype(str)) == "WG") & cultivated & ~unstable
+    if rules.allow_abandoned:
+        abandoned[:] = False
+    steep = (grade > rules.steepest_grade) & cultivated & ~unstable & ~abandoned
+    dropped.update(unstable=int(unstable.sum()), abandoned=int(abandoned.sum()), too_steep=int(steep.sum()))
+    keep = np.flatnonzero(cultivated & ~unstable & ~abandoned & ~steep)
+    layers = [farmland] + list(excludes) + ([open_tasks] if open_tasks is not None and len(open_tasks) else [])
+    blockers = [np.asarray(g.to_crs(crs).geometry.values if g.crs is not None and crs is not None else g.geometry.values,
+                           dtype=object) for g in layers]
+    blockers = [b[~shapely.is_missing(b)] for b in blockers]
+    cut, gone_by = _cut(np.asarray(survey.geometry.values, dtype=object)[keep], blockers)
+    n_ex = len(excludes)
+    for k in gone_by[gone_by >= 0]:
+        dropped["in_farmland" if k == 0 else "excluded" if k <= n_ex else "open_task"] += 1
+    rows, geoms = [], []
+    village, vcode = village_text(survey), text_column(survey, "ZLDWDM")
+    ids = text_column(survey, "BSM") if "BSM" in survey.columns else np.array([f"#{i + 1}" for i in range(len(survey))], dtype=object)
+    gddb = grade_values(survey, "GDDB")
+    for j, i in enumerate(keep):
+        if gone_by[j] >= 0:
+            continue
+        parts = [p for p in _pieces(cut[j]) if 2 * p.area / max(p.length, 1e-12) >= rules.min_width_m]
+        areas = units.ellipsoidal_area(np.asarray(parts, dtype=object), crs) if parts else np.zeros(0)
+        ok = [(p, a) for p, a in zip(parts, areas) if a >= rules.min_area_m2]
+        if not ok:
+            dropped["too_small"] += 1
+        for p, a in ok:
+            rows.append({"patch_id": str(ids[i]), "village": str(village[i]), "village_code": str(vcode[i])[:12],
+                         "dlbm": str(code[i]), "gdpdjb": grade[i], "gddb": gddb[i] if 1 <= gddb[i] <= 15 else np.nan,
+                         "area_m2": float(a), "whole": bool(len(ok) == 1 and shapely.equals(p, survey.geometry.values[i]))})
+            geoms.append(p)
+    out = gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, crs=crs), columns=[
+        "patch_id", "village", "village_code", "dlbm", "gdpdjb", "gddb", "area_m2", "whole"]) if rows else \
+        gpd.GeoDataFrame({c: [] for c in ("patch_id", "village", "village_code", "dlbm", "gdpdjb", "gddb", "area_m2", "whole")},
+                         geometry=gpd.GeoSeries([], crs=crs))
+    g = np.asarray(out.geometry.values, dtype=object)
+    fb = blockers[0]
+    if len(g) and len(fb):
+        idx, d = shapely.STRtree(fb).query_nearest(g, return_distance=True, all_matches=False)
+        dist = np.full(len(g), np.inf)
+        dist[idx[0]] = d
+    else:
+        dist = np.full(len(g), np.inf)
+    out["farmland_distance_m"] = dist
+    out["adjacent"] = dist <= rules.adjacency_gap_m
+    out["group"] = _groups(g, rules.adjacency_gap_m)
+    out["group_m2"] = out.groupby("group")["area_m2"].transform("sum") if len(out) else pd.Series(dtype="float64")
+    return out.reset_index(drop=True), dropped
