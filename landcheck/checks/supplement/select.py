@@ -65,14 +65,24 @@ def eligible(cands: pd.DataFrame, need: VillageNeed) -> np.ndarray:
 
 def pick(cents: np.ndarray, order: np.ndarray, need: int) -> list[int]:
     """Positions (from `order`, already largest first) whose cents reach `need` with the fewest parcels;
-    the last one the smallest that completes it. All of them when they cannot reach it."""
-    chosen, rest, left = [], list(order), need
-    while left > 0 and rest:
-        fits = [k for k in rest if cents[k] >= left]
-        k = min(fits, key=lambda k: (cents[k], rest.index(k))) if fits else rest[0]
-        chosen.append(k)
-        rest.remove(k)
-        left -= cents[k]
+    the last one the smallest that completes it. All of them when they cannot reach it.
+
+    While no parcel left can complete the need alone, the next in `order` is taken; then the smallest
+    that completes it (the earliest in `order` among equals) ends the pick. O(n)."""
+    order = np.asarray(order, dtype=np.int64)
+    if need <= 0 or len(order) == 0:
+        return []
+    c = np.asarray(cents, dtype=np.int64)[order]
+    best_after = np.maximum.accumulate(c[::-1])[::-1]  # the largest parcel at or after each position
+    chosen, left = [], int(need)
+    for i in range(len(order)):
+        if best_after[i] >= left:
+            rest = c[i:]
+            fits = np.flatnonzero(rest >= left)
+            k = i + int(fits[np.argmin(rest[fits])])  # argmin: the earliest among equal cents
+            return chosen + [int(order[k])]
+        chosen.append(int(order[i]))
+        left -= int(c[i])
     return chosen
 
 
