@@ -4,13 +4,13 @@ outside DIR, never twice (a file of DIR with the same content is the copy); the 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from pathlib import Path
 
 from ..errors import LandcheckError
 from ..export import atomic_path
+from ..manifest import sha256
 
 #: Characters that may not stand in a file name (on Windows too), and path parts.
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]|^\.+')
@@ -21,14 +21,6 @@ def safe_name(text: str) -> str:
     return _UNSAFE.sub("_", str(text).strip())[:80] or "_"
 
 
-def _hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def copy_photos(items: list[tuple[Path, str, str, str]], target: Path) -> list[Path]:
     """Copy each (source, sha256, issue_id, stage word) into `target` as ISSUE_STAGE_N.suffix (N the first
     free number), unless a file of `target` already has that content. Returns the new copies."""
@@ -37,7 +29,7 @@ def copy_photos(items: list[tuple[Path, str, str, str]], target: Path) -> list[P
         raise LandcheckError(f"{target}: --copy-to needs a folder, this is a file. Give a folder.")
     target.mkdir(parents=True, exist_ok=True)
     root = target.resolve()
-    present = {_hash(p) for p in target.iterdir() if p.is_file() and not p.is_symlink()}
+    present = {sha256(p) for p in target.iterdir() if p.is_file() and not p.is_symlink()}
     made = []
     for source, sha, issue_id, stage in items:
         if sha in present:
