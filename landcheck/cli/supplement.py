@@ -56,10 +56,10 @@ def supplement(ctx: click.Context, ledger, include_suggested, need_mu, excludes,
 def print_books(summary: dict) -> None:
     """The need, the proposal and the shortfall per village, the total row as printed."""
     L = vocabulary().label
-    t = Table(title=L("supplement_title"))
+    t = Table(title=L("supplement_title"), title_justify="left")
     for key in ("supplement_village", "supplement_need", "supplement_proposed", "supplement_shortfall",
                 "supplement_n_parcels", "supplement_met", "supplement_township_used"):
-        t.add_column(L(key), justify="left" if key == "supplement_village" else "right")
+        t.add_column(L(key), justify="left" if key == "supplement_village" else "right", overflow="fold")
     yes = lambda v: L("supplement_yes" if v else "supplement_no")  # noqa: E731
     for v, row in summary["by_village"].items():
         t.add_row(v or L("supplement_township"), f"{row['need_mu']:.2f}", f"{row['proposed_mu']:.2f}",

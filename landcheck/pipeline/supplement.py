@@ -62,9 +62,11 @@ def _needs(options: SupplementOptions, farmland: gpd.GeoDataFrame):
     ledger = load_ledger(options.ledger_path)
     needs = S.ledger_needs(ledger, farmland, options.include_suggested)
     if not len(needs):
+        who = "set by an officer or suggested by landcheck" if options.include_suggested else "set by an officer"
         hint = "" if options.include_suggested else ", or add --include-suggested to take landcheck's own suggestions"
-        raise NoNeedError(f"{options.ledger_path}: no open task has 整改措施 {S.MEASURE} set by an officer; set it in the "
-                             f"workbook and import it (landcheck ledger import){hint}.")
+        raise NoNeedError(f"{options.ledger_path}: no open task has 整改措施 {S.MEASURE} {who} (a suggestion "
+                          f"核实举证/{S.MEASURE} waits for an officer's choice); set it in the workbook and import it "
+                          f"(landcheck ledger import){hint}.")
     return needs, S.open_tasks(ledger)
 
 
