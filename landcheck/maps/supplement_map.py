@@ -1,6 +1,6 @@
 """The 调出补划 map (issue 17): a folium page with the need (the 调出 pieces, red) and the proposal (the
-proposed parcels, green, other candidates grey) side by side in two synchronised panes (folium's
-DualMap). Tooltips carry numbers and ids only, escaped by folium. Written with `write.write_map`.
+proposed parcels, green, other candidates grey and hidden at first) side by side in two synchronised panes (folium's
+DualMap), framed on the need and the proposal. Tooltips carry numbers and ids under Chinese labels, escaped here (folium's tooltip does not). Written with `write.write_map`.
 """
 
 from __future__ import annotations
@@ -12,28 +12,45 @@ import folium
 import folium.plugins
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from ..config import vocabulary
+from ..ledger import HEADERS
 from .style import WGS84
 from .write import write_map
 
 NEED_COLOUR, PROPOSAL_COLOUR, OTHER_COLOUR = "#C00000", "#2E7D32", "#9E9E9E"
 
 
-def _layer(gdf: gpd.GeoDataFrame, name: str, colour: str, fields: list[str]) -> folium.GeoJson | None:
+#: Tooltip rows: column → label key (every word an officer reads in Chinese, from the vocabulary)
+NEED_FIELDS = {"issue_id": "issue_id", "village": "supplement_village", "need_mu": "supplement_need"}
+PARCEL_FIELDS = {"rank": "supplement_rank", "patch_id": "supplement_patch", "area_mu": "supplement_area",
+                 "gdpdjb": "supplement_grade", "for_village": "supplement_for_village"}
+
+
+def _layer(gdf: gpd.GeoDataFrame, name: str, colour: str, fields: dict[str, str], *, weight: int = 2,
+           show: bool = True) -> folium.GeoJson | None:
     if not len(gdf):
         return None
-    data = gdf[[c for c in fields if c in gdf.columns] + [gdf.geometry.name]].to_crs(WGS84)
-    tooltip = folium.GeoJsonTooltip(fields=[c for c in fields if c in data.columns]) if fields else None
-    return folium.GeoJson(data.__geo_interface__, name=name, tooltip=tooltip,
-                          style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillColor": c, "fillOpacity": 0.45})
+    cols = [c for c in fields if c in gdf.columns]
+    data = gdf[cols + [gdf.geometry.name]].to_crs(WGS84)
+    for c in cols:  # folium's tooltip puts values into innerHTML as they are: text from input files escaped here
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            data[c] = data[c].map(lambda v: html.escape(str(v)) if v is not None and v == v else "")
+    aliases = [HEADERS["issue_id"] if fields[c] == "issue_id" else vocabulary().label(fields[c]) for c in cols]
+    tooltip = folium.GeoJsonTooltip(fields=cols, aliases=aliases) if cols else None
+    return folium.GeoJson(data.__geo_interface__, name=name, tooltip=tooltip, show=show,
+                          style_function=lambda _f, c=colour, w=weight: {"color": c, "weight": w, "fillColor": c,
+                                                                         "fillOpacity": 0.45})
 
 
 def supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, title: str = "") -> folium.Map:
     """The two-pane map: left the need, right the proposal (and the other candidates, hidden at first)."""
     L = vocabulary().label
     needs = needs[[g is not None and not g.is_empty for g in needs.geometry]] if len(needs) else needs
-    frames = [f for f in (needs, candidates) if len(f)]
+    chosen = candidates[candidates["proposed"]] if len(candidates) else candidates
+    rest = candidates[~candidates["proposed"]] if len(candidates) else candidates
+    frames = [f for f in (needs, chosen) if len(f)] or [f for f in (candidates,) if len(f)]  # what matters first
     if frames:
         b = np.array([f.to_crs(WGS84).total_bounds for f in frames])
         bounds = [[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]]
@@ -41,12 +58,10 @@ def supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, title:
         bounds = [[35.0, 105.0], [35.0, 105.0]]
     m = folium.plugins.DualMap(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
                                zoom_start=14, tiles="OpenStreetMap")
-    need = _layer(needs, L("supplement_map_need"), NEED_COLOUR, ["issue_id", "village", "need_mu"])
-    chosen = candidates[candidates["proposed"]] if len(candidates) else candidates
-    rest = candidates[~candidates["proposed"]] if len(candidates) else candidates
-    fields = ["rank", "patch_id", "area_mu", "gdpdjb", "for_village"]
-    for layer, pane in ((need, m.m1), (_layer(chosen, L("supplement_map_proposal"), PROPOSAL_COLOUR, fields), m.m2),
-                        (_layer(rest, L("supplement_map_other"), OTHER_COLOUR, fields[:3]), m.m2)):
+    need = _layer(needs, L("supplement_map_need"), NEED_COLOUR, NEED_FIELDS, weight=4)
+    other_fields = {k: PARCEL_FIELDS[k] for k in ("patch_id", "area_mu", "gdpdjb")}
+    for layer, pane in ((need, m.m1), (_layer(chosen, L("supplement_map_proposal"), PROPOSAL_COLOUR, PARCEL_FIELDS, weight=4), m.m2),
+                        (_layer(rest, L("supplement_map_other"), OTHER_COLOUR, other_fields, show=False), m.m2)):
         if layer is not None:
             layer.add_to(pane)
     folium.LayerControl(collapsed=False).add_to(m)

@@ -136,3 +136,23 @@ def test_a_ledger_without_officer_set_tasks_is_bad_input(township, tmp_path):
     save_ledger(L, led)
     r = invoke(*base(t), "--from-ledger", led)
     assert r.exit_code == 2 and "--include-suggested" in r.output and "empty.gpkg" in r.output
+
+
+def test_supplement_map_escapes_text_from_input_files():
+    """folium's GeoJsonTooltip writes property values into innerHTML: a village name from the survey
+    must reach the page escaped, and the tooltip labels are Chinese."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from landcheck.maps.supplement_map import supplement_map
+
+    bad = '<img src=x onerror="alert(1)">村'
+    needs = gpd.GeoDataFrame({"issue_id": ["SL-1"], "village": [bad], "need_mu": [1.5]},
+                             geometry=[box(500000, 4000000, 500050, 4000050)], crs=4527)
+    cands = gpd.GeoDataFrame({"rank": [1], "patch_id": ["P1"], "area_mu": [2.0], "gdpdjb": ["2"],
+                              "for_village": [bad], "proposed": [True]},
+                             geometry=[box(500100, 4000000, 500160, 4000060)], crs=4527)
+    page = supplement_map(needs, cands, "t").get_root().render()
+    assert "\\u003cimg" not in page and "lt;img src=x" in page  # JSON writes < as \u003c, &lt; as \u0026lt;
+    labels = [json.dumps(w)[1:-1] for w in ("补划给", "需补划面积(亩)")]  # tojson writes \uXXXX
+    assert all(w in page for w in labels), "Chinese tooltip labels"
