@@ -23,19 +23,21 @@ OLD_ORCHARDS = 4
 BOUNDARY_GROW_M, BOUNDARY_SIMPLIFY_M = 180.0, 10.0
 
 
-def _whole_polygons(survey: gpd.GeoDataFrame, farmland: gpd.GeoDataFrame) -> dict[int, np.ndarray]:
-    """Farmland polygons made of whole grain patches (01xx, LS, no 田坎): polygon → survey rows."""
+def _whole_polygons(survey: gpd.GeoDataFrame, farmland: gpd.GeoDataFrame, which: np.ndarray) -> dict[int, np.ndarray]:
+    """Of the farmland polygons `which`, those made of 1–3 whole grain patches (01xx, LS, no 田坎): polygon →
+    survey rows (the patches whose inner point lies in it cover exactly its area: none sticks out or is cut)."""
     g, fm = survey.geometry.to_numpy(), farmland.geometry.to_numpy()
-    fi, si = shapely.STRtree(g).query(fm, predicate="intersects")
-    inter = shapely.area(shapely.intersection(fm[fi], g[si]))
-    whole = inter >= 0.999 * shapely.area(g[si])
+    k, si = shapely.STRtree(shapely.point_on_surface(g)).query(fm[which], predicate="contains")
+    fi = np.asarray(which, dtype=int)[k]
     grain = (survey["DLBM"].astype(str).str.startswith("01") & (survey["ZZSXDM"] == "LS")
              & (survey["KCXS"].to_numpy(dtype=float) == 0)).to_numpy()
+    area = shapely.area(g)
     out = {}
-    for f in np.unique(fi):
-        m = (fi == f) & (inter > 1e-3)
-        rows = si[m]
-        if whole[m].all() and grain[rows].all() and abs(inter[m].sum() - shapely.area(fm[f])) < 1e-3 * shapely.area(fm[f]):
+    for f, rows in pd.Series(si).groupby(fi):
+        rows, total = rows.to_numpy(), area[rows.to_numpy()].sum()
+        if not (len(rows) <= 3 and grain[rows].all() and abs(total - shapely.area(fm[f])) < 1e-3 * total):
+            continue
+        if abs(shapely.area(shapely.intersection(fm[f], shapely.union_all(g[rows]))) - total) < 1e-3 * total:
             out[int(f)] = rows
     return out
 
@@ -46,12 +48,13 @@ def plant_old_orchards(rng: np.random.Generator, survey: gpd.GeoDataFrame, farml
     different villages, old orchards: the polygons' class 0201 (KCXS 0), their patches 0201 果园 without
     ZZSXDM, 耕地 fields or 田坎. Returns new survey and farmland frames and how many were planted."""
     survey, farmland = survey.copy(), farmland.copy()
-    polys = _whole_polygons(survey, farmland)
     fm = farmland.geometry.to_numpy()
     busy = set(shapely.STRtree(fm).query(transfer.geometry.to_numpy(), predicate="intersects")[1]) if len(transfer) else set()
+    area = shapely.area(fm)
+    small = np.array([f for f in np.flatnonzero((area >= 3000) & (area <= 12000)) if f not in busy], dtype=int)
+    polys = _whole_polygons(survey, farmland, small)
     village = farmland["ZLDWDM"].astype(str).to_numpy()
-    ok = np.array(sorted(f for f, rows in polys.items() if f not in busy and 1 <= len(rows) <= 3
-                         and 3000 <= shapely.area(fm[f]) <= 12000), dtype=int)
+    ok = np.array(sorted(polys), dtype=int)
     chosen: list[int] = []
     for f in rng.permutation(ok):
         if len(chosen) < n and village[f] not in {village[c] for c in chosen}:
