@@ -16,6 +16,7 @@ from ..pipeline import run as run_pipeline
 from .local_config import LOCAL_CONFIG
 from .options import PATH, allow_drops_option, allow_partial_option, output_option, unknown_codes_option
 from .output import console, print_warnings, print_written, progress_bar, verbosity
+from .supplement import print_books
 from .tables import print_farmland_summary, print_ledger_merge, print_losses, print_unknown_codes
 
 #: The configuration `landcheck run` uses without an argument, when the current folder has one.
@@ -90,7 +91,16 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_co
               if job is not None and "ledger" in job.summary]
     if talk and merges:
         print_ledger_merge(combined_merge(merges))
+    if talk and result.supplement is not None:
+        print_supplement(result.supplement)
     if talk:
         print_written(result.outputs.values())
     print_warnings(result.warnings, err=True)
     ctx.exit(result.exit_code if fail_on_findings else 0)
+
+
+def print_supplement(summary: dict) -> None:
+    """The 调出补划 books of the run; first, when the need is landcheck's own suggestion, a line saying so."""
+    if summary.get("suggested_only"):
+        console().print(vocabulary().label("supplement_run_suggested", n=len(summary["suggested_only"])))
+    print_books(summary)

@@ -124,9 +124,13 @@ def sample_config() -> RunConfig:
         "facility_records": LayerSpec(d / "facility_records.gpkg"),
     }
     layers = {k: v for k, v in layers.items() if v.path.exists()}
+    # 调出补划 on the sample (issue 17): no officer has decided anything yet, so the need is landcheck's own
+    # suggestions (the run says so), and the seat's 城镇开发边界 is avoided
+    boundary = d / "town_boundary.gpkg"
+    supplement = SupplementConfig(include_suggested=True, excludes=[boundary] if boundary.exists() else [])
     # its own folder, so that a later run of the township's landcheck.toml (out/, maps/) starts clean
     return RunConfig(township="示例镇", township_code="371426104", id_prefix="SL", layers=layers,
-                     output_dir=SAMPLE_OUTPUT, maps_dir=SAMPLE_OUTPUT / "maps")
+                     output_dir=SAMPLE_OUTPUT, maps_dir=SAMPLE_OUTPUT / "maps", supplement=supplement)
 
 
 def positive(value, table: str, key: str, path: Path) -> float:

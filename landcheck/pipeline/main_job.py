@@ -31,6 +31,7 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     farmland: FarmlandResult | None = None
     transfer: TransferResult | None = None
+    supplement: dict | None = None  # the 调出补划 summary (summary.json) when [supplement] found a need
     warnings: list[str] = field(default_factory=list)
     exit_code: int = 0
 
@@ -107,8 +108,9 @@ def run(config: RunConfig, progress: Progress = SILENT, unknown_codes: str = "wa
     if config.supplement is not None and "survey" in config.layers and "farmland" in config.layers:
         from .supplement import run_supplement  # 调出补划 (issue 17), only with [supplement]
 
-        outputs, met = run_supplement(config, ledger_path, read, result.warnings)
+        outputs, result.supplement = run_supplement(config, ledger_path, read, result.warnings)
         result.outputs.update({f"supplement_{k}": v for k, v in outputs.items()})
+        met = result.supplement is None or result.supplement["all_met"]
         result.exit_code = result.exit_code or (0 if met else 1)
     own = [p for p in result.outputs.values() if Path(p).parent.resolve() == out.resolve()]
     write_manifest(out, own, keep=True, mutable=own)  # the ledger and its workbook change by officers' hands

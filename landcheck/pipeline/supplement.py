@@ -118,10 +118,10 @@ def candidates_frame(cands: gpd.GeoDataFrame, proposal) -> gpd.GeoDataFrame:
     return out.sort_values("rank").reset_index(drop=True)
 
 
-def run_supplement(config, ledger_path: Path, read: Reader, warnings: list[str]) -> tuple[dict[str, Path], bool]:
+def run_supplement(config, ledger_path: Path, read: Reader, warnings: list[str]) -> tuple[dict[str, Path], dict | None]:
     """`landcheck run` with [supplement]: the job into `{output}/supplement/` (and its map into the maps
     folder) from the run's ledger; a ledger without such tasks is a warning, not an error. Returns the
-    outputs and whether every need is met."""
+    outputs and the summary (None when there was no need)."""
     sc = config.supplement
     options = SupplementOptions(output_dir=Path(config.output_dir) / "supplement",
                                 ledger_path=None if sc.need_mu is not None else ledger_path,
@@ -133,5 +133,5 @@ def run_supplement(config, ledger_path: Path, read: Reader, warnings: list[str])
         summary, outputs = supplement_job(config.layers["survey"], config.layers["farmland"], options)
     except NoNeedError as exc:
         warnings.append(f"{vocabulary().label('supplement_map_title')}: {exc.message}")
-        return {}, True
-    return outputs, bool(summary["all_met"])
+        return {}, None
+    return outputs, summary

@@ -168,6 +168,8 @@ def summary(t: Township) -> dict:
         "expected_findings": {c: {"count": int(r["size"]), "mu": units.area_mu(r["sum"])} for c, r in by_cat.iterrows()},
         "expected_by_origin": by_origin(ef),
         "expected_findings_total": {"count": int(len(ef)), "mu": units.area_mu(ef["area_m2"].sum())},
+        "town_boundary": int(len(t.town_boundary)) if t.town_boundary is not None else 0,
+        "town_boundary_mu": units.area_mu(float(t.town_boundary["MJ"].sum())) if t.town_boundary is not None else 0.0,
     }
 
 

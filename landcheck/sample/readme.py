@@ -74,6 +74,7 @@ python -m landcheck.sample layers --seed {st['seed']} --patches {st['n_patches_r
 | `farmland.gpkg` | `YJJBNTBHTB` | 永久基本农田保护图斑: {st['farmland_polygons']} polygons |
 | `transfer.gpkg` | `流转地块` | land-transfer parcels of {st['operators']} operators: {st['transfer_parcels']} parcels |
 | `facility_records.gpkg` | `设施农用地备案` | filed 设施农用地 records: {st['facility_records']} polygons (of {st['facility_patches']} 1202 patches), {st['facility_records_planting']} of a planting type |
+| `town_boundary.gpkg` | `CZKFBJ` | 城镇开发边界 of the seat: {st['town_boundary']} polygon(s), {st['town_boundary_mu']:.2f} mu (for `landcheck supplement` to avoid) |
 
 All layers are in EPSG:4527 (CGCS2000 3° Gauss–Krüger zone 39, CM 117°E, eastings with the zone prefix,
 ~39 50x xxx m). **The Shapefile arrives the messy way real ones do**: text in GBK with no `.cpg`, the DBF
@@ -90,11 +91,12 @@ GDLX, GDPDJB, XZDWKD (width of 1006/1107/1003/1004/1101 strips, m), TBXHDM/TBXHM
 (202 seat, 203 villages, 203A independent industry), SJNF {SURVEY_YEAR}, BZ.
 
 ### Farmland, transfer and facility fields
-* `YJJBNTBHTB`: BSM, YJJBNTTBBH (unique), DLBM/DLMC (the class at delineation time: {'01xx, 0702/203 or blank' if names else 'cultivated'}),
+* `YJJBNTBHTB`: BSM, YJJBNTTBBH (unique), DLBM/DLMC (the class at delineation time: {'01xx, 0702/203 or blank' if names else 'cultivated; 0201 for the old orchards'}),
   ZLDWDM, ZLDWMC, YJJBNTTBMJ (m²), KCXS, KCMJ, YJJBNTMJ (m²).
 * `流转地块` (a township ledger, no national schema): 地块编号, 流入方 (operator), 流出方 (farmer), 村名,
   流转面积 (mu, from the contract: differs a little from the measured area), 流转方式, 合同起始, 合同终止.
 * `设施农用地备案`: 备案编号, 项目名称, 设施类型, 经营主体, 村名, 备案日期, 备案面积 (mu).
+* `CZKFBJ` (城镇开发边界): BSM, MC (name), LX (type), MJ (ellipsoidal m²).
 
 ## How it was made
 A rotated, jittered grid of block seeds (≈560 × 400 m) plus denser seeds around {st['villages']} village
@@ -111,7 +113,10 @@ workshops; villages are 0702 homesteads with a school/clinic 08H2, a utility 080
 adjacent cultivated patches (edges on patch edges); about 8 % of neighbouring pairs were re-drawn along a
 straight line, so their edges cut across patches. Then the present use of some farmland patches was
 changed (below); last of all a few small fields in the settlements' fringe became plain 1104 ponds
-(irrigation ponds, 山坪塘: no fish).
+(irrigation ponds, 山坪塘: no fish). Added after everything else: {st['planted'].get('old_orchard', 0)} small farmland polygons
+away from the transfer parcels were delineated over orchards (old_orchard: class 0201 at delineation, the
+patches 0201 without 恢复属性; 存量 非粮化, for which landcheck suggests 调出补划), and the seat's 城镇开发边界 is
+its built-up patches grown by 180 m into the fields around, closed and simplified.
 
 ## Counts and totals
 * {st['patches']} patches, {st['villages']} villages (行政村) + {st['seats']} seat {'community' if st['seats'] == 1 else 'communities'} (社区), township {st['township_mu']:.2f} mu;

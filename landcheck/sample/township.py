@@ -19,6 +19,7 @@ from .geom import node_frame
 from .patches import make_patches, merge_small
 from .plan import make_plan
 from .records import facility_frame, transfer_frame
+from .stock import plant_old_orchards, town_boundary
 from .survey import survey_frame
 from .violations import farmland_groups, plant_ponds, plant_violations
 
@@ -39,6 +40,8 @@ class Township:
     villages: pd.DataFrame
     planted: dict[str, int] = field(default_factory=dict)
     seed: int = 0
+    #: 城镇开发边界 of the seat(s) (`stock.town_boundary`), None when not drawn
+    town_boundary: gpd.GeoDataFrame | None = None
     n_patches: int = 0
     #: "main" (三调 codes) or "names" (the names-only variant of `names.names_variant`)
     variant: str = "main"
@@ -68,6 +71,9 @@ def make_township(seed: int = 20261129, n_patches: int = 20_000) -> Township:
     farmland = farmland_frame(rng, P, plan)
     transfer = transfer_frame(rng, survey, P, plan)
     facility = facility_frame(rng, survey, P)
+    # added later, each with its own rng or none: the draws above stay as they were
+    survey, farmland, planted["old_orchard"] = plant_old_orchards(np.random.default_rng([seed, 2]), survey, farmland, transfer)
     villages = plan.units[["code12", "name", "is_seat", "town_code", "x", "y", "radius"]].copy()
     return Township(survey=survey, farmland=farmland, transfer=transfer, facility_records=facility,
-                    villages=villages, planted=planted, seed=seed, n_patches=n_patches)
+                    villages=villages, planted=planted, seed=seed, n_patches=n_patches,
+                    town_boundary=town_boundary(survey, "示例镇"))

@@ -13,7 +13,7 @@ from .township import Township
 
 
 #: Layer names inside the GeoPackages.
-GPKG_LAYERS = {"farmland": "YJJBNTBHTB", "transfer": "流转地块", "facility_records": "设施农用地备案"}
+GPKG_LAYERS = {"farmland": "YJJBNTBHTB", "transfer": "流转地块", "facility_records": "设施农用地备案", "town_boundary": "CZKFBJ"}
 
 
 def write_dltb_shapefile(survey: gpd.GeoDataFrame, path: Path) -> Path:
@@ -41,11 +41,13 @@ def _write_gpkg(df: gpd.GeoDataFrame, path: Path, layer: str) -> Path:
 
 
 def write_township(t: Township, out_dir: Path) -> dict[str, Path]:
-    """Write the four layers into `out_dir`: `survey/DLTB.shp` (GBK, no .cpg/.prj, LDID 0),
+    """Write the layers into `out_dir`: `survey/DLTB.shp` (GBK, no .cpg/.prj, LDID 0),
     `farmland.gpkg` (YJJBNTBHTB), `transfer.gpkg` (流转地块), `facility_records.gpkg` (设施农用地备案),
-    all EPSG:4527. Existing files of the same names are replaced. Returns the paths by role."""
+    `town_boundary.gpkg` (CZKFBJ 城镇开发边界, when drawn), all EPSG:4527. Existing files of the same names are replaced. Returns the paths by role."""
     out_dir = Path(out_dir)
     paths = {"survey": write_dltb_shapefile(t.survey, out_dir / "survey" / "DLTB.shp")}
-    for role, frame in (("farmland", t.farmland), ("transfer", t.transfer), ("facility_records", t.facility_records)):
-        paths[role] = _write_gpkg(frame, out_dir / f"{role}.gpkg", GPKG_LAYERS[role])
+    for role, frame in (("farmland", t.farmland), ("transfer", t.transfer), ("facility_records", t.facility_records),
+                        ("town_boundary", t.town_boundary)):
+        if frame is not None:
+            paths[role] = _write_gpkg(frame, out_dir / f"{role}.gpkg", GPKG_LAYERS[role])
     return paths

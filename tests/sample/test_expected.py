@@ -49,7 +49,11 @@ def test_check_finds_what_the_sample_expects(checked):
     assert set(f.loc[f["category"] == "pond", "dlbm"]) == {"1104"}
     assert set(f.loc[f["category"] == "pond", "suggested_measure"]) == {"核实举证"}
     assert "1104A" in set(f.loc[f["category"] == "non_grain", "dlbm"])
-    assert (f["origin"] == "new").all()  # the farmland's own class is 01xx everywhere
+    # the farmland's own class is 01xx everywhere but on the old orchards (0201 at delineation: 存量, 调出补划)
+    old = (f["origin"] != "new").to_numpy()
+    assert old.any() and set(f.loc[old, "origin"]) == {"existing"} and set(f.loc[old, "dlbm"]) == {"0201"}
+    assert set(f.loc[old, "category"]) == {"non_grain"} and set(f.loc[old, "suggested_measure"]) == {"调出补划"}
+    assert t.planted["old_orchard"] >= 1 and t.town_boundary is not None and len(t.town_boundary) >= 1
 
 
 def test_check_finds_the_facilities_the_sample_expects(checked):

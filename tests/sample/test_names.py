@@ -60,7 +60,9 @@ def test_the_variant_is_deterministic(town):
 def test_expected_origins_cover_new_existing_and_unknown(town):
     ef = sample.expected_findings(town)
     assert set(ef["origin"]) == {"new", "existing", "unknown"}
-    assert set(ef.loc[ef["origin"] == "existing", "category"]) == {"non_farm"}  # village land, old or unclassed
+    # village land, old or unclassed; and the old orchards (0201 at delineation)
+    assert set(ef.loc[ef["origin"] == "existing", "category"]) == {"non_farm", "non_grain"}
+    assert set(ef.loc[(ef["origin"] == "existing") & (ef["category"] == "non_grain"), "DLBM"]) == {"0201"}
     assert not {"non_grain_crop", "mixed_crop", "abandoned"} & set(ef["category"])  # no ZZSXDM in a 二调 layer
     assert set(ef.loc[ef["DLBM"] == "1104", "category"]) == {"pond"}  # 坑塘水面 says nothing about fish
 

@@ -63,7 +63,10 @@ def test_every_code_is_known_and_named(town):
     assert s["DLBM"].isin(list(table)).all()
     assert s["DLBM"].str.len().isin([2, 4, 5]).all()  # '09', '0103', '1104A' — strings with their zeros
     assert (s["DLMC"] == s["DLBM"].map(landuse.name_of)).all()
-    assert town.farmland["DLBM"].str.startswith("01").all()  # 耕地 at delineation time
+    # 耕地 at delineation time, but for the few old orchards (0201, 果园, no 田坎)
+    old = ~town.farmland["DLBM"].str.startswith("01")
+    assert 1 <= old.sum() == town.planted["old_orchard"] and set(town.farmland.loc[old, "DLBM"]) == {"0201"}
+    assert set(town.farmland.loc[old, "DLMC"]) == {"果园"} and (town.farmland.loc[old, "KCMJ"] == 0).all()
     expected = {"0101", "0102", "0103", "0201", "0307", "1006", "1107", "1003", "1004", "1101", "1104", "1104A",
                 "1202", "0702", "0701", "05H1", "08H1", "08H2", "0809", "0601"}
     assert expected <= set(s["DLBM"])
@@ -161,8 +164,11 @@ def test_expected_findings_cover_every_category(town):
     assert "1104" not in set(ef.loc[ef["category"] == "non_grain", "DLBM"])
     zz = town.survey.set_index("BSM")["ZZSXDM"]
     assert set(zz.loc[ef.loc[ef["category"] == "mixed_crop", "BSM"]]) <= {"LYFL", "LLJZ"}
-    # the farmland's own class is the group's cultivated class: every finding is 新增
-    assert (ef["origin"] == "new").all()
+    # the farmland's own class is the group's cultivated class: every finding is 新增, but on the old orchards
+    # (class 0201 at delineation): 存量 非粮化, whole patches of 0201 without 恢复属性
+    old = (ef["origin"] != "new").to_numpy()
+    assert old.any() and set(ef.loc[old, "origin"]) == {"existing"} and set(ef.loc[old, "DLBM"]) == {"0201"}
+    assert set(zz.loc[ef.loc[old, "BSM"]].fillna("")) == {""}
     for c, cells in sample.by_origin(ef).items():  # the cells of a category add up to its total, rounded once
         assert sum(v["count"] for v in cells.values()) == (ef["category"] == c).sum()
         assert abs(sum(v["mu"] for v in cells.values()) - units.area_mu(ef.loc[ef["category"] == c, "area_m2"].sum())) < 1e-9
@@ -316,3 +322,17 @@ def test_committed_layers_exist_and_read():
     readme = (LAYERS / "README.md").read_text(encoding="utf-8")
     assert "synthetic" in readme and "python -m landcheck.sample layers" in readme
     assert sum(p.stat().st_size for p in LAYERS.rglob("*") if p.is_file()) < 20e6
+
+
+def test_town_boundary_holds_the_seat_and_no_farmland(town):
+    """The 城镇开发边界 (issue 17): every seat patch inside it, no farmland in it, some fields around the seat."""
+    b = town.town_boundary
+    assert len(b) >= 1 and b.crs.to_epsg() == 4527 and set(b["LX"]) == {"城镇开发边界"}
+    whole = b.geometry.union_all()
+    s = town.survey
+    seat = s[s["CZCSXM"] == "202"]
+    assert len(seat) and seat.geometry.within(whole.buffer(1e-6)).all()
+    assert town.farmland.geometry.intersection(whole).area.sum() < 1.0
+    fields = s[s["DLBM"].str.startswith("01")].geometry.intersection(whole).area.sum()
+    assert fields > 10_000  # it takes some cultivated land outside the farmland, which 补划 must avoid
+    assert (abs(b["MJ"] - units.ellipsoidal_area(b.geometry.to_numpy(), 4527)) < 0.01).all()
