@@ -35,6 +35,17 @@ def value_flags(sv: pd.DataFrame, order: np.ndarray) -> dict[str, dict[str, np.n
     return out
 
 
+def convex_hull(points: np.ndarray):
+    """The convex hull of (n, 2) points as a geometry: Qhull on the coordinates (a county's 800 000 bounding-box
+    corners in 0.05 s, where a MultiPoint of them takes 0.7 s to build), shapely for the degenerate cases."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        return shapely.Polygon(points[ConvexHull(points).vertices])
+    except (QhullError, ValueError):  # fewer than 3 points, or all on a line: a point or a segment
+        return shapely.convex_hull(shapely.multipoints(points))
+
+
 def in_extent(farmland: np.ndarray, survey: np.ndarray) -> np.ndarray:
     """Which farmland polygons lie where the survey reaches: a point on the polygon inside the convex
     hull of the survey's patches (their bounding boxes' corners); none when the survey is empty."""
@@ -42,7 +53,7 @@ def in_extent(farmland: np.ndarray, survey: np.ndarray) -> np.ndarray:
         return np.zeros(len(farmland), dtype=bool)
     b = shapely.bounds(survey)
     corners = np.concatenate([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]])
-    hull = shapely.convex_hull(shapely.multipoints(corners[np.isfinite(corners).all(axis=1)]))
+    hull = convex_hull(corners[np.isfinite(corners).all(axis=1)])
     shapely.prepare(hull)
     return np.asarray(shapely.intersects(hull, shapely.point_on_surface(farmland)), dtype=bool)  # empty or None: False
 

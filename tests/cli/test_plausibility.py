@@ -218,3 +218,14 @@ def test_a_broken_farmland_geometry_is_said_and_keeps_the_ledger_from_marking_it
     assert "读取 broken.gpkg：剔除 1/" in r.output.replace("\n", "")
     s = json.loads((tmp_path / "c" / "summary.json").read_text(encoding="utf-8"))
     assert s["ledger"]["n_disappeared"] == 0 and s["ledger"]["n_not_rechecked"] >= 1
+
+
+def test_convex_hull_of_bounding_box_corners_equals_shapelys_also_when_degenerate():
+    import numpy as np
+    import shapely
+
+    from landcheck.checks.plausibility import convex_hull
+
+    pts = np.random.default_rng(3).uniform(0, 1000, (5000, 2))
+    for p in (pts, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), np.array([[5.0, 5.0]]), np.array([[0.0, 0.0]] * 4)):
+        assert shapely.equals(convex_hull(p), shapely.convex_hull(shapely.multipoints(p)))
