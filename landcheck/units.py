@@ -71,8 +71,22 @@ def round_half_up(value: float, ndigits: int = 2) -> float:
 def round_half_up_array(values, ndigits: int = 2) -> np.ndarray:
     """Vectorised `round_half_up` for an array of floats (NaN stays NaN)."""
     arr = np.asarray(values, dtype="float64")
-    out = np.array([round_half_up(v, ndigits) for v in arr.ravel()], dtype="float64")
-    return out.reshape(arr.shape)
+    if not 0 <= ndigits <= 10:
+        return np.array([round_half_up(v, ndigits) for v in arr.ravel()], dtype="float64").reshape(arr.shape)
+    # k / 10**nd is the double nearest the decimal k·10⁻ⁿᵈ (one correctly rounded division), as
+    # float(Decimal) is; k is exact unless |v|·10ⁿᵈ lies within float error of a half: those (and
+    # NaN, inf, |v| ≥ 1e15) take the scalar way.
+    scale = 10.0 ** ndigits
+    y = np.abs(arr) * scale
+    with np.errstate(invalid="ignore"):
+        k = np.floor(y)
+        frac = y - k
+        k = k + (frac > 0.5)
+        out = np.copysign(k / scale, arr)
+        slow = ~(np.abs(frac - 0.5) > 1e-7 + y * 1e-13) | ~(np.abs(arr) < 1e15)
+    for pos in np.flatnonzero(slow.ravel()):
+        out.flat[pos] = round_half_up(float(arr.flat[pos]), ndigits)
+    return out
 
 
 def area_mu(m2: float | None) -> float | None:

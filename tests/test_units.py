@@ -263,3 +263,22 @@ def test_split_printed_shares_add_up_to_the_printed_figure():
     shares = units.split_printed(227.56, [224.351, 3.209])
     assert round(sum(shares), 2) == 227.56 and shares == [224.35, 3.21]
     assert units.split_printed(1.0, [0, 0]) == [0.0, 0.0]
+
+
+def test_round_half_up_array_is_the_scalar_rounding_element_by_element():
+    """The vectorised rounding gives exactly the scalar (Decimal) result, sign of zero included, on
+    random areas, near-halves that floats cannot hold (2.675, 1.005), ties, negatives and specials."""
+    rng = np.random.default_rng(3)
+    cents = rng.integers(-10**9, 10**9, 3000)
+    values = np.concatenate([
+        rng.uniform(-1e6, 1e6, 20000), rng.uniform(0, 2, 5000), rng.uniform(-1e13, 1e13, 2000),
+        (cents + 0.5) / 100, cents / 100 + 0.005, cents / 1000,  # halves, near-halves, thirds of a cent
+        [2.675, 1.005, 0.125, -0.125, -2.675, 0.0, -0.0, -0.001, 0.004999999999999999, 1e15, -3e15, 123456789.125,
+         np.nan, np.inf, -np.inf]])
+    for nd in (0, 1, 2, 4):
+        fast = units.round_half_up_array(values, nd)
+        slow = np.array([units.round_half_up(float(v), nd) for v in values])
+        same = (fast == slow) & (np.signbit(fast) == np.signbit(slow))
+        same |= np.isnan(fast) & np.isnan(slow)
+        assert same.all(), (nd, values[~same][:5], fast[~same][:5], slow[~same][:5])
+    assert units.round_half_up_array(np.array([[2.675, -0.125]]), 2).tolist() == [[2.68, -0.13]]

@@ -432,3 +432,18 @@ def test_cli_on_the_sample_township(tmp_path):
     blocks = gpd.read_file(out / "blocks.gpkg", layer="blocks")
     assert blocks["below_min"].sum() == 18 and (blocks.loc[~blocks["below_min"], "area_mu"] >= 100).all()
     assert "B0029" in r.output or "商河县" in r.output
+
+
+def test_number_blocks_ties_of_a_repeated_id_go_by_the_group_in_natural_order():
+    """Blocks whose smallest parcel ids are equal (an id repeated in two groups) follow their group in
+    natural order (组9 before 组10), whichever comes first in the layer; otherwise the smallest id decides."""
+    from landcheck.checks.transfer.blocks import number_blocks
+
+    comp = np.array([0, 1, 2, 3, 1])
+    group = np.array(["组10", "组9", "组10", "组9", "组9"], dtype=object)
+    ids = np.array(["P2", "P2", "P1", "P10", "P3"], dtype=object)
+    block, block_ids, id_rank = number_blocks(comp, group, ids)
+    assert block_ids.tolist() == ["B0001", "B0002", "B0003", "B0004"]
+    # P1 (组10) first; then P2 of 组9 before P2 of 组10; then P10
+    assert block.tolist() == [2, 1, 0, 3, 1]
+    assert np.argsort(id_rank).tolist()[:1] == [2]

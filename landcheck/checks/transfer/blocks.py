@@ -57,7 +57,8 @@ def number_blocks(comp: np.ndarray, group: np.ndarray, ids: np.ndarray) -> tuple
     first = {}
     for p in by_id:
         first.setdefault(int(comp[p]), p)
-    comp_order = sorted(range(n_comp), key=lambda c: (pkeys[first[c]], natural_key(group[first[c]])))
+    gkeys = {g: natural_key(g) for g in dict.fromkeys(group[p] for p in first.values())}  # distinct groups
+    comp_order = sorted(range(n_comp), key=lambda c: (pkeys[first[c]], gkeys[group[first[c]]]))
     rank = np.empty(n_comp, dtype=np.int64)
     rank[np.asarray(comp_order, dtype=np.int64)] = np.arange(n_comp)
     block = rank[comp] if n else np.empty(0, dtype=np.int64)
