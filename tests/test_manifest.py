@@ -57,14 +57,29 @@ STEPS = [("farmland/manifest.json", 1, "whole"),  # while marking it in progress
          ("maps/villages", 1, "whole")]  # village maps (the folder renamed into place)
 
 
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """One completed `landcheck run` (the sample) that each interruption test starts from (a copy)."""
+    folder = tmp_path_factory.mktemp("first")
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        assert CliRunner().invoke(cli, ["run", "-o", "o", "-q"]).exit_code == 0
+    finally:
+        os.chdir(cwd)
+    assert whole_or_refused(folder / "o") == {"farmland": "whole", "transfer": "whole"}
+    return folder / "o"
+
+
 @pytest.mark.parametrize("target,k,farmland", STEPS)
-def test_run_interrupted_at_each_step_leaves_whole_or_refused_folders(tmp_path, monkeypatch, target, k, farmland):
+def test_run_interrupted_at_each_step_leaves_whole_or_refused_folders(tmp_path, monkeypatch, first_run, target, k,
+                                                                      farmland):
     """SIGINT (KeyboardInterrupt) when `target` is renamed into place the k-th time: exit 130; each
     check folder is one whole run or refused naming manifest.json; the next run completes."""
+    import shutil
+
     monkeypatch.chdir(tmp_path)
-    assert CliRunner().invoke(cli, ["run", "-o", "o", "-q"]).exit_code == 0
-    first = whole_or_refused(tmp_path / "o")
-    assert first == {"farmland": "whole", "transfer": "whole"}
+    shutil.copytree(first_run, tmp_path / "o")
     (tmp_path / "o" / "farmland" / "photos").mkdir()
     (tmp_path / "o" / "farmland" / "photos" / "p.jpg").write_bytes(b"jpeg")
     real, count = os.replace, [0]

@@ -18,6 +18,7 @@ import shapely
 from ... import units
 from ...columns import text_column
 from ...config import Rules
+from ...overlay import union_by
 from ..fields import village_text
 
 #: Why a cultivated patch is not a candidate (keys of `dropped`).
@@ -52,30 +53,32 @@ def grade_values(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _cut(geoms: np.ndarray, blockers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Each geometry less the blockers of each layer, in turn; also which layer (index) first removed
-    all of it (-1: something is left)."""
+    """Each geometry less the blockers of each layer, in turn (one union of a patch's blockers, one
+    difference, vectorised); also which layer (index) first removed all of it (-1: something is left)."""
     out = geoms.copy()
     gone_by = np.full(len(geoms), -1)
     for k, layer in enumerate(blockers):
         if not len(layer):
             continue
-        tree = shapely.STRtree(layer)
-        src, hit = tree.query(out, predicate="intersects")
-        for i in np.unique(src):
-            if gone_by[i] >= 0:
-                continue
-            block = shapely.union_all(layer[hit[src == i]])
-            rest = shapely.make_valid(shapely.difference(out[i], block))
-            out[i] = rest
-            if rest.is_empty or shapely.area(rest) == 0:
-                gone_by[i] = k
+        src, hit = shapely.STRtree(layer).query(out, predicate="intersects")
+        live = gone_by[src] < 0
+        src, hit = src[live], hit[live]
+        if not len(src):
+            continue
+        touched, inv = np.unique(src, return_inverse=True)
+        rest = shapely.make_valid(shapely.difference(out[touched], union_by(layer[hit], inv, len(touched))))
+        out[touched] = rest
+        gone_by[touched[shapely.is_empty(rest) | (shapely.area(rest) == 0)]] = k
     return out, gone_by
 
 
-def _pieces(geom) -> list:
-    """The polygons of a (cut) geometry."""
-    parts = shapely.get_parts(shapely.make_valid(geom))
-    return [p for p in parts if p.geom_type == "Polygon" and not p.is_empty]
+def _pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The polygons of (cut) geometries and the position of the geometry each comes from."""
+    parts, idx = shapely.get_parts(shapely.make_valid(geoms), return_index=True)
+    parts, idx2 = shapely.get_parts(parts, return_index=True)  # a collection's multipolygons too
+    idx = idx[idx2]
+    poly = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    return parts[poly], idx[poly]
 
 
 def _groups(geoms: np.ndarray, gap: float) -> np.ndarray:
@@ -124,27 +127,27 @@ def find_candidates(survey: gpd.GeoDataFrame, farmland: gpd.GeoDataFrame, exclud
     n_ex = len(excludes)
     for k in gone_by[gone_by >= 0]:
         dropped["in_farmland" if k == 0 else "excluded" if k <= n_ex else "open_task"] += 1
-    rows, geoms = [], []
     village, vcode = village_text(survey), text_column(survey, "ZLDWDM")
     ids = text_column(survey, "BSM") if "BSM" in survey.columns else np.array([f"#{i + 1}" for i in range(len(survey))], dtype=object)
     gddb = grade_values(survey, "GDDB")
-    for j, i in enumerate(keep):
-        if gone_by[j] >= 0:
-            continue
-        parts = [p for p in _pieces(cut[j]) if 2 * p.area / max(p.length, 1e-12) >= rules.min_width_m]
-        areas = units.ellipsoidal_area(np.asarray(parts, dtype=object), crs) if parts else np.zeros(0)
-        ok = [(p, a) for p, a in zip(parts, areas) if a >= rules.min_area_m2]
-        if not ok:
-            dropped["too_small"] += 1
-        for p, a in ok:
-            rows.append({"patch_id": str(ids[i]), "village": str(village[i]), "village_code": str(vcode[i])[:12],
-                         "dlbm": str(code[i]), "gdpdjb": grade[i], "gddb": gddb[i] if 1 <= gddb[i] <= 15 else np.nan,
-                         "area_m2": float(a), "whole": bool(len(ok) == 1 and shapely.equals(p, survey.geometry.values[i]))})
-            geoms.append(p)
-    out = gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, crs=crs), columns=[
-        "patch_id", "village", "village_code", "dlbm", "gdpdjb", "gddb", "area_m2", "whole"]) if rows else \
-        gpd.GeoDataFrame({c: [] for c in ("patch_id", "village", "village_code", "dlbm", "gdpdjb", "gddb", "area_m2", "whole")},
-                         geometry=gpd.GeoSeries([], crs=crs))
+    left = np.flatnonzero(gone_by < 0)  # positions in `keep` of the patches something is left of
+    parts, j = _pieces(cut[left])
+    wide = 2 * shapely.area(parts) >= rules.min_width_m * np.maximum(shapely.length(parts), 1e-12)
+    parts, j = parts[wide], j[wide]
+    area = units.ellipsoidal_area(parts, crs) if len(parts) else np.zeros(0)
+    big = area >= rules.min_area_m2
+    parts, j, area = parts[big], j[big], area[big]
+    n_ok = np.bincount(j, minlength=len(left))
+    dropped["too_small"] += int((n_ok == 0).sum())
+    i = keep[left[j]]  # the survey row of each piece
+    original = np.asarray(survey.geometry.values, dtype=object)[i]
+    whole = (n_ok[j] == 1) & shapely.equals(parts, original)
+    g_db = gddb[i]
+    out = gpd.GeoDataFrame({
+        "patch_id": ids[i].astype(str), "village": village[i].astype(str),
+        "village_code": np.array([str(v)[:12] for v in vcode[i]], dtype=object), "dlbm": code[i].astype(str),
+        "gdpdjb": grade[i], "gddb": np.where((g_db >= 1) & (g_db <= 15), g_db, np.nan), "area_m2": area.astype(float),
+        "whole": whole.astype(bool)}, geometry=gpd.GeoSeries(parts, crs=crs))
     g = np.asarray(out.geometry.values, dtype=object)
     fb = blockers[0]
     if len(g) and len(fb):
