@@ -147,8 +147,9 @@ def candidate_ranks(cands: pd.DataFrame, proposal: pd.DataFrame) -> np.ndarray:
     rank = np.zeros(len(cands), dtype=np.int64)
     first = proposal["candidate"].to_numpy(dtype=int)
     rank[first] = np.arange(1, len(first) + 1)
-    rest = sorted(set(range(len(cands))) - set(first.tolist()),
-                  key=lambda k: (not cands["adjacent"].iat[k], -cands["group_m2"].iat[k], -cands["area_m2"].iat[k],
-                                 str(cands["patch_id"].iat[k]), k))
-    rank[rest] = np.arange(len(first) + 1, len(cands) + 1)
+    others = np.setdiff1d(np.arange(len(cands)), first)
+    c = cands.iloc[others]
+    order = np.lexsort((others, c["patch_id"].astype(str).to_numpy(), -c["area_m2"].to_numpy(dtype="float64"),
+                        -c["group_m2"].to_numpy(dtype="float64"), ~c["adjacent"].to_numpy(dtype=bool)))
+    rank[others[order]] = np.arange(len(first) + 1, len(cands) + 1)
     return rank
