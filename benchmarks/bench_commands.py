@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from bench_county import timed
-from harness import ROOT, result_line
+from harness import ROOT, append_readme_row, result_line
 
 HERE = Path(__file__).resolve().parent
 MU = 10000 / 15
@@ -145,13 +145,9 @@ MARKER = "<!-- bench_commands rows -->"
 
 
 def append_row(readme: Path, rec: dict, command: str, runs: int) -> None:
-    p, lc = rec["engines"]["plain"], rec["engines"]["landcheck"]
-    row = (f"| {rec['date']} | {command} | {rec['sizes']['size']:,} | {p['seconds']:.2f} s, {p['peak_mb']:.0f} MB "
-           f"| {lc['seconds']:.2f} s, {lc['peak_mb']:.0f} MB | **{rec['ratio']['plain/landcheck']:.2f}** (median of {runs}) "
-           f"| {rec['load']} | {rec['totals_agree']} |")
-    text = readme.read_text(encoding="utf-8")
-    if MARKER in text:
-        readme.write_text(text.replace(MARKER, row + "\n" + MARKER), encoding="utf-8")
+    """One row of the README's table."""
+    append_readme_row(readme, MARKER, rec, [rec["date"], command, f"{rec['sizes']['size']:,}"],
+                      [rec["load"], rec["totals_agree"]], runs)
 
 
 if __name__ == "__main__":

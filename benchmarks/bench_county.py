@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import ROOT, result_line
+from harness import ROOT, append_readme_row, result_line
 
 PAIR = Path(os.environ.get("LANDCHECK_COUNTY_PAIR", ROOT.parent / "shared" / "bench" / "county-pair"))
 MU = 10000 / 15
@@ -122,13 +122,8 @@ MARKER = "<!-- bench_county rows -->"
 
 def append_row(readme: Path, rec: dict, runs: int) -> None:
     """One row of the README's table: date, shape, patches, both times and memories, the ratio, totals."""
-    p, lc = rec["engines"]["plain"], rec["engines"]["landcheck"]
-    row = (f"| {rec['date']} | {rec['sizes']['shape']} | {rec['sizes']['patches']:,} | {p['seconds']:.2f} s, {p['peak_mb']:.0f} MB "
-           f"| {lc['seconds']:.2f} s, {lc['peak_mb']:.0f} MB | **{rec['ratio']['plain/landcheck']:.2f}** (median of {runs}) "
-           f"| {rec['totals_agree']} |")
-    text = readme.read_text(encoding="utf-8")
-    if MARKER in text:
-        readme.write_text(text.replace(MARKER, row + "\n" + MARKER), encoding="utf-8")
+    append_readme_row(readme, MARKER, rec, [rec["date"], rec["sizes"]["shape"], f"{rec['sizes']['patches']:,}"],
+                      [rec["totals_agree"]], runs)
 
 
 if __name__ == "__main__":

@@ -170,3 +170,14 @@ def tile(frame, copies: int, step: tuple[float, float], columns: int, ids=(), co
             g[copy_column] = t
         tiles.append(g)
     return gpd.GeoDataFrame(pd.concat(tiles, ignore_index=True), geometry=frame.geometry.name, crs=frame.crs)
+
+
+def append_readme_row(readme: Path, marker: str, rec: dict, first: list[str], last: list[str], runs: int) -> None:
+    """Add a row before `marker` in a README table: the `first` cells, both engines' time and peak memory,
+    the ratio plain / landcheck (median of `runs`), then the `last` cells. Nothing when the marker is absent."""
+    p, lc = rec["engines"]["plain"], rec["engines"]["landcheck"]
+    cells = [*first, f"{p['seconds']:.2f} s, {p['peak_mb']:.0f} MB", f"{lc['seconds']:.2f} s, {lc['peak_mb']:.0f} MB",
+             f"**{rec['ratio']['plain/landcheck']:.2f}** (median of {runs})", *last]
+    text = readme.read_text(encoding="utf-8")
+    if marker in text:
+        readme.write_text(text.replace(marker, "| " + " | ".join(cells) + " |\n" + marker), encoding="utf-8")
