@@ -13,10 +13,11 @@ import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..config import vocabulary
 from ..ledger import HEADERS
-from .style import WGS84
+from .style import FARMLAND_COLOUR, WGS84
 from .write import write_map
 
 NEED_COLOUR, PROPOSAL_COLOUR, OTHER_COLOUR = "#C00000", "#2E7D32", "#9E9E9E"
@@ -44,8 +45,24 @@ def _layer(gdf: gpd.GeoDataFrame, name: str, colour: str, fields: dict[str, str]
                                                                          "fillOpacity": 0.45})
 
 
-def supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, title: str = "") -> folium.Map:
-    """The two-pane map: left the need, right the proposal (and the other candidates, hidden at first)."""
+#: Farmland within this of the need or the proposal is drawn in both panes (what "adjacent" refers to), m
+FARMLAND_CONTEXT_M = 300.0
+
+
+def farmland_context(farmland: gpd.GeoDataFrame | None, near: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
+    """The farmland polygons within FARMLAND_CONTEXT_M of the geometries of `near` (same CRS, metres)."""
+    geoms = [g for f in near if len(f) for g in f.geometry.values if g is not None and not g.is_empty]
+    if farmland is None or not len(farmland) or not geoms:
+        return None
+    hit = shapely.STRtree(farmland.geometry.values).query(np.asarray(geoms, dtype=object), predicate="dwithin",
+                                                            distance=FARMLAND_CONTEXT_M)[1]
+    return farmland.iloc[np.unique(hit)][[farmland.geometry.name]]
+
+
+def supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, title: str = "",
+                   farmland: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """The two-pane map: left the need, right the proposal (and the other candidates, hidden at first); in
+    both the farmland near them as outlines (`farmland`, in the candidates' CRS)."""
     L = vocabulary().label
     needs = needs[[g is not None and not g.is_empty for g in needs.geometry]] if len(needs) else needs
     chosen = candidates[candidates["proposed"]] if len(candidates) else candidates
@@ -64,6 +81,10 @@ def supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, title:
                         (_layer(rest, L("supplement_map_other"), OTHER_COLOUR, other_fields, show=False), m.m2)):
         if layer is not None:
             layer.add_to(pane)
+    context = farmland_context(farmland, [needs, chosen])
+    if context is not None and len(context):
+        folium.GeoJson(context.to_crs(WGS84).__geo_interface__, name=L("farmland"), show=True,
+                       style_function=lambda _f: {"color": FARMLAND_COLOUR, "weight": 1, "fill": False}).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds(bounds)
     if title:
@@ -72,7 +93,7 @@ def supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, title:
 
 
 def write_supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, path: Path, title: str = "",
-                         offline: bool = True) -> Path:
+                         offline: bool = True, farmland: gpd.GeoDataFrame | None = None) -> Path:
     """Write the two-pane map as one HTML file (assets inlined unless `offline` is False)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_map(supplement_map(needs, candidates, title), path, offline)
+    return write_map(supplement_map(needs, candidates, title, farmland), path, offline)

@@ -95,7 +95,7 @@ def supplement_job(survey_spec: LayerSpec, farmland_spec: LayerSpec, options: Su
                                              options.township)}
     if options.map_path is not None:
         from ..maps.supplement_map import write_supplement_map
-        outputs["map"] = write_supplement_map(needs, candidates_frame(cands, proposal), Path(options.map_path),
+        outputs["map"] = write_supplement_map(needs, candidates_frame(cands, proposal), Path(options.map_path), farmland=farmland,
                                               title=f"{options.township} {vocabulary().label('supplement_map_title')}".strip(),
                                               offline=not options.map_online_assets)
     outputs["summary"] = write_json(summary, out / "summary.json")

@@ -156,3 +156,18 @@ def test_supplement_map_escapes_text_from_input_files():
     assert "\\u003cimg" not in page and "lt;img src=x" in page  # JSON writes < as \u003c, &lt; as \u0026lt;
     labels = [json.dumps(w)[1:-1] for w in ("补划给", "需补划面积(亩)")]  # tojson writes \uXXXX
     assert all(w in page for w in labels), "Chinese tooltip labels"
+
+
+def test_supplement_map_draws_the_farmland_near_the_need_and_the_proposal_only():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from landcheck.maps.supplement_map import farmland_context
+
+    needs = gpd.GeoDataFrame({"issue_id": ["SL-1"]}, geometry=[box(500000, 4000000, 500050, 4000050)], crs=4527)
+    chosen = gpd.GeoDataFrame({"rank": [1]}, geometry=[box(502000, 4000000, 502050, 4000050)], crs=4527)
+    farmland = gpd.GeoDataFrame({"BSM": ["near need", "near proposal", "far"]}, crs=4527, geometry=[
+        box(500250, 4000000, 500300, 4000050), box(501800, 4000000, 501900, 4000050), box(510000, 4000000, 510050, 4000050)])
+    got = farmland_context(farmland, [needs, chosen])
+    assert sorted(farmland.loc[got.index, "BSM"]) == ["near need", "near proposal"]
+    assert farmland_context(None, [needs]) is None and farmland_context(farmland, [needs.iloc[:0]]) is None
