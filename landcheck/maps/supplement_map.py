@@ -17,6 +17,7 @@ import shapely
 
 from ..config import vocabulary
 from ..ledger import HEADERS
+from .encode import js_json
 from .style import FARMLAND_COLOUR, WGS84
 from .write import write_map
 
@@ -44,6 +45,30 @@ def _layer(gdf: gpd.GeoDataFrame, name: str, colour: str, fields: dict[str, str]
                           style_function=lambda _f, c=colour, w=weight: {"color": c, "weight": w, "fillColor": c,
                                                                          "fillOpacity": 0.45})
 
+
+#: Without a network the basemap stays grey: each pane says so in one line (as the inspection maps do), once no
+#: tile has loaded and some failed, at page load or later.
+_TILES_NOTE = """window.addEventListener('load', function () {
+  [%(maps)s].forEach(function (map) {
+    var st = {ok: 0, bad: 0, shown: false}, box = map.getContainer();
+    function note() {
+      if (st.shown || st.ok || box.querySelector('img.leaflet-tile-loaded') || !(st.bad >= 2 || navigator.onLine === false
+          || box.querySelector('img.leaflet-tile'))) return;
+      st.shown = true;
+      var d = L.DomUtil.create('div', 'lc-tiles-note', box);
+      d.setAttribute('role', 'status');
+      d.style.cssText = 'position:absolute;left:8px;bottom:24px;z-index:1000;background:#fff;border:1px solid #999;padding:2px 6px;font-size:13px';
+      d.textContent = %(note)s;
+    }
+    map.eachLayer(function (l) {
+      if (l instanceof L.TileLayer) {
+        l.on('tileload', function () { st.ok++; });
+        l.on('tileerror', function () { st.bad++; note(); });
+      }
+    });
+    note();
+  });
+});"""
 
 #: Farmland within this of the need or the proposal is drawn in both panes (what "adjacent" refers to), m
 FARMLAND_CONTEXT_M = 300.0
@@ -86,6 +111,8 @@ def supplement_map(needs: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, title:
         folium.GeoJson(context.to_crs(WGS84).__geo_interface__, name=L("farmland"), show=True,
                        style_function=lambda _f: {"color": FARMLAND_COLOUR, "weight": 1, "fill": False}).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().script.add_child(folium.Element(_TILES_NOTE % {
+        "maps": ", ".join(x.get_name() for x in (m.m1, m.m2)), "note": js_json(L("map_tiles_failed_supplement"))}))
     m.fit_bounds(bounds)
     if title:
         m.get_root().header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
