@@ -65,8 +65,8 @@ def _alive(pid: int) -> bool:
 
 def clean_stale(folder: str | Path, legacy_stems: tuple[str, ...] = ("ledger",)) -> list[Path]:
     """Remove temporary files and folders of interrupted landcheck runs in `folder`: `.lc-tmp-PID-…` of a
-    process that no longer runs, and older `.STEM.XXXXXXXX.ext` copies (e.g. `.ledger.*.gpkg`) left
-    for more than an hour. Returns what was removed."""
+    process that no longer runs, and the copies older versions named `.STEM.<random>.ext` (e.g.
+    `.ledger.k3j9x2ab.gpkg`) left for more than an hour. Returns what was removed."""
     folder = Path(folder)
     removed: list[Path] = []
     if not folder.is_dir():

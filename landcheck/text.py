@@ -9,6 +9,7 @@ they cleaned), writers clean again as a last guard. Pure functions; no files.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pandas as pd
 
@@ -79,3 +80,12 @@ def clean_nested(data):
     if isinstance(data, (list, tuple)):
         return [clean_nested(v) for v in data]
     return clean_text(data)
+
+
+def file_stem(name: str, limit: int = 80, empty: str = "_") -> str:
+    """`name` as one file-name part on every system: letters (any script), digits, - and _ only (anything
+    else, separators and dots included, becomes one '_'), at most `limit` characters; `empty` when nothing is left."""
+    out = []
+    for ch in unicodedata.normalize("NFC", str(name)):
+        out.append(ch if (unicodedata.category(ch)[0] in "LN" or ch in "-_") else "_")
+    return re.sub(r"_+", "_", "".join(out)).strip("_")[:limit] or empty

@@ -137,8 +137,9 @@ def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> N
         today = datetime.strptime(as_of, "%Y-%m-%d").date() if as_of else date.today()
     except ValueError:
         raise click.BadParameter(f"'{as_of}' is not a date like 2026-09-30.", param_hint="--as-of") from None
-    s = ledger_status(path, today=today)
-    s["done_without_after_photo"] = _done_without_after(path)
+    L = load_ledger(path)  # read once: the status and the photos' check
+    s = ledger_status(path, today=today, ledger=L)
+    s["done_without_after_photo"] = _done_without_after(path, L)
     if fmt == "json":
         click.echo(json.dumps(strict_nested(s), ensure_ascii=False, indent=2, allow_nan=False))
     elif verbosity(ctx) >= 0:
@@ -207,9 +208,9 @@ def _status_table(s: dict, title: str) -> Table:
 __all__ = ["ledger"]
 
 
-def _done_without_after(path: Path) -> list[str]:
+def _done_without_after(path: Path, L) -> list[str]:
     """Tasks 已整改 without an 整改后 photo in the ledger's photos layer (landcheck evidence)."""
     from ..evidence.patrol import done_without_after
     from ..evidence.store import read_photos
 
-    return done_without_after(load_ledger(path).tasks, read_photos(path))
+    return done_without_after(L.tasks, read_photos(path))

@@ -11,15 +11,7 @@ from pathlib import Path
 from ..errors import LandcheckError
 from ..export import atomic_path
 from ..manifest import sha256
-
-#: Characters that may not stand in a file name (on Windows too), and path parts.
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]|^\.+')
-
-
-def safe_name(text: str) -> str:
-    """`text` as one file-name part: no separators, control characters or leading dots ('_' instead)."""
-    return _UNSAFE.sub("_", str(text).strip())[:80] or "_"
-
+from ..text import file_stem
 
 def copy_photos(items: list[tuple[Path, str, str, str]], target: Path) -> list[Path]:
     """Copy each (source, sha256, issue_id, stage word) into `target` as ISSUE_STAGE_N.suffix (N the first
@@ -34,13 +26,13 @@ def copy_photos(items: list[tuple[Path, str, str, str]], target: Path) -> list[P
     for source, sha, issue_id, stage in items:
         if sha in present:
             continue
-        stem = f"{safe_name(issue_id)}_{safe_name(stage)}_"
+        stem = f"{file_stem(issue_id)}_{file_stem(stage)}_"
         suffix = source.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", source.suffix.lower()) else ".jpg"
         n = 1
         while (target / f"{stem}{n}{suffix}").exists():
             n += 1
         dest = target / f"{stem}{n}{suffix}"
-        if dest.resolve().parent != root:  # pragma: no cover - safe_name leaves no separator
+        if dest.resolve().parent != root:  # pragma: no cover - file_stem leaves no separator
             raise LandcheckError(f"{dest}: would leave {target}; not copied.")
         with atomic_path(dest) as tmp:
             shutil.copyfile(source, tmp)

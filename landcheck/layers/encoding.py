@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LandcheckError
+from ..text import text_mask
 from .dbf_text import BLOCK_RECORDS, open_dbf, read_layout, sample_text, stream_text
 from .report import ReadReport
 from .sources import Source, read_member
@@ -218,11 +219,8 @@ def field_name_repairs(columns: Iterable) -> dict:
 
 def suspicious_values(s: pd.Series) -> list[str]:
     """The distinct text values of a column that could be mojibake (Latin-1 letters), in order."""
-    values = s.dropna().unique()
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":  # one vectorised regex (Arrow)
-        u = pd.Series(values, dtype=s.dtype)
-        return u[u.str.contains("[\x80-\xff]", regex=True).to_numpy(dtype=bool)].tolist()
-    return [v for v in values if isinstance(v, str) and _HIGH_LATIN.search(v)]
+    values = pd.Series(s.dropna().unique(), dtype=s.dtype if isinstance(s.dtype, pd.StringDtype) else object)
+    return values[text_mask(values, "[\x80-\xff]", _HIGH_LATIN.search).to_numpy(dtype=bool)].tolist()
 
 
 def mojibake_fixes(values: Iterable[str]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from ..config import vocabulary
 from ..findings import village_label, village_order
 from .cross_village import cross_village_tasks
 from .schema import is_violation, parse_iso_date, status_roles
-from .store import load_ledger
+from .store import Ledger, load_ledger
 
 
 def overdue_mask(tasks: pd.DataFrame, today: date) -> np.ndarray:
@@ -74,16 +74,17 @@ def by_land(T: pd.DataFrame, mu: np.ndarray, cross: list[dict]) -> tuple[pd.Data
     return frame, np.asarray(mus, dtype="float64"), np.asarray(counts, dtype=np.int64)
 
 
-def ledger_status(ledger_path: str | Path, today: date | None = None) -> dict:
+def ledger_status(ledger_path: str | Path, today: date | None = None, ledger: Ledger | None = None) -> dict:
     """Progress of the ledger's violations: tasks and mu by status, not yet finished (`open`: not
     已整改/已销号), per village in village-code order, and the overdue tasks (未整改/整改中 past their
     deadline, violations and plan gaps alike, `plan_gap` telling which). The transfer plan's gaps
     (blocks under the minimum) in `plan_gaps`, apart, with the same figures: a task counted in its own
     village, its mu shared by villages as the transfer check shares a block over villages (`by_land`;
-    `plan_gaps.cross_village` lists those blocks). Areas in mu as printed."""
+    `plan_gaps.cross_village` lists those blocks). Areas in mu as printed. `ledger`: the ledger at
+    `ledger_path` when the caller has already read it."""
     path = Path(ledger_path)
     today = today or date.today()
-    L = load_ledger(path)
+    L = ledger if ledger is not None else load_ledger(path)
     T = L.tasks.reset_index(drop=True)
     late = overdue_mask(T, today)
     open_ = ~T["status"].isin(status_roles().finished).to_numpy()

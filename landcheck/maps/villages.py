@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import shutil
 import tempfile
-import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,6 +21,7 @@ from ..config import vocabulary
 from ..findings import village_label, village_order
 from ..errors import LandcheckError
 from ..export import TMP_PREFIX
+from ..text import file_stem
 from ..manifest import clean_stale
 from .style import BASEMAP_CHOICES, CATEGORY_COLOUR, GCJ02_BASEMAPS, LANDUSE_GROUP_STYLE
 from .gcj02 import gcj02_from_wgs84, gcj02_geoms, out_of_china
@@ -32,16 +31,6 @@ from .elements import AfterMap, PAGE_CSS
 from .legend import category_figures, problem_totals, problems_line, violations
 from .page import as_context, as_view, bounds_latlng, check_basemap, inspection_map, status_line
 from .write import inline_assets, render_html, write_map
-
-def _safe_file_stem(name: str, limit: int = 40) -> str:
-    """A file name from a village name: letters (any script), digits, - and _ only."""
-    out = []
-    for ch in unicodedata.normalize("NFC", name):
-        cat = unicodedata.category(ch)
-        out.append(ch if (cat[0] in "LN" or ch in "-_") else "_")
-    stem = re.sub(r"_+", "_", "".join(out)).strip("_")[:limit]
-    return stem or "village"
-
 
 def _task_table_html(view: FindingsView) -> str:
     e = html.escape
@@ -203,9 +192,9 @@ def write_village_maps(findings, out_dir: str | Path, *, farmland=None, survey=N
             if b is not None:
                 bbox = (b[0][1] - margin_deg, b[0][0] - margin_deg, b[1][1] + margin_deg, b[1][0] + margin_deg)
                 ctx = {k: layer.clip(bbox) for k, layer in context.items()}
-            fname = f"{n:02d}-{_safe_file_stem(village_label(v))}.html"
+            fname = f"{n:02d}-{file_stem(village_label(v), 40, 'village')}.html"
             while fname in used:
-                fname = f"{n:02d}-{len(used)}-{_safe_file_stem(village_label(v))}.html"
+                fname = f"{n:02d}-{len(used)}-{file_stem(village_label(v), 40, 'village')}.html"
             used.add(fname)
             m = _village_page(sub, v, ctx, title, **kw)
             write_map(m, tmp / fname)

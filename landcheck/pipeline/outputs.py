@@ -11,6 +11,7 @@ Writes only what a job hands over; computes no finding.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +31,6 @@ def write_findings(findings: gpd.GeoDataFrame, out: Path) -> dict[str, Path]:
     """findings.gpkg (layer `findings`), findings.csv (the machine format: English keys and codes,
     utf-8-sig, formula-safe) and findings.xlsx (for officers: Chinese headers and labels, codes as text) in `out`."""
     from ..spreadsheet.findings_book import write_findings_book
-
-    from concurrent.futures import ThreadPoolExecutor
 
     rows = for_output(findings)
     table = rows.drop(columns="geometry")

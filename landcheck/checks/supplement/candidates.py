@@ -14,6 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ... import units
 from ...columns import text_column
@@ -82,24 +84,14 @@ def _pieces(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _groups(geoms: np.ndarray, gap: float) -> np.ndarray:
-    """Connected components of pieces touching or within `gap` of each other (labels 0..)."""
+    """Connected components of pieces touching or within `gap` of each other (labels 0.., in the order of
+    each component's first piece; scipy's connected components, as the transfer check's blocks)."""
     n = len(geoms)
-    parent = np.arange(n)
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    if n:
-        a, b = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=gap)
-        for i, j in zip(a, b):
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-    roots = np.array([find(i) for i in range(n)], dtype=int)
-    return np.unique(roots, return_inverse=True)[1] if n else roots
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=gap)
+    _, labels = connected_components(coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n)), directed=False)
+    return labels.astype(np.int64)
 
 
 def find_candidates(survey: gpd.GeoDataFrame, farmland: gpd.GeoDataFrame, excludes: list[gpd.GeoDataFrame],

@@ -46,11 +46,11 @@ def _farmland_of(geoms: np.ndarray, farmland: gpd.GeoDataFrame) -> np.ndarray:
         return out
     fg = np.asarray(farmland.geometry.values, dtype=object)
     src, hit = shapely.STRtree(fg).query(geoms, predicate="intersects")
-    best = np.zeros(len(geoms))
-    for i, j in zip(src, hit):
-        a = shapely.area(shapely.intersection(geoms[i], fg[j]))
-        if a > best[i]:
-            best[i], out[i] = a, j
+    area = shapely.area(shapely.intersection(geoms[src], fg[hit]))
+    order = np.lexsort((-area, src))  # per geometry the largest overlap first (the first found among equals)
+    src, hit, area = src[order], hit[order], area[order]
+    first = np.r_[True, src[1:] != src[:-1]] & (area > 0)
+    out[src[first]] = hit[first]
     return out
 
 
@@ -68,14 +68,18 @@ def ledger_needs(ledger: Ledger, farmland: gpd.GeoDataFrame, include_suggested: 
     geoms = np.asarray(geoms.values, dtype=object)
     where = _farmland_of(geoms, farmland)
     f_kcxs, f_grade, f_gddb = kcxs(farmland), grade_values(farmland, "GDPDJB"), grade_values(farmland, "GDDB")
-    pick = lambda arr, fill: np.array([arr[j] if j >= 0 else fill for j in where], dtype="float64")  # noqa: E731
+
+    def pick(arr, fill: float) -> np.ndarray:  # the farmland polygon's value, `fill` where there is none
+        arr = np.append(np.asarray(arr, dtype="float64"), fill)
+        return arr[np.where(where >= 0, where, len(arr) - 1)]
+
     k, grade, gddb = pick(f_kcxs, 0.0), pick(f_grade, np.nan), pick(f_gddb, np.nan)
     gddb[(gddb < 1) | (gddb > 15)] = np.nan
     remaining = rows["remaining_mu"].to_numpy(dtype="float64")
     pbf = rows["pbf_m2"].to_numpy(dtype="float64")
     gross = np.where(np.isfinite(pbf) & (pbf > 0), pbf, rows["area_m2"].to_numpy(dtype="float64"))
     net_mu = units.area_mu_array(gross * (1.0 - k))
-    need = np.where(np.isfinite(remaining), [units.round_half_up(x, 2) for x in remaining], net_mu)
+    need = np.where(np.isfinite(remaining), units.round_half_up_array(remaining, 2), net_mu)
     data = pd.DataFrame({"issue_id": rows["issue_id"].astype(str).to_numpy(), "village": rows["village"].astype(str).to_numpy(),
                          "village_code": rows["village_code"].astype(str).to_numpy(), "need_mu": need,
                          "grade": grade, "gddb": gddb, "suggested_only": ~people[sel]})
