@@ -12,12 +12,6 @@ from pathlib import Path
 
 import click
 
-from ..config import load_rules, vocabulary
-from ..errors import LandcheckError
-from ..evidence import evidence_settings
-from ..evidence.importer import import_folder, report_frame
-from ..export import strict_nested, write_csv, write_json
-from ..manifest import begin, write_manifest
 from .options import PATH, format_option, output_option
 from .output import console, verbosity
 
@@ -25,6 +19,9 @@ DEFAULT_LEDGER = Path("out/ledger.gpkg")
 
 
 def _settings(rules: Path | None):
+    from ..config import load_rules
+    from ..evidence import evidence_settings
+
     return evidence_settings(load_rules(rules))
 
 
@@ -50,6 +47,10 @@ def import_cmd(ctx, folder: Path, ledger_path: Path, stage, copy_to, rules, outp
     100 m) they face; tracks add 现场核查 rows. Originals are only read. Every photo not attached is
     listed with its reason (console and evidence_report.csv). Importing again changes nothing.
     """
+    from ..evidence.importer import import_folder, report_frame
+    from ..export import strict_nested, write_csv, write_json
+    from ..manifest import begin, write_manifest
+
     settings = _settings(rules)
     out = output or ledger_path.parent / "evidence"
     result = import_folder(folder, ledger_path, settings, stage=stage, copy_to=copy_to)
@@ -72,6 +73,8 @@ def import_cmd(ctx, folder: Path, ledger_path: Path, stage, copy_to, rules, outp
 
 
 def print_import(result, report, out: Path) -> None:
+    from ..config import vocabulary
+
     label = vocabulary().label
     con = console()
     con.print(label("evidence_import_line", folder=result.folder, photos=len(report), attached=result.count("attached"),
@@ -98,9 +101,12 @@ def print_import(result, report, out: Path) -> None:
 def patrol_cmd(ctx, ledger_path: Path, day, days, rules, output, fmt) -> None:
     """Patrol 巡查日志: the tasks visited on --date (photos, tracks), and open tasks not visited for --days.
     Exit 1 when such open tasks exist."""
+    from ..config import vocabulary
     from ..evidence.patrol import parse_day, patrol_log
     from ..evidence.store import read_photos
+    from ..export import strict_nested, write_csv
     from ..ledger import load_ledger
+    from ..manifest import begin, write_manifest
 
     try:
         when = parse_day(day)

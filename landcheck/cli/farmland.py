@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import click
 
-from ..config import LayerSpec, vocabulary
-from ..pipeline import farmland_job
 from .options import PATH, job_options, job_options_from, layer_spec, named_input
 from .output import print_written, progress_bar, verbosity
 from .tables import print_farmland_summary, print_ledger_merge, print_losses, print_unknown_codes
@@ -24,6 +22,9 @@ from .tables import print_farmland_summary, print_ledger_merge, print_losses, pr
 @click.pass_context
 def farmland(ctx: click.Context, facility_records, **values) -> None:
     """Farmland check 永久基本农田核查: non-farm 非农化 and non-grain 非粮化 use inside permanent basic farmland (exit 1 when found)."""
+    from ..config import LayerSpec, vocabulary
+    from ..pipeline import farmland_job
+
     talk = verbosity(ctx) >= 0
     survey, farmland = layer_spec(values, "survey"), layer_spec(values, "farmland")
     records = None if facility_records is None else LayerSpec(path=facility_records)

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..config import CONFIG_TEMPLATE
 from ..errors import LandcheckError
-from ..export import atomic_path
 from .options import PATH
 
 
@@ -17,6 +15,9 @@ from .options import PATH
 @click.option("--force", is_flag=True, help="Overwrite an existing file 覆盖已有文件.")
 def init(path: Path, force: bool) -> None:
     """Configuration template 配置模板: write a commented landcheck.toml for your own layers."""
+    from ..config import CONFIG_TEMPLATE
+    from ..export import atomic_path
+
     if path.exists() and not force:
         raise LandcheckError(f"{path}: already exists. Edit it, or use --force to overwrite it with the template.")
     with atomic_path(path) as tmp:

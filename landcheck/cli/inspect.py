@@ -6,18 +6,11 @@ import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from ..layers import describe_layer
 from ..errors import LandcheckError
-from ..layers import choose_layer, list_layers, read_layer, resolve_source
-from ..findings import HEADERS_ZH
 from .options import PATH, format_option, input_options, unknown_codes_option
-from ..pipeline.outputs import refuse_unknown_codes
 from .output import console
 from .tables import print_unknown_codes
-from ..config import vocabulary
-from ..export import strict_nested
 
 
 @click.command()
@@ -27,6 +20,10 @@ from ..export import strict_nested
 @unknown_codes_option
 def inspect(path: Path, layer, crs, encoding, fmt: str, unknown_codes: str) -> None:
     """Inspect a layer 查看图层: what landcheck sees in a layer file: layers, CRS, encoding, fields, codes, area (mu)."""
+    from ..export import strict_nested
+    from ..layers import choose_layer, describe_layer, list_layers, read_layer, resolve_source
+    from ..pipeline.outputs import refuse_unknown_codes
+
     src = resolve_source(path)
     layers = list_layers(src)
     spatial = [n for n, t in layers if t is not None]
@@ -59,6 +56,11 @@ def inspect(path: Path, layer, crs, encoding, fmt: str, unknown_codes: str) -> N
 
 def print_description(d: dict) -> None:
     """The description of one layer (`describe_layer`) as tables."""
+    from rich.table import Table
+
+    from ..config import vocabulary
+    from ..findings import HEADERS_ZH
+
     con = console()
     if "error" in d:
         con.print(f"[bold]{d['path']}[/bold] · layer {d['layer']}: [red]{d['error']}[/red]\n", markup=True)

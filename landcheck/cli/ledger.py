@@ -10,15 +10,16 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-import click
-from rich.table import Table
+from typing import TYPE_CHECKING
 
-from ..config import vocabulary
-from ..export import strict_nested
-from ..ledger import HEADERS, cross_village_line, export_csv, export_gpkg, ledger_status, load_ledger, status_roles
+import click
+
 from .local_config import configured
 from .options import PATH, format_option
 from .output import console, verbosity
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 DEFAULT_LEDGER = Path("out/ledger.gpkg")
 
@@ -45,6 +46,7 @@ def ledger() -> None:
 @click.pass_context
 def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: str, county: str, force: bool) -> None:
     """Export 导出台账: write the ledger PATH as Excel (or CSV / GeoPackage by the output's suffix)."""
+    from ..ledger import export_csv, export_gpkg, load_ledger
     from ..manifest import verify
     from ..spreadsheet import export_xlsx
 
@@ -75,6 +77,7 @@ def export_cmd(ctx: click.Context, path: Path, output: Path | None, template: st
 
 def county_line(output: Path, tasks) -> str:
     """What the county template lists and what it leaves out, and why (列出 18 项；未列出 159 项：…)."""
+    from ..config import vocabulary
     from ..spreadsheet import county_selection
 
     listed, left = county_selection(tasks)
@@ -94,6 +97,11 @@ def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -
     Every value is checked first; one bad value (unknown status, bad date, unknown 问题编号 …) stops the
     import with a list of every bad cell (sheet, row, column), exit 2, and nothing is applied.
     """
+    from rich.table import Table
+
+    from ..config import vocabulary
+    from ..export import strict_nested
+    from ..ledger import HEADERS
     from ..spreadsheet import import_xlsx
 
     ledger_path, xlsx = (first, second) if second is not None else (DEFAULT_LEDGER, first)
@@ -133,6 +141,10 @@ def import_cmd(ctx: click.Context, first: Path, second: Path | None, fmt: str) -
 @click.pass_context
 def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> None:
     """Status 整改进度: progress per village: tasks and mu by status, overdue tasks. Exit 1 when a task is overdue."""
+    from ..config import vocabulary
+    from ..export import strict_nested
+    from ..ledger import ledger_status, load_ledger
+
     try:
         today = datetime.strptime(as_of, "%Y-%m-%d").date() if as_of else date.today()
     except ValueError:
@@ -153,6 +165,11 @@ def status_cmd(ctx: click.Context, path: Path, fmt: str, as_of: str | None) -> N
 def print_status(s: dict) -> None:
     """Tasks and mu by village and status (violations only; the 合计 row is the sum of the village rows
     as printed), the transfer plan's gaps apart, and the overdue tasks."""
+    from rich.table import Table
+
+    from ..config import vocabulary
+    from ..ledger import HEADERS, cross_village_line, status_roles
+
     vocab = vocabulary()
     roles = status_roles()
     con = console()
@@ -178,6 +195,11 @@ def print_status(s: dict) -> None:
 
 def _status_table(s: dict, title: str) -> Table:
     """One table of `ledger_status`'s figures: a row per village, then 合计."""
+    from rich.table import Table
+
+    from ..config import vocabulary
+    from ..ledger import HEADERS
+
     statuses = vocabulary().statuses
     t = Table(title=title, title_justify="left")
     t.add_column(HEADERS["village"], no_wrap=True)

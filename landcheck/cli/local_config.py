@@ -7,16 +7,21 @@ Reads the file only when it exists; a file that cannot be read is named in a war
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config import RunConfig, load_run_config
 from ..errors import LandcheckError
 from .output import print_warnings
+
+if TYPE_CHECKING:
+    from ..config import RunConfig
 
 LOCAL_CONFIG = Path("landcheck.toml")
 
 
 def local_config() -> RunConfig | None:
     """`./landcheck.toml` as a RunConfig, or None when there is none (or it cannot be read: warned)."""
+    from ..config import load_run_config
+
     if not LOCAL_CONFIG.exists():
         return None
     try:

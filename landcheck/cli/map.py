@@ -9,10 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..roles import read_role
 from .options import PATH, layer_spec, named_input
 from .output import console, print_warnings, progress_bar, verbosity
-from ..config import vocabulary
 
 #: Where maps go when -o is not given (DESIGN: maps default to maps/).
 DEFAULT_DIR = Path("maps")
@@ -41,7 +39,9 @@ DEFAULT_DIR = Path("maps")
 def map_command(ctx: click.Context, source: Path, by, output, online_assets, offline, tianditu_key, basemap, title, **values) -> None:
     """Inspection map 现场核查图 of SOURCE (findings.gpkg or the ledger) for field verification."""
     from .. import maps
+    from ..config import vocabulary
     from ..manifest import verify
+    from ..roles import read_role
 
     maps.check_basemap(basemap, tianditu_key)
     if online_assets and offline:

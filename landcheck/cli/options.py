@@ -1,19 +1,22 @@
 """Every option that more than one command takes, declared once (like rasterio's `rio/options.py`),
 and how a command's values become a `LayerSpec` or a `pipeline.JobOptions`.
 
-Declares options only; no command lives here.
+Declares options only; no command lives here. Imports nothing heavy: what an option shows in --help is
+written here, and `LayerSpec`/`JobOptions` are imported when a command turns its values into them.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..config import LayerSpec
-from ..pipeline import EngineOptions, JobOptions
-from ..progress import Progress
+if TYPE_CHECKING:
+    from ..config import LayerSpec
+    from ..pipeline import JobOptions
+    from ..progress import Progress
 
 #: A path argument or option, as a `pathlib.Path`.
 PATH = click.Path(path_type=Path)
@@ -70,6 +73,8 @@ def named_input(name: str, required: bool, help: str):
 def layer_spec(values: dict, name: str | None = None) -> LayerSpec | None:
     """The input NAME of a command (--NAME with --NAME-layer/-crs/-encoding) or, without a name, its PATH
     argument with --layer/--crs/--encoding; taken out of `values`. None when the input was not given."""
+    from ..config import LayerSpec
+
     path = values.pop(name or "path")
     layer, crs, encoding = (values.pop(f"{name}_{k}" if name else k) for k in ("layer", "crs", "encoding"))
     return None if path is None else LayerSpec(path=path, layer=layer, crs=crs, encoding=encoding)
@@ -172,6 +177,8 @@ def job_options(name: str, threads: bool = True, engine: bool = True):
 
 def job_options_from(values: dict, progress: Progress) -> JobOptions:
     """The `JobOptions` of a command's `job_options` values (taken out of `values`)."""
+    from ..pipeline import EngineOptions, JobOptions
+
     engine = EngineOptions()
     if "engine" in values:
         name, scheduler = values.pop("engine"), values.pop("scheduler")

@@ -1,7 +1,8 @@
 """What every command shows a person: the console, the progress bar (a `landcheck.progress.Progress`),
 the words from the vocabulary, the list of files written and the warnings.
 
-Formats only; never decides an exit status.
+Formats only; never decides an exit status. rich is imported when something is printed, not when a
+command is declared (`landcheck --help` starts without it).
 """
 
 from __future__ import annotations
@@ -9,18 +10,22 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import click
-import rich.progress as rp
-from rich.console import Console
 
 from ..progress import Progress
+
+if TYPE_CHECKING:
+    import rich.progress as rp
+    from rich.console import Console
 
 log = logging.getLogger("landcheck")
 
 
 def console(err: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=err, highlight=False)
 
 
@@ -51,6 +56,8 @@ class ProgressBar(Progress):
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[ProgressBar]:
     """The progress bar of a long command; silent when disabled or when stderr is not a terminal."""
+    import rich.progress as rp
+
     con = console(err=True)
     with rp.Progress(rp.SpinnerColumn(), rp.TextColumn("{task.description}"), rp.BarColumn(), rp.TaskProgressColumn(),
                      rp.TimeElapsedColumn(), console=con, disable=not (enabled and con.is_terminal),

@@ -8,22 +8,24 @@ are a run's normal product), 1 with --fail-on-findings when anything is found, 2
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..config import RunConfig, load_run_config, sample_config, vocabulary
-from ..pipeline import run as run_pipeline
 from .local_config import LOCAL_CONFIG
 from .options import PATH, allow_drops_option, allow_partial_option, output_option, unknown_codes_option
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .supplement import print_books
 from .tables import print_farmland_summary, print_ledger_merge, print_losses, print_unknown_codes
 
-#: The configuration `landcheck run` uses without an argument, when the current folder has one.
+if TYPE_CHECKING:
+    from ..config import RunConfig
 
 
 def chosen_config(config: Path | None) -> RunConfig:
     """CONFIG, else ./landcheck.toml when it exists, else the bundled sample township."""
+    from ..config import load_run_config, sample_config
+
     if config is None and LOCAL_CONFIG.exists():
         config = LOCAL_CONFIG
     return load_run_config(config) if config else sample_config()
@@ -31,6 +33,8 @@ def chosen_config(config: Path | None) -> RunConfig:
 
 def first_line(cfg: RunConfig) -> str:
     """Which configuration and township the run is on."""
+    from ..config import vocabulary
+
     if cfg.source is None:
         return vocabulary().label("cli_run_sample")
     return vocabulary().label("cli_run_config", township=cfg.township or vocabulary().label("pipeline_township"),
@@ -63,6 +67,9 @@ def combined_merge(merges: list[dict]) -> dict:
 def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_codes: str, allow_partial: bool,
         allow_drops: bool, fail_on_findings: bool, online_assets: bool) -> None:
     """Main job 一键核查: all checks on your layers (CONFIG, else ./landcheck.toml), or on the bundled sample township 示例镇."""
+    from ..config import vocabulary
+    from ..pipeline import run as run_pipeline
+
     cfg = chosen_config(config)
     if output is not None:  # everything the run writes moves with -o: results, ledger and maps
         cfg.output_dir, cfg.maps_dir = output, output / "maps"
@@ -101,6 +108,8 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_co
 
 def print_supplement(summary: dict) -> None:
     """The 调出补划 books of the run; first, when the need is landcheck's own suggestion, a line saying so."""
+    from ..config import vocabulary
+
     if summary.get("suggested_only"):
         console().print(vocabulary().label("supplement_run_suggested", n=len(summary["suggested_only"])))
     print_books(summary)

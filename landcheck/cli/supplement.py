@@ -9,10 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from ..config import vocabulary
-from ..pipeline.supplement import SupplementOptions, supplement_job
 from .options import PATH, layer_spec, map_option, named_input, output_option
 from .output import console, print_written, verbosity
 
@@ -42,6 +39,8 @@ def supplement(ctx: click.Context, ledger, include_suggested, need_mu, excludes,
         raise click.UsageError("give the need: --from-ledger LEDGER or --need-mu MU (one of them).")
     if include_suggested and ledger is None:
         raise click.UsageError("--include-suggested goes with --from-ledger.")
+    from ..pipeline.supplement import SupplementOptions, supplement_job
+
     survey, farmland = layer_spec(values, "survey"), layer_spec(values, "farmland")
     options = SupplementOptions(output_dir=output, ledger_path=ledger, include_suggested=include_suggested, need_mu=need_mu,
                                 excludes=list(excludes), prefers=list(prefers), rules_path=rules, township=township,
@@ -55,6 +54,10 @@ def supplement(ctx: click.Context, ledger, include_suggested, need_mu, excludes,
 
 def print_books(summary: dict) -> None:
     """The need, the proposal and the shortfall per village, the total row as printed."""
+    from rich.table import Table
+
+    from ..config import vocabulary
+
     L = vocabulary().label
     t = Table(title=L("supplement_title"), title_justify="left")
     for key in ("supplement_village", "supplement_need", "supplement_proposed", "supplement_shortfall",

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from ..config import vocabulary
-from ..export import strict_nested
-from ..pipeline import SurveyJobResult, survey_job
 from .options import PATH, format_option, input_options, job_options, job_options_from, layer_spec, named_input
 from .local_config import configured
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .tables import print_ledger_merge, print_losses, print_unknown_codes
+
+if TYPE_CHECKING:
+    from ..pipeline import SurveyJobResult
 
 #: The summary's change figures shown on the terminal, in order (their words: cli_change_KEY); the
 #: 耕地 account is a table of its own (`account_rows`).
@@ -48,6 +48,9 @@ ALWAYS_SHOWN = ("to_other_farmland", "to_construction", "to_unused", "exempt_wat
 def survey(ctx: click.Context, schema, fail_on, batch, fmt, **values) -> None:
     """Survey layer check 成果质检: a delivered layer PATH: schema, codes, geometry, CRS, topology, and what changed against
     --baseline (exit 1 when a problem at or above --fail-on is found)."""
+    from ..export import strict_nested
+    from ..pipeline import survey_job
+
     talk = verbosity(ctx) >= 0
     new, baseline, farmland = layer_spec(values), layer_spec(values, "baseline"), layer_spec(values, "farmland")
     with progress_bar(talk and fmt == "text") as progress:
@@ -68,6 +71,10 @@ def survey(ctx: click.Context, schema, fail_on, batch, fmt, **values) -> None:
 
 def print_survey_summary(result: SurveyJobResult, path: Path, max_rows: int = 15) -> None:
     """Counts by problem code, the first problems, the changes against the baseline, the verdict."""
+    from rich.table import Table
+
+    from ..config import vocabulary
+
     s = result.summary
     con = console()
     labels = vocabulary().labels
@@ -117,6 +124,8 @@ def problem_count_rows(summary: dict) -> list[tuple[str, int, int]]:
 def account_rows(account: dict) -> list[tuple[str, str]]:
     """The 耕地 account as printed (label, mu): each cause, then the totals and the two balances from
     the printed rows, in whole hundredths (the rows add up to the printed totals; domain.md §9.8)."""
+    from ..config import vocabulary
+
     words = vocabulary()
     rows: list[tuple[str, str]] = []
     cents: dict[str, int] = {}
@@ -137,6 +146,8 @@ def account_rows(account: dict) -> list[tuple[str, str]]:
 
 def changes_line(cs: dict) -> str:
     """One line of the changes' figures (mu) that the summary holds."""
+    from ..config import vocabulary
+
     parts = [vocabulary().label("cli_label_mu", label=vocabulary().label(f"cli_change_{key}"), mu=cs[key])
              for key in CHANGE_FIGURES if isinstance(cs.get(key), (int, float))]
     if not parts:

@@ -1,21 +1,14 @@
 """Tables and lines that more than one command prints: what a run did to the ledger, and the farmland
 check's totals and per-village findings (`landcheck farmland` and `landcheck run`).
 
-Formats a summary dict; computes nothing.
+Formats a summary dict; computes nothing. The library and rich are imported inside each function, so
+that declaring a command (`landcheck --help`) loads neither.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rich import box
-from rich.table import Table
-
-from ..config import CATEGORIES, vocabulary
-from ..findings import HEADERS_ZH
-from ..ledger import status_roles
-from ..pipeline.outputs import SURVEY_ROLES
-from ..units import area_mu
 from .output import console, print_warnings
 
 #: Categories of the per-village findings table.
@@ -24,6 +17,9 @@ VILLAGE_CATEGORIES = ("non_farm", "non_grain", "pond", "non_grain_crop", "mixed_
 
 def print_ledger_merge(m: dict) -> None:
     """One line on what the run did to the ledger."""
+    from ..config import vocabulary
+    from ..ledger import status_roles
+
     roles = status_roles()
     text = vocabulary().label("cli_ledger_merge", n_new=m["n_new"], n_matched=m["n_matched"], n_updated=m["n_updated"],
                  disappeared=roles.disappeared, n_disappeared=m["n_disappeared"], n_tasks=m["n_tasks"])
@@ -46,6 +42,8 @@ def print_losses(found: dict) -> None:
     """One line per input that lost or guessed anything in reading (summary.json `losses`): features
     dropped (with the reasons and first ids) and repaired, text repaired or cleaned, a CRS or encoding
     guessed — so that no loss lives only in summary.json."""
+    from ..config import vocabulary
+
     vocab = vocabulary()
     for role, e in (found or {}).items():
         parts = []
@@ -65,9 +63,18 @@ def print_losses(found: dict) -> None:
         console().print(f"[yellow]{vocab.label('cli_losses', name=name)}{'；'.join(parts)}[/yellow]")
 
 
-def print_unknown_codes(read_reports: dict, roles=SURVEY_ROLES) -> None:
-    """For each survey layer, a table of its land-use codes and names that map to no class: the code
-    or name, its features, mu and what the checks do with it (nothing when there is none)."""
+def print_unknown_codes(read_reports: dict, roles=None) -> None:
+    """For each survey layer (`roles`, default `pipeline.outputs.SURVEY_ROLES`), a table of its land-use
+    codes and names that map to no class: the code or name, its features, mu and what the checks do with
+    it (nothing when there is none)."""
+    from rich import box
+    from rich.table import Table
+
+    from ..config import vocabulary
+    from ..pipeline.outputs import SURVEY_ROLES
+    from ..units import area_mu
+
+    roles = SURVEY_ROLES if roles is None else roles
     vocab = vocabulary()
     for role, rep in read_reports.items():
         table = (rep or {}).get("unknown_table") or []
@@ -93,6 +100,12 @@ def print_farmland_summary(summary: dict, title: str) -> None:
     printed figures it totals (summary `printed`, checks/printed.py): a category is the sum of its
     findings' printed mu; 耕地（种粮） is the printed 永久基本农田 less every other printed row, so
     that the rows add up to it; villages in village-code order."""
+    from rich import box
+    from rich.table import Table
+
+    from ..config import CATEGORIES, vocabulary
+    from ..findings import HEADERS_ZH
+
     con = console()
     vocab = vocabulary()
     p = summary["printed"]

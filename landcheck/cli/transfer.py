@@ -6,17 +6,16 @@ Calls `pipeline.transfer_job` and prints what it returns.
 
 from __future__ import annotations
 
-import click
-from rich.table import Table
+from typing import TYPE_CHECKING
 
-from ..checks.transfer import TransferResult
-from .. import units
-from ..config import vocabulary
-from ..findings import HEADERS_ZH
-from ..pipeline import transfer_job
+import click
+
 from .options import PATH, input_options, job_options, job_options_from, layer_spec, named_input
 from .output import console, print_warnings, print_written, progress_bar, verbosity
 from .tables import print_ledger_merge, print_losses, print_unknown_codes
+
+if TYPE_CHECKING:
+    from ..checks.transfer import TransferResult
 
 
 @click.command()
@@ -39,6 +38,8 @@ from .tables import print_ledger_merge, print_losses, print_unknown_codes
 def transfer(ctx: click.Context, by, min_mu, gap_m, target_mu, **values) -> None:
     """Land transfer (土地流转): contiguous blocks, blocks under the minimum, progress against the target
     (exit 1 when anything is found)."""
+    from ..pipeline import transfer_job
+
     talk = verbosity(ctx) >= 0
     parcels, farmland, survey = layer_spec(values), layer_spec(values, "farmland"), layer_spec(values, "survey")
     with progress_bar(talk) as progress:
@@ -60,6 +61,12 @@ def _n(x: float) -> str:
 
 def print_transfer_summary(result: TransferResult, title: str | None = None, max_rows: int = 30) -> None:
     """Totals and progress, the blocks under the minimum, the per-village split and the problems."""
+    from rich.table import Table
+
+    from .. import units
+    from ..config import vocabulary
+    from ..findings import HEADERS_ZH
+
     s = result.summary
     p = s["printed"]  # every total the sum of the printed rows (checks/printed.py)
     con = console()

@@ -132,7 +132,7 @@ def test_an_internal_error_exits_3_and_says_where_the_traceback_is(tmp_path, mon
     """A bug is not bad input: exit 3, one short message, the full traceback in a file to report."""
     import tempfile
 
-    import landcheck.cli.inspect as inspect_command
+    import landcheck.layers as layers
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
@@ -140,7 +140,7 @@ def test_an_internal_error_exits_3_and_says_where_the_traceback_is(tmp_path, mon
     layer = _patches(tmp_path)
     crashes = tmp_path / "tmp"
     crashes.mkdir()
-    monkeypatch.setattr(inspect_command, "describe_layer", broken)
+    monkeypatch.setattr(layers, "describe_layer", broken)
     monkeypatch.setattr(tempfile, "tempdir", str(crashes))
     r = invoke("inspect", layer)
     assert r.exit_code == 3
@@ -155,12 +155,12 @@ def test_an_internal_error_exits_3_and_says_where_the_traceback_is(tmp_path, mon
 def test_no_permission_is_the_environment_exit_2(tmp_path, monkeypatch):
     import errno
 
-    import landcheck.cli.inspect as inspect_command
+    import landcheck.layers as layers
 
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", "out/summary.json")
 
-    monkeypatch.setattr(inspect_command, "describe_layer", denied)
+    monkeypatch.setattr(layers, "describe_layer", denied)
     r = invoke("inspect", _patches(tmp_path))
     assert r.exit_code == 2
     assert r.output.strip() == "Error: out/summary.json: Permission denied; no permission: write elsewhere."
