@@ -24,7 +24,11 @@ TARGETS = {"landcheck.export": ["write_gpkg", "write_csv", "write_json"],
            "landcheck.checks.transfer.blocks": ["number_blocks", "contiguous_blocks", "blocks_frame", "counted_once"],
            "landcheck.checks.transfer.parcels": ["parcels_frame", "usable_parcels"],
            "landcheck.pipeline.transfer": ["parcels_for_output", "blocks_for_output"],
-           "landcheck.pipeline.outputs": ["write_outputs", "write_findings"]}
+           "landcheck.pipeline.outputs": ["write_outputs", "write_findings"],
+           "landcheck.checks.farmland": ["check_farmland", "farmland_partial", "farmland_reduce", "_findings", "deoverlap"],
+           "landcheck.checks.judge": ["judge_findings"], "landcheck.layers.crs": [],
+           "landcheck.overlay.pairs": ["intersect_pairs"], "landcheck.overlay.cover": ["uncovered"],
+           "landcheck.pipeline.farmland": ["farmland_job"]}
 for modname, names in TARGETS.items():
     m = importlib.import_module(modname)
     for n in names:

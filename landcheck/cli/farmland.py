@@ -23,7 +23,7 @@ from .tables import print_farmland_summary, print_ledger_merge, print_losses, pr
 def farmland(ctx: click.Context, facility_records, **values) -> None:
     """Farmland check 永久基本农田核查: non-farm 非农化 and non-grain 非粮化 use inside permanent basic farmland (exit 1 when found)."""
     from ..config import LayerSpec, vocabulary
-    from ..pipeline import farmland_job
+    from ..pipeline.farmland import farmland_job
 
     talk = verbosity(ctx) >= 0
     survey, farmland = layer_spec(values, "survey"), layer_spec(values, "farmland")

@@ -15,7 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from ..config import LayerSpec
-    from ..pipeline import JobOptions
+    from ..pipeline.options import JobOptions
     from ..progress import Progress
 
 #: A path argument or option, as a `pathlib.Path`.
@@ -177,7 +177,8 @@ def job_options(name: str, threads: bool = True, engine: bool = True):
 
 def job_options_from(values: dict, progress: Progress) -> JobOptions:
     """The `JobOptions` of a command's `job_options` values (taken out of `values`)."""
-    from ..pipeline import EngineOptions, JobOptions
+    from ..engine import EngineOptions
+    from ..pipeline.options import JobOptions
 
     engine = EngineOptions()
     if "engine" in values:

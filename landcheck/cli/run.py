@@ -68,7 +68,7 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, unknown_co
         allow_drops: bool, fail_on_findings: bool, online_assets: bool) -> None:
     """Main job 一键核查: all checks on your layers (CONFIG, else ./landcheck.toml), or on the bundled sample township 示例镇."""
     from ..config import vocabulary
-    from ..pipeline import run as run_pipeline
+    from ..pipeline.main_job import run as run_pipeline
 
     cfg = chosen_config(config)
     if output is not None:  # everything the run writes moves with -o: results, ledger and maps

@@ -20,7 +20,7 @@ from .output import console, print_warnings, print_written, progress_bar, verbos
 from .tables import print_ledger_merge, print_losses, print_unknown_codes
 
 if TYPE_CHECKING:
-    from ..pipeline import SurveyJobResult
+    from ..pipeline.survey import SurveyJobResult
 
 #: The summary's change figures shown on the terminal, in order (their words: cli_change_KEY); the
 #: 耕地 account is a table of its own (`account_rows`).
@@ -49,7 +49,7 @@ def survey(ctx: click.Context, schema, fail_on, batch, fmt, **values) -> None:
     """Survey layer check 成果质检: a delivered layer PATH: schema, codes, geometry, CRS, topology, and what changed against
     --baseline (exit 1 when a problem at or above --fail-on is found)."""
     from ..export import strict_nested
-    from ..pipeline import survey_job
+    from ..pipeline.survey import survey_job
 
     talk = verbosity(ctx) >= 0
     new, baseline, farmland = layer_spec(values), layer_spec(values, "baseline"), layer_spec(values, "farmland")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 def transfer(ctx: click.Context, by, min_mu, gap_m, target_mu, **values) -> None:
     """Land transfer (土地流转): contiguous blocks, blocks under the minimum, progress against the target
     (exit 1 when anything is found)."""
-    from ..pipeline import transfer_job
+    from ..pipeline.transfer import transfer_job
 
     talk = verbosity(ctx) >= 0
     parcels, farmland, survey = layer_spec(values), layer_spec(values, "farmland"), layer_spec(values, "survey")

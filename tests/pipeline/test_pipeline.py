@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from landcheck.cli import cli
 from landcheck.config import bundled_layers_dir, load_run_config, sample_config
 from landcheck.pipeline import main_job as pipeline  # where run() reads its layers
-from landcheck.pipeline import run
+from landcheck.pipeline.main_job import run
 
 from tests.helpers import page_payloads
 

@@ -10,7 +10,7 @@ import pytest
 
 from landcheck.config import load_run_config
 from landcheck.ledger import apply_people_edits, ledger_transaction, read_tasks
-from landcheck.pipeline import run
+from landcheck.pipeline.main_job import run
 from tests.cli.test_supplement import box, township  # noqa: F401  (the fixture)
 
 TOML = """

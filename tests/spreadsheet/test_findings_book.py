@@ -8,7 +8,7 @@ import openpyxl
 import shapely
 
 from landcheck.findings import HEADERS_ZH, make_findings
-from landcheck.pipeline import write_findings
+from landcheck.pipeline.outputs import write_findings
 from landcheck.spreadsheet.findings_book import SHEET
 
 
