@@ -137,7 +137,7 @@ def _survey_union_task(q: int, job: SurveyJob, own_orders: np.ndarray, own_chunk
                        foreign: list, detail_orders: np.ndarray, detail_cols: tuple) -> SurveyUnion:
     """Round 2, part q: the union of each coverage chunk it owns (members: `own_orders` with their
     `own_chunks`, some of them in other parts: `foreign` [(part, bbox)]), united as `LocalRows` unites
-    a chunk (`overlay.group_union`, members in layer order); and the rows `detail_orders` of part q."""
+    a chunk (`overlay.group_union` with coverage=True, members in layer order); and the rows `detail_orders` of part q."""
     layer = job.layer
     own = layer.read(q, columns=job.geo_columns + [c for c in detail_cols if c not in job.geo_columns])
     frames = [own[job.geo_columns]]
@@ -153,7 +153,7 @@ def _survey_union_task(q: int, job: SurveyJob, own_orders: np.ndarray, own_chunk
             raise RuntimeError(f"part {q}: members of a coverage chunk missing")
         srt = np.argsort(own_orders, kind="stable")  # layer order inside each chunk
         chunk, label = np.unique(own_chunks[srt], return_inverse=True)
-        union = overlay.group_union(R.fixed[pos[srt]], label.ravel(), len(chunk))
+        union = overlay.group_union(R.fixed[pos[srt]], label.ravel(), len(chunk), coverage=True)
     detail = cols = None
     if len(detail_orders):
         k = np.flatnonzero(np.isin(R.g_order, detail_orders))

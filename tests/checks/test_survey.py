@@ -524,3 +524,28 @@ def test_chinese_real_files_without_prj(real_file, rel, n):
     assert res.counts["no_crs"] == 1 and of(res, "no_crs").iloc[0]["severity"] == "warning"
     with pytest.raises(LandcheckError):
         check_survey(df, r, schema="auto")
+
+
+def test_coverage_union_of_the_chunks_finds_the_gaps_the_plain_union_finds(monkeypatch):
+    """A layer of several union chunks with grown, shrunk and bow-tie patches and a long 5 cm gap: the
+    chunks united as coverages (the default) give the gap problems and totals of the plain union."""
+    from landcheck import overlay
+    from tests.scale.test_survey import make_survey
+
+    layer = make_survey(nx=50, ny=44)  # 2 200 patches: 3 chunks
+    got = check_survey(layer, None, schema="dltb")
+    plain_union_by = overlay.union_by
+    calls = []
+    monkeypatch.setattr(overlay, "union_by", lambda *a, **k: calls.append(k.pop("coverage")) or plain_union_by(*a, **k))
+    plain = check_survey(layer, None, schema="dltb")
+    assert calls == [True]
+    keys = ("n_gaps", "gap_mu", "gap_m2", "gap_below_tolerance_m2", "holes")
+    assert {k: got.summary[k] for k in keys} == {k: plain.summary[k] for k in keys}
+    # holes of 1e-10 … 1e-8 m² where grown patches overlap are floating-point noise of either union
+    # (each has about ten, not the same ones): counted among the gaps below tolerance, not shown
+    assert abs(got.summary["gaps_below_tolerance"] - plain.summary["gaps_below_tolerance"]) <= 2
+    assert got.summary["n_gaps"] >= 20
+    a, b = of(got, "gap"), of(plain, "gap")
+    assert a["feature_id"].tolist() == b["feature_id"].tolist() and np.allclose(a["area_m2"], b["area_m2"])
+    diff = shapely.symmetric_difference(a.geometry.to_numpy(), b.geometry.to_numpy())
+    assert shapely.area(diff).max() < 1e-6  # the same gaps, up to floating-point noise (m², EPSG:4527)

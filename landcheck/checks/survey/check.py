@@ -73,7 +73,7 @@ class LocalRows:
 
     def coverage_and_rows(self, members, chunks, n_chunks, bounds, wanted, columns):
         R = self.rows
-        unions = (overlay.union_by(R.fixed[members], chunks, n_chunks, threads=self.threads) if n_chunks
+        unions = (overlay.union_by(R.fixed[members], chunks, n_chunks, threads=self.threads, coverage=True) if n_chunks
                   else np.empty(0, object))
         frame = pd.DataFrame(R.work.iloc[wanted][list(columns)]).reset_index(drop=True)
         return unions, concat_rows([R.take(wanted, self.area)]), frame

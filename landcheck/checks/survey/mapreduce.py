@@ -257,8 +257,8 @@ class RowSource(Protocol):
                           wanted: np.ndarray, columns: tuple) -> tuple[np.ndarray, dict, pd.DataFrame | None]:
         """(union of each coverage chunk, `concat_rows` of the features `wanted` with their area, those
         features' `columns`). members: positions of the usable features, chunks: the chunk of each (a
-        chunk is united from its members in layer order, `overlay.group_union`); bounds: every
-        feature's box, in layer order."""
+        chunk is united from its members in layer order, `overlay.group_union` with coverage=True);
+        bounds: every feature's box, in layer order."""
 
     def around(self, holes: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         """(hole index, position) of each pair of a hole and a repaired patch that intersect, and
