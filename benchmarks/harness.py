@@ -180,4 +180,5 @@ def append_readme_row(readme: Path, marker: str, rec: dict, first: list[str], la
              f"**{rec['ratio']['plain/landcheck']:.2f}** (median of {runs})", *last]
     text = readme.read_text(encoding="utf-8")
     if marker in text:
-        readme.write_text(text.replace(marker, "| " + " | ".join(cells) + " |\n" + marker), encoding="utf-8")
+        row = "| " + " | ".join(str(c) for c in cells) + " |\n"  # cells may be numbers (the load)
+        readme.write_text(text.replace(marker, row + marker), encoding="utf-8")
