@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -122,3 +123,17 @@ def write_gpkg(gdf, target: str | Path, layer: str) -> Path:
     with atomic_path(target) as tmp:
         clean_frame(gdf)[0].to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
     return Path(target)
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc `malloc_trim`; elsewhere nothing): what the
+    overlay's threads freed would otherwise stay in the process beside the writers' own memory (a
+    county's check: ~190 MB less at the peak, in ~15 ms)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    try:
+        ctypes.CDLL(name).malloc_trim(0) if name else None
+    except (OSError, AttributeError):  # not glibc (musl): nothing to hand back this way
+        pass
