@@ -80,10 +80,10 @@ def write_findings_book(findings: pd.DataFrame, target: str | Path) -> Path:
             values = frame[column]
             if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
                 fmt = next((numbers[f] for end, f in _NUMBER_FORMATS if str(column).endswith(end)), numbers["0.00"])
-                arr = values.to_numpy(dtype="float64")
-                for r, v in enumerate(arr, start=1):
-                    if np.isfinite(v):
-                        ws.write_number(r, c, float(v), fmt)
+                arr = values.to_numpy(dtype="float64")  # Python floats and their finiteness, not numpy scalars one by one
+                for r, (v, finite) in enumerate(zip(arr.tolist(), np.isfinite(arr).tolist()), start=1):
+                    if finite:
+                        ws.write_number(r, c, v, fmt)
                     else:
                         ws.write_blank(r, c, None, fmt)
                 ws.set_column(c, c, max(_width(h, []), 12))
