@@ -126,14 +126,14 @@ def write_gpkg(gdf, target: str | Path, layer: str) -> Path:
 
 
 def release_free_memory() -> None:
-    """Hand the heap's free pages back to the system (glibc `malloc_trim`; elsewhere nothing): what the
-    overlay's threads freed would otherwise stay in the process beside the writers' own memory (a
-    county's check: ~190 MB less at the peak, in ~15 ms)."""
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`; elsewhere nothing). Between a
+    job's steps: what reading and the overlay's threads freed stays in the process otherwise, beside what
+    the next step allocates (a county's farmland check: 54 MB after reading, 195 MB before writing)."""
+    if not sys.platform.startswith("linux"):
+        return
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
     try:
-        ctypes.CDLL(name).malloc_trim(0) if name else None
-    except (OSError, AttributeError):  # not glibc (musl): nothing to hand back this way
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # a C library without it (musl): nothing to hand back this way
         pass
