@@ -1,5 +1,6 @@
 """export: formula safety and control characters in every kind of text column (Arrow strings, plain
-object text, text with a lone surrogate, mixed values), the vectorised path and the per-value one alike; freed heap pages handed back."""
+object text, text with a lone surrogate, mixed values), the vectorised path and the per-value one alike;
+freed heap pages handed back."""
 
 from __future__ import annotations
 
