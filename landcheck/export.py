@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -122,3 +123,17 @@ def write_gpkg(gdf, target: str | Path, layer: str) -> Path:
     with atomic_path(target) as tmp:
         clean_frame(gdf)[0].to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
     return Path(target)
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`; elsewhere nothing). Between a
+    job's steps: what reading and the overlay's threads freed stays in the process otherwise, beside what
+    the next step allocates (a county's farmland check: 54 MB after reading, 195 MB before writing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # a C library without it (musl): nothing to hand back this way
+        pass

@@ -12,6 +12,7 @@ from ..checks.farmland import check_farmland
 from ..checks.fields import survey_year
 from ..config import LayerSpec, Rules, vocabulary
 from ..errors import LandcheckError
+from ..export import release_free_memory
 from ..layers import ReadReport, read_layer
 from ..progress import Progress
 from ..roles import SCHEMA_KIND, Reader, read_role
@@ -52,6 +53,7 @@ class LocalEngine:
         if baseline is not None:
             progress.step(vocabulary().label("pipeline_read_baseline", name=baseline.path.name))
             base, reports["baseline"] = self.read("baseline", baseline)
+        release_free_memory()
         progress.step(vocabulary().label("pipeline_overlay", n_survey=len(sv), n_farmland=len(fm)))
         result = check_farmland(sv, fm, rules, facility_records=fac, township=township, threads=threads,
                                 progress=progress, baseline=base, baseline_year=survey_year(base) if base is not None else "",

@@ -37,9 +37,14 @@ def farmland_job(survey: LayerSpec, farmland: LayerSpec, options: JobOptions,
     refuse_lossy_reading(result.summary, options, rules)  # a truncated file is said as such, before its coverage
     refuse_implausible(result.summary, survey, farmland, rules, options.allow_partial)
     s = result.summary  # 永久基本农田 gross and net of 田坎 (domain.md §9.8) in the ledger's meta
+    # the whole layers only where the writing needs them (the ledger's scope, the map's context): otherwise
+    # they are released before the findings are written (a county's survey: ~150 MB less at the peak)
+    scope = run.survey if options.ledger_path is not None else None
+    map_layers = {"farmland": run.farmland, "survey": run.survey} if options.map_path is not None else {}
+    del run
     outputs = write_outputs(CheckOutputs(
-        "farmland", result.summary, result.findings, scope=run.survey, map_title=vocabulary().label("pipeline_map_farmland"),
-        map_layers={"farmland": run.farmland, "survey": run.survey},
+        "farmland", result.summary, result.findings, scope=scope, map_title=vocabulary().label("pipeline_map_farmland"),
+        map_layers=map_layers,
         ledger_meta={"pbf_gross_m2": f"{s['areas_m2']['pbf']:.2f}", "pbf_net_m2": f"{s['pbf_net_m2']:.2f}"}), options)
     return result, outputs
 

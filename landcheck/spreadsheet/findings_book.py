@@ -4,8 +4,9 @@ Chinese headers (`findings.HEADERS_ZH`, the ledger's HEADERS) and Chinese words 
 (category, severity, origin, check, 种植属性, from the vocabulary); codes and ids (DLBM 0201, an
 18-digit BSM, patch ids) written as text so that a spreadsheet keeps them exact; numbers as numbers
 (mu and m² with 2 decimals, lon/lat with 6). Every text goes in with ``write_string`` (a value such
-as ``=cmd`` stays text). A4 landscape at 10 pt, never shrunk to fit: a wide sheet prints over pages,
-the header row repeated on each. Written atomically; reads nothing.
+as ``=cmd`` stays text); an empty text is no cell, its column's text format draws it (a county's
+findings leave a seventh of the cells empty). A4 landscape at 10 pt, never shrunk to fit: a wide
+sheet prints over pages, the header row repeated on each. Written atomically; reads nothing.
 """
 
 from __future__ import annotations
@@ -79,17 +80,18 @@ def write_findings_book(findings: pd.DataFrame, target: str | Path) -> Path:
             values = frame[column]
             if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
                 fmt = next((numbers[f] for end, f in _NUMBER_FORMATS if str(column).endswith(end)), numbers["0.00"])
-                arr = values.to_numpy(dtype="float64")
-                for r, v in enumerate(arr, start=1):
-                    if np.isfinite(v):
-                        ws.write_number(r, c, float(v), fmt)
+                arr = values.to_numpy(dtype="float64")  # Python floats and their finiteness, not numpy scalars one by one
+                for r, (v, finite) in enumerate(zip(arr.tolist(), np.isfinite(arr).tolist()), start=1):
+                    if finite:
+                        ws.write_number(r, c, v, fmt)
                     else:
                         ws.write_blank(r, c, None, fmt)
                 ws.set_column(c, c, max(_width(h, []), 12))
             else:
                 labels = value_labels(str(column), values).tolist()
                 for r, v in enumerate(labels, start=1):
-                    ws.write_string(r, c, v, text)
+                    if v:  # an empty text is no cell: the column's format gives it its border
+                        ws.write_string(r, c, v, text)
                 ws.set_column(c, c, _width(h, labels), text)
         ws.freeze_panes(1, 0)
         if len(frame.columns):

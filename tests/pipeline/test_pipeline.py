@@ -153,3 +153,20 @@ def test_refuse_unknown_codes_only_for_survey_layers_and_only_with_error():
     with pytest.raises(LandcheckError, match=r"a/DLTB.shp: 1 land-use codes/names map to no class \(9999 ×3\)") as exc:
         refuse_unknown_codes(reports, "error")
     assert "\n" not in exc.value.message and "b.gpkg" not in exc.value.message
+
+
+@needs_sample
+def test_farmland_job_hands_the_whole_layers_only_to_a_ledger_or_a_map(tmp_path, monkeypatch):
+    """Without a ledger and a map the survey and farmland frames are released before writing (memory)."""
+    from landcheck.config import LayerSpec
+    from landcheck.pipeline import farmland as job
+    from landcheck.pipeline.options import JobOptions
+
+    handed = []
+    monkeypatch.setattr(job, "write_outputs", lambda result, options: handed.append(result) or {})
+    specs = (LayerSpec(SAMPLE / "survey" / "DLTB.shp"), LayerSpec(SAMPLE / "farmland.gpkg"))
+    job.farmland_job(*specs, JobOptions(tmp_path / "a"))
+    job.farmland_job(*specs, JobOptions(tmp_path / "b", ledger_path=tmp_path / "ledger.gpkg", map_path=tmp_path / "m.html"))
+    bare, full = handed
+    assert bare.scope is None and bare.map_layers == {} and len(bare.findings)
+    assert len(full.scope) > len(full.map_layers["farmland"]) > 0 and full.map_layers["survey"] is full.scope

@@ -45,3 +45,16 @@ def test_findings_xlsx_beside_the_csv_keeps_codes_and_ids_as_text(tmp_path):
     assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.column_dimensions["A"].width >= 10
     assert not list(tmp_path.glob(".findings*"))  # written atomically: no temporary file left
+
+
+def test_an_empty_text_is_no_cell_but_keeps_its_columns_look(tmp_path):
+    write_findings(_findings(), tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "findings.xlsx")
+    ws = wb[SHEET]
+    head = [c.value for c in ws[1]]
+    col = head.index(HEADERS_ZH["farmland_id"]) + 1
+    assert ws.cell(row=2, column=col).value == "3714261040010001"
+    empty = ws.cell(row=3, column=col)
+    assert empty.value is None and not empty.has_style  # not written at all
+    style = ws.column_dimensions[openpyxl.utils.get_column_letter(col)]._style
+    assert wb._borders[style.borderId].left.style == "thin" and style.numFmtId == 49  # the column's text format: '@', bordered
