@@ -201,7 +201,7 @@ def farmland_partial(
     gross = gross_of_tiankan(sv, deduction)
     plain = (category == "cultivated") & (deduction == 0)
 
-    all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain,
+    all_pairs = overlay.intersect_pairs(s_geom, f_geom, threads=threads, only=~plain, b_disjoint=True,
                                         progress=progress and progress.counter(vocabulary().label("farmland_overlay")))
     unc = overlay.uncovered(f_geom, s_geom, pieces=all_pairs, threads=threads,
                             progress=progress and progress.counter(vocabulary().label("farmland_uncovered")))

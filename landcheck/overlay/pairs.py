@@ -17,7 +17,7 @@ import shapely
 from ..progress import Advance
 from .arrays import as_geoms, check_crs, concat, polygonal
 from .parts import intersect_big
-from .relate import classify_pairs
+from .relate import classify, classify_pairs, contained, prepared_copies
 from .threads import CHUNKS_PER_THREAD, chunks_by_key, n_threads, run
 
 
@@ -44,7 +44,8 @@ class Pieces:
 
 
 def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices: int = 256,
-                    only: np.ndarray | None = None, progress: Advance | None = None) -> Pieces:
+                    only: np.ndarray | None = None, b_disjoint: bool = False,
+                    progress: Advance | None = None) -> Pieces:
     """Intersect every polygon of `a` with every polygon of `b` whose interior it overlaps.
 
     a, b: arrays (or GeoSeries) of valid polygons in one projected CRS (metres).
@@ -56,6 +57,10 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     `only`: boolean mask over `a`; a partial pair whose a is not in it is listed (so that the pairs are
     complete, e.g. for `uncovered(pieces=…)`) with its area but without its geometry (None): the piece is
     computed for its area and not kept (a farmland polygon whose pieces add up to it is covered).
+    `b_disjoint`: the caller guarantees that b's polygons have pairwise disjoint interiors (as
+    `deoverlap` leaves them). Then a patch covered by one b cannot share an area with any other b, and
+    those pairs skip their interior test (the covers tests all run first). Never set it for b's that
+    may overlap: such pairs' pieces would be lost.
     `progress(done, total)` hears of every finished chunk of pairs.
     """
     a, crs_a = as_geoms(a)
@@ -74,10 +79,27 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
     nv_b = shapely.get_num_coordinates(b)
     bounds_a, bounds_b = shapely.bounds(a), shapely.bounds(b)
 
+    spans = chunks_by_key(ib, threads * CHUNKS_PER_THREAD)
+    first: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if b_disjoint:  # the covers tests first, to know which patches some b covers
+        def cover(span: tuple[int, int]):
+            lo, hi = span
+            prep = prepared_copies(b, ib[lo:hi])
+            return prep, contained(prep, a[ia[lo:hi]], "covers", bounds_b[ib[lo:hi]], bounds_a[ia[lo:hi]])
+
+        first = dict(zip([lo for lo, _ in spans], run(cover, spans, threads), strict=True))
+        covered = np.zeros(len(a), dtype=bool)
+        for lo, (_, cont) in first.items():
+            covered[ia[lo:lo + len(cont)][cont]] = True
+
     def work(span: tuple[int, int]):
         lo, hi = span
         cia, cib = ia[lo:hi], ib[lo:hi]
-        inter, covers = classify_pairs(b, a, cib, cia, "covers", threads, bounds_b, bounds_a)
+        if b_disjoint:
+            prep, cont = first[lo]
+            inter, covers = classify(prep, a[cia], "covers", threads, cont=cont, apart=covered[cia] & ~cont)
+        else:
+            inter, covers = classify_pairs(b, a, cib, cia, "covers", threads, bounds_b, bounds_a)
         partial = inter & ~covers
         skip = np.zeros(len(cia), dtype=bool) if only is None else partial & ~only[cia]
         partial &= ~skip
@@ -88,7 +110,6 @@ def intersect_pairs(a: Any, b: Any, *, threads: int | None = None, max_vertices:
         return (lo + np.flatnonzero(covers), lo + np.flatnonzero(plain), geoms, lo + np.flatnonzero(big),
                 lo + np.flatnonzero(skip), skip_area)
 
-    spans = chunks_by_key(ib, threads * CHUNKS_PER_THREAD)
     results = run(work, spans, threads, progress)
     whole_idx = concat([r[0] for r in results], np.int64)
     plain_idx = concat([r[1] for r in results], np.int64)
