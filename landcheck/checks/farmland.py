@@ -32,7 +32,7 @@ from .judge import Judgement, judge_findings
 from .origin import origin_summary
 from .printed import farmland_printed
 from .facilities import allowed_union, classify_records, record_counts
-from .fields import code_names, farmland_ids, kcxs, township_text, village_text, with_feature_ids
+from .fields import code_names, farmland_ids, grade_values, kcxs, township_text, village_text, with_feature_ids
 
 CHECK = "farmland"
 
@@ -266,7 +266,7 @@ def farmland_partial(
 def gross_of_tiankan(sv: gpd.GeoDataFrame, deduction: np.ndarray) -> np.ndarray:
     """Positions of 耕地 (01xx) patches whose slope grade GDPDJB is 2 or more but whose KCXS is missing
     or 0: their 耕地 is reported gross of 田坎 (domain.md §4: TBDLMJ = TBMJ − KCMJ)."""
-    grade = pd.to_numeric(pd.Series(text_column(sv, "GDPDJB")), errors="coerce").to_numpy()
+    grade = grade_values(sv, "GDPDJB")
     cultivated = np.char.startswith(text_column(sv, "DLBM").astype(str), "01")
     return np.flatnonzero(cultivated & (grade >= 2) & (deduction == 0))
 

@@ -55,6 +55,11 @@ def kcxs(df: pd.DataFrame) -> np.ndarray:
     return pd.to_numeric(df["KCXS"], errors="coerce").fillna(0.0).clip(0, 1).to_numpy(dtype="float64")
 
 
+def grade_values(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric grade column (GDPDJB, GDDB) as floats, NaN where blank or absent."""
+    return pd.to_numeric(pd.Series(text_column(df, name)), errors="coerce").to_numpy(dtype="float64")
+
+
 def code_names(codes: np.ndarray, own: np.ndarray) -> np.ndarray:
     """The code table's name of each land-use code, else the layer's own DLMC (`own`)."""
     uniq, inv = np.unique(np.asarray(codes).astype(str), return_inverse=True)

@@ -55,8 +55,6 @@ def _other_layer(path: Path, crs, reports: dict, role: str) -> gpd.GeoDataFrame:
 
 
 def _needs(options: SupplementOptions, farmland: gpd.GeoDataFrame):
-    if (options.ledger_path is None) == (options.need_mu is None):
-        raise LandcheckError("give the need: --from-ledger LEDGER (tasks whose 整改措施 is 调出补划) or --need-mu MU, not both.")
     if options.need_mu is not None:
         return S.figure_need(options.need_mu, farmland.crs), None
     ledger = load_ledger(options.ledger_path)
@@ -72,6 +70,8 @@ def _needs(options: SupplementOptions, farmland: gpd.GeoDataFrame):
 
 def supplement_job(survey_spec: LayerSpec, farmland_spec: LayerSpec, options: SupplementOptions) -> tuple[dict, dict[str, Path]]:
     """Run and write; returns (summary, outputs by name)."""
+    if (options.ledger_path is None) == (options.need_mu is None):  # before anything is read
+        raise LandcheckError("give the need: --from-ledger LEDGER (tasks whose 整改措施 is 调出补划) or --need-mu MU, not both.")
     rules = S.supplement_rules(load_rules(options.rules_path))
     survey, survey_report = options.read("survey", survey_spec)
     farmland, farmland_report = options.read("farmland", farmland_spec)
@@ -90,12 +90,13 @@ def supplement_job(survey_spec: LayerSpec, farmland_spec: LayerSpec, options: Su
     out = Path(options.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     begin(out)
-    outputs = {"candidates": write_gpkg(candidates_frame(cands, proposal), out / "candidates.gpkg", layer="candidates"),
+    frame = candidates_frame(cands, proposal)
+    outputs = {"candidates": write_gpkg(frame, out / "candidates.gpkg", layer="candidates"),
                "book": write_supplement_book(cands, proposal, books, summary, out / f"{vocabulary().label('supplement_title')}.xlsx",
                                              options.township)}
     if options.map_path is not None:
         from ..maps.supplement_map import write_supplement_map
-        outputs["map"] = write_supplement_map(needs, candidates_frame(cands, proposal), Path(options.map_path), farmland=farmland,
+        outputs["map"] = write_supplement_map(needs, frame, Path(options.map_path), farmland=farmland,
                                               title=f"{options.township} {vocabulary().label('supplement_map_title')}".strip(),
                                               offline=not options.map_online_assets)
     outputs["summary"] = write_json(summary, out / "summary.json")

@@ -21,7 +21,7 @@ from ... import units
 from ...columns import text_column
 from ...config import Rules
 from ...overlay import union_by
-from ..fields import village_text
+from ..fields import grade_values, village_text
 
 #: Why a cultivated patch is not a candidate (keys of `dropped`).
 REASONS = ("unstable", "abandoned", "too_steep", "in_farmland", "excluded", "open_task", "too_small")
@@ -47,11 +47,6 @@ def supplement_rules(rules: Rules) -> SupplementRules:
         steepest_grade=min(int(t.get("steepest_grade", 4)), 4), min_area_m2=float(t.get("min_area_m2", 400.0)),
         min_width_m=float(t.get("min_width_m", 2.0)), adjacency_gap_m=float(t.get("adjacency_gap_m", 5.0)),
         allow_abandoned=bool(t.get("allow_abandoned", False)))
-
-
-def grade_values(df: pd.DataFrame, name: str) -> np.ndarray:
-    """A numeric grade column (GDPDJB, GDDB) as floats, NaN where blank or absent."""
-    return pd.to_numeric(pd.Series(text_column(df, name)), errors="coerce").to_numpy(dtype="float64")
 
 
 def _cut(geoms: np.ndarray, blockers: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

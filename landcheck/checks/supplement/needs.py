@@ -18,8 +18,8 @@ from ...config import vocabulary
 from ...ledger import Ledger
 from ...ledger.schema import status_roles
 from ...ledger.suggestions import edited_by_people
-from ..fields import kcxs
-from .candidates import grade_values
+from ...overlay import union_by
+from ..fields import grade_values, kcxs
 
 #: The measure whose tasks need 补划 (one of the vocabulary's measures).
 MEASURE = "调出补划"
@@ -103,8 +103,7 @@ def preferred(cands: gpd.GeoDataFrame, prefers: list[gpd.GeoDataFrame]) -> np.nd
         if not len(pg) or not len(g):
             continue
         src, hit = shapely.STRtree(pg).query(g, predicate="intersects")
-        for i in np.unique(src):
-            inside = shapely.area(shapely.intersection(g[i], shapely.union_all(pg[hit[src == i]])))
-            if inside >= 0.5 * shapely.area(g[i]):
-                out[i] = k
+        touched, inv = np.unique(src, return_inverse=True)
+        inside = shapely.area(shapely.intersection(g[touched], union_by(pg[hit], inv, len(touched))))
+        out[touched[inside >= 0.5 * shapely.area(g[touched])]] = k
     return out
