@@ -92,9 +92,7 @@ class LandcheckGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
-            quiet_dask_exit()
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            self.interrupted_exit(ctx)
         except OSError as exc:
             if exc.errno not in ENVIRONMENT_ERRNOS:
                 self.crash(ctx, exc)
@@ -105,9 +103,14 @@ class LandcheckGroup(click.Group):
         except Exception as exc:
             if not interrupted(exc):
                 self.crash(ctx, exc)
-            quiet_dask_exit()
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            self.interrupted_exit(ctx)
+
+    @staticmethod
+    def interrupted_exit(ctx: click.Context) -> None:
+        """Ctrl-C: quiet the dask cluster's exit, one line, exit 130."""
+        quiet_dask_exit()
+        click.echo("Interrupted.", err=True)
+        ctx.exit(130)
 
     @staticmethod
     def crash(ctx: click.Context, exc: BaseException) -> None:

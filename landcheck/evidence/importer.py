@@ -21,7 +21,7 @@ from .match import local_naive, match_photos, stage_of, stage_times
 from .photos import HEIC_SUFFIXES, JPEG_SUFFIXES, read_photo
 from .settings import EvidenceSettings
 from .store import ORIGIN, PHOTO_FIELD, VISIT_FIELD, append_photos, read_photos, visit_rows
-from .tracks import read_gpx, tasks_passed
+from .tracks import read_gpx, tasks_passed, tasks_with_ground
 
 #: Report statuses (keys; words: vocabulary evidence_status_KEY).
 ATTACHED, KNOWN, LISTED = "attached", "known", "listed"
@@ -85,6 +85,7 @@ def import_folder(folder: str | Path, ledger_path: str | Path, settings: Evidenc
     label = vocabulary().label
     photo_paths, gpx_paths = walk(folder)
     records = [read_photo(p, settings.limits) for p in photo_paths]
+    tracks_read = [(gpx, *read_gpx(gpx, settings.limits.default_offset)) for gpx in gpx_paths]  # before the lock
     rows = [{"file": relative(Path(r.path), folder), "status": LISTED, "issue_id": "", "stage": "", "distance_m": None,
              "taken_at": r.taken_at, "lon": r.lon, "lat": r.lat, "direction": r.direction, "device": r.device,
              "sha256": r.sha256, "reason": r.reason, "detail": r.detail} for r in records]
@@ -130,13 +131,13 @@ def import_folder(folder: str | Path, ledger_path: str | Path, settings: Evidenc
             if row["status"] in (ATTACHED, KNOWN) and row["issue_id"]:
                 to_copy.append((photo_paths[i], row["sha256"], row["issue_id"], row["stage"]))
         done = visit_rows(ledger.all_history())
-        for gpx in gpx_paths:
-            tracks, reason = read_gpx(gpx, settings.limits.default_offset)
+        live = tasks_with_ground(ledger.tasks) if tracks_read else None
+        for gpx, tracks, reason in tracks_read:
             if reason:
                 result.track_problems.append((relative(gpx, folder), reason))
             for track in tracks:
                 result.tracks += 1
-                for issue_id, dist in tasks_passed(track, ledger.tasks, settings.track_tolerance_m):
+                for issue_id, dist in tasks_passed(track, ledger.tasks, settings.track_tolerance_m, live):
                     text = f"{track.date} {track.name}".strip()
                     if (issue_id, text) in done:
                         continue

@@ -64,16 +64,23 @@ def read_gpx(path: str | Path, offset: str = "+08:00") -> tuple[list[Track], str
     return tracks, ""
 
 
-def tasks_passed(track: Track, tasks: gpd.GeoDataFrame, tolerance_m: float) -> list[tuple[str, float]]:
-    """(issue_id, closest distance in metres) of every task whose ground the track came within `tolerance_m`
-    of, by issue id."""
+def tasks_with_ground(tasks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The tasks that have a geometry, in metres (`metric_tasks`), numbered from 0: what `tasks_passed`
+    measures tracks against (prepare it once for many tracks)."""
     live = tasks[~(tasks.geometry.isna() | tasks.geometry.is_empty)]
+    return metric_tasks(live).reset_index(drop=True) if len(live) else live.reset_index(drop=True)
+
+
+def tasks_passed(track: Track, tasks: gpd.GeoDataFrame, tolerance_m: float,
+                 live: gpd.GeoDataFrame | None = None) -> list[tuple[str, float]]:
+    """(issue_id, closest distance in metres) of every task whose ground the track came within `tolerance_m`
+    of, by issue id. `live`: `tasks_with_ground(tasks)` when already at hand."""
+    live = tasks_with_ground(tasks) if live is None else live
     if not len(live) or not track.lonlat:
         return []
-    live = metric_tasks(live).reset_index(drop=True)
     lon, lat = zip(*track.lonlat)
     pts = lonlat_points(lon, lat, live.crs)
-    line = shapely.LineString([(p.x, p.y) for p in pts]) if len(pts) > 1 else pts[0]
+    line = shapely.linestrings(shapely.get_coordinates(pts)) if len(pts) > 1 else pts[0]
     hit = live.sindex.query(line, predicate="dwithin", distance=tolerance_m)
     ids = live["issue_id"].astype(str).to_numpy()
     dist = shapely.distance(live.geometry.to_numpy()[hit], line) if len(hit) else np.zeros(0)
