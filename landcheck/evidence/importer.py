@@ -102,7 +102,8 @@ def import_folder(folder: str | Path, ledger_path: str | Path, settings: Evidenc
         fresh = [i for i in usable if rows[i]["status"] != KNOWN]
         matched = match_photos(pd.DataFrame([records[i].to_dict() for i in fresh], index=fresh), ledger.tasks, settings) \
             if fresh else pd.DataFrame(columns=["issue_id", "distance_m", "reason", "detail"])
-        times = stage_times(ledger.all_history(), ledger.tasks)
+        history = ledger.all_history()  # the photo rows this import logs below are no visits
+        times = stage_times(history, ledger.tasks)
         new_rows, seen = [], set()
         base = ledger_path.parent
         for i, m in matched.iterrows():
@@ -130,7 +131,7 @@ def import_folder(folder: str | Path, ledger_path: str | Path, settings: Evidenc
         for i, row in enumerate(rows):
             if row["status"] in (ATTACHED, KNOWN) and row["issue_id"]:
                 to_copy.append((photo_paths[i], row["sha256"], row["issue_id"], row["stage"]))
-        done = visit_rows(ledger.all_history())
+        done = visit_rows(history)
         live = tasks_with_ground(ledger.tasks) if tracks_read else None
         for gpx, tracks, reason in tracks_read:
             if reason:

@@ -77,14 +77,17 @@ def bounds_latlng(geoms: np.ndarray):
 def photo_props(photos, gcj02: bool) -> list[list]:
     """Per task its photos for the page ([thumbnail, time, stage, lon, lat, direction]), positions in
     GCJ-02 when the tiles are."""
-    out = []
+    lons = [lon for items in photos for _, _, _, lon, _, _ in items]
+    lats = [lat for items in photos for _, _, _, _, lat, _ in items]
+    if gcj02 and lons:  # every photo of the page in one conversion
+        x, y = gcj02_from_wgs84(lons, lats)
+        lons, lats = [float(v) for v in x], [float(v) for v in y]
+    out, k = [], 0
     for items in photos:
         rows = []
-        for thumb, when, stage, lon, lat, direction in items:
-            if gcj02:
-                x, y = gcj02_from_wgs84([lon], [lat])
-                lon, lat = float(x[0]), float(y[0])
-            rows.append([thumb, when, stage, round(lon, 7), round(lat, 7), direction])
+        for thumb, when, stage, _, _, direction in items:
+            rows.append([thumb, when, stage, round(lons[k], 7), round(lats[k], 7), direction])
+            k += 1
         out.append(rows)
     return out
 
