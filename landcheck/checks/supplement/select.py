@@ -92,7 +92,7 @@ def pick_preferred(cents: np.ndarray, order: np.ndarray, pref: np.ndarray, need:
     for level in dict.fromkeys(pref[order].tolist()):
         if left <= 0:
             break
-        got = pick(cents, np.array([k for k in order if pref[k] == level], dtype=int), left)
+        got = pick(cents, order[pref[order] == level], left)
         chosen += got
         left -= int(sum(cents[k] for k in got))
     return chosen
@@ -109,21 +109,27 @@ def select(cands: pd.DataFrame, needs: list[VillageNeed]) -> tuple[pd.DataFrame,
     geoms = np.asarray(cands.geometry.values, dtype=object) if len(cands) else np.zeros(0, dtype=object)
     adj = cands["adjacent"].to_numpy(dtype=bool) if len(cands) else np.zeros(0, dtype=bool)
     pref = cands["preferred"].to_numpy(dtype=int) if "preferred" in cands.columns else np.zeros(len(cands), dtype=int)
+    group_m2 = cands["group_m2"].to_numpy(dtype="float64") if len(cands) else np.zeros(0)
+    patch_id = cands["patch_id"].astype(str).to_numpy(dtype=str) if len(cands) else np.zeros(0, dtype=str)
+    village = cands["village"].to_numpy(dtype=object) if len(cands) else np.zeros(0, dtype=object)
     state = {n.village: {"left": n.need_cents, "cum": 0, "township": False} for n in needs}
+    # per need, what does not change between the passes: eligibility, distance, tier
+    fixed = []
+    for need in needs:
+        same = (village == need.village) if need.village else np.ones(len(cands), dtype=bool)
+        dist = shapely.distance(geoms, need.where) if need.where is not None and len(geoms) else np.zeros(len(cands))
+        fixed.append((eligible(cands, need), dist, np.where(same, np.where(adj, 0, 1), np.where(adj, 2, 3))))
     prop = []
     for tiers in ((0, 1), (2, 3)):
-        for need in needs:
+        for need, (eligible_, dist, tier) in zip(needs, fixed):
             st = state[need.village]
-            ok = eligible(cands, need) & ~used
-            same = (cands["village"].to_numpy(dtype=object) == need.village) if need.village else np.ones(len(cands), dtype=bool)
-            dist = shapely.distance(geoms, need.where) if need.where is not None and len(geoms) else np.zeros(len(cands))
-            tier = np.where(same, np.where(adj, 0, 1), np.where(adj, 2, 3))
+            ok = eligible_ & ~used
             for t in tiers:
                 if st["left"] <= 0:
                     break
                 idx = np.flatnonzero(ok & (tier == t))
-                idx = np.array(sorted(idx, key=lambda k: (pref[k], -cents[k], -cands["group_m2"].iat[k], dist[k],
-                                                          str(cands["patch_id"].iat[k]), k)), dtype=int)
+                # preferred layer, larger parcels, larger groups, nearer, patch id, position
+                idx = idx[np.lexsort((idx, patch_id[idx], dist[idx], -group_m2[idx], -cents[idx], pref[idx]))]
                 for k in pick_preferred(cents, idx, pref, st["left"]):
                     used[k] = True
                     st["left"] -= int(cents[k])
