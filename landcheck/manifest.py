@@ -130,6 +130,18 @@ def write_manifest(folder: str | Path, files, keep: bool = False, mutable=()) ->
     return folder / MANIFEST
 
 
+def write_manifests(folder: str | Path, files, apart=()) -> Path:
+    """A run's manifests, last: `folder`'s of `files`, and for each file of `apart` (a map written
+    where the user asked) not directly in `folder`, its own folder's manifest, keeping the entries of
+    what else lives there (other maps, officers' files are not listed)."""
+    folder = Path(folder).resolve()
+    own = [f for f in apart if Path(f).resolve().parent != folder]
+    path = write_manifest(folder, [f for f in files if f not in own])
+    for f in own:
+        write_manifest(Path(f).parent, [f], keep=True)
+    return path
+
+
 def mismatch(folder: str | Path) -> str | None:
     """Why `folder` is not one whole run ('' reasons → None): the manifest missing beside a
     summary.json, or a listed file missing or changed."""

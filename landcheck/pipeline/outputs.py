@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from ..errors import LandcheckError
-from ..manifest import begin, write_manifest
+from ..manifest import begin, write_manifests
 from ..export import release_free_memory, write_csv, write_gpkg, write_json
 from ..findings import for_output
 from ..progress import SILENT, Progress
@@ -212,7 +212,5 @@ def write_outputs(result: CheckOutputs, options: JobOptions) -> dict[str, Path]:
     for name, data in result.documents.items():
         outputs[name] = write_json(data, out / f"{name}.json")
     outputs["summary"] = write_json(result.summary, out / "summary.json")
-    write_manifest(out, [p for k, p in outputs.items() if k != "ledger"])
-    if "map" in outputs and Path(outputs["map"]).resolve().parent != out.resolve():
-        write_manifest(Path(outputs["map"]).parent, [outputs["map"]], keep=True)
+    write_manifests(out, [p for k, p in outputs.items() if k != "ledger"], apart=[outputs[k] for k in ("map",) if k in outputs])
     return outputs

@@ -19,7 +19,7 @@ from ..errors import LandcheckError
 from ..export import write_gpkg, write_json
 from ..layers import read_layer
 from ..ledger import load_ledger
-from ..manifest import begin, write_manifest
+from ..manifest import begin, write_manifests
 from ..roles import Reader, read_role
 from ..spreadsheet.supplement_book import write_supplement_book
 
@@ -100,10 +100,7 @@ def supplement_job(survey_spec: LayerSpec, farmland_spec: LayerSpec, options: Su
                                               title=f"{options.township} {vocabulary().label('supplement_map_title')}".strip(),
                                               offline=not options.map_online_assets)
     outputs["summary"] = write_json(summary, out / "summary.json")
-    apart = "map" in outputs and Path(outputs["map"]).resolve().parent != out.resolve()
-    write_manifest(out, [p for k, p in outputs.items() if not (k == "map" and apart)])
-    if apart:
-        write_manifest(Path(outputs["map"]).parent, [outputs["map"]], keep=True)
+    write_manifests(out, list(outputs.values()), apart=[outputs[k] for k in ("map",) if k in outputs])
     return summary, outputs
 
 
